@@ -1,0 +1,17 @@
+/**
+ * The one place the library imports the CDK for Terraform. cdktf 0.21 is its last release and a
+ * community fork is a drop-in rename, so switching is a change to this file alone.
+ */
+export {
+  Annotations,
+  App,
+  AssetType,
+  DataResource,
+  TerraformAsset,
+  TerraformOutput,
+  TerraformResource,
+  TerraformStack,
+  Testing,
+  Token,
+} from 'cdktf';
+export type { ITerraformDependable, LocalExecProvisioner } from 'cdktf';

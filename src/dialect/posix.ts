@@ -1,0 +1,63 @@
+/**
+ * POSIX shell dialect. Every value reaches the remote shell through `quotePosix`, which wraps it in
+ * single quotes: inside them the shell interprets nothing, so `$()`, backticks, `;` and newlines
+ * stay literal text.
+ */
+export function quotePosix(value: string): string {
+  if (value.includes('\0')) throw new Error('a remote command argument cannot contain a NUL character');
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line for an argv, optionally through passwordless sudo, with a fixed C locale so output parses the same everywhere. */
+export function renderPosixCommand(argv: readonly string[], sudo: boolean): string {
+  if (argv.length === 0) throw new Error('a remote command needs at least a program name');
+  const prefix = sudo ? ['sudo', '-n', '--', 'env', 'LC_ALL=C'] : ['env', 'LC_ALL=C'];
+  return [...prefix, ...argv].map(quotePosix).join(' ');
+}
+
+/**
+ * `sh -c SCRIPT` with user values as positional parameters ($1, $2, ...): the script is a constant of
+ * the library, values never become code.
+ */
+export function shellScript(script: string, ...args: readonly string[]): string[] {
+  return ['sh', '-c', script, 'sh', ...args];
+}
+
+/** Exit status of READ_FILE_SCRIPT when the file does not exist. */
+export const MISSING_FILE_STATUS = 3;
+
+/** Prints the file; exit 3 when it does not exist, so "missing" and "unreadable" differ. */
+export const READ_FILE_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec cat -- "$1"`;
+
+/**
+ * Writes stdin to $1 atomically: a temporary file beside the target (same filesystem, so `mv` is a
+ * rename), given the previous file's mode and owner, then the requested ones; the previous content is
+ * kept as $1$5 (a timestamped backup) before the rename. Prints the backup path when one was made.
+ * $2 mode, $3 owner, $4 group: empty means keep (or 0644/current user for a new file).
+ */
+export const ATOMIC_WRITE_SCRIPT = `set -eu
+target=$1; mode=$2; owner=$3; group=$4; backup=$1$5
+dir=$(dirname -- "$target"); base=$(basename -- "$target")
+mkdir -p -- "$dir"
+tmp=$(mktemp "$dir/.$base.cdktf-failover.XXXXXX")
+trap 'rm -f -- "$tmp"' EXIT
+cat > "$tmp"
+if [ -e "$target" ]; then
+  chmod --reference="$target" -- "$tmp"
+  chown --reference="$target" -- "$tmp" 2>/dev/null || true
+  cp -p -- "$target" "$backup"
+  made_backup=1
+else
+  chmod 0644 -- "$tmp"
+  made_backup=0
+fi
+[ -z "$mode" ] || chmod -- "$mode" "$tmp"
+[ -z "$owner" ] || chown -- "$owner" "$tmp"
+[ -z "$group" ] || chgrp -- "$group" "$tmp"
+sync -- "$tmp" 2>/dev/null || true
+mv -f -- "$tmp" "$target"
+trap - EXIT
+[ "$made_backup" = 0 ] || printf '%s\\n' "$backup"`;
+
+/** Prints "mode owner group" of $1 (mode in octal as chmod takes it), exit 3 when missing. */
+export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec stat -c '%a %U %G' -- "$1"`;

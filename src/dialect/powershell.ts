@@ -1,0 +1,57 @@
+/**
+ * PowerShell dialect for Windows hosts reached through Windows OpenSSH. Values are bound as
+ * single-quoted string literals, in which PowerShell expands nothing; the typographic single quotes
+ * (‘ ’ ‚ ‛) also close a PowerShell string, so they are doubled like the ASCII one.
+ */
+export function quotePowerShell(value: string): string {
+  if (value.includes('\0')) throw new Error('a remote command argument cannot contain a NUL character');
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The script with each variable bound first: `$name = '<quoted value>'`. */
+export function bindPowerShellVariables(script: string, vars: Readonly<Record<string, string>> = {}): string {
+  const bindings = Object.entries(vars).map(([name, value]) => {
+    if (!VARIABLE_NAME.test(name)) throw new Error(`"${name}" is not a valid PowerShell variable name`);
+    return `$${name} = ${quotePowerShell(value)}`;
+  });
+  return [
+    "$ErrorActionPreference = 'Stop'",
+    "$ProgressPreference = 'SilentlyContinue'",
+    ...bindings,
+    script,
+  ].join('\n');
+}
+
+/** UTF-16LE then base64: the form `-EncodedCommand` takes, immune to cmd.exe and PowerShell quoting. */
+export function encodePowerShell(script: string): string {
+  return Buffer.from(script, 'utf16le').toString('base64');
+}
+
+/** The command line Windows OpenSSH runs, whatever its default shell (cmd.exe or PowerShell). */
+export function renderPowerShellCommand(script: string, vars?: Readonly<Record<string, string>>): string {
+  return `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(
+    bindPowerShellVariables(script, vars),
+  )}`;
+}
+
+/** Prints the file as base64 (one line), exit 3 when missing. */
+export const READ_FILE_PS = `if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { exit 3 }
+[Convert]::ToBase64String([IO.File]::ReadAllBytes($path))`;
+
+/**
+ * Writes $content64 to $path atomically: a temporary file in the same folder, the previous file kept
+ * as $path$suffix, then [IO.File]::Replace (a rename on NTFS). Prints the backup path when one was made.
+ */
+export const ATOMIC_WRITE_PS = `$dir = [IO.Path]::GetDirectoryName($path)
+[void][IO.Directory]::CreateDirectory($dir)
+$tmp = Join-Path $dir ('.' + [IO.Path]::GetFileName($path) + '.cdktf-failover.' + [Guid]::NewGuid().ToString('N'))
+[IO.File]::WriteAllBytes($tmp, [Convert]::FromBase64String($content64))
+if (Test-Path -LiteralPath $path -PathType Leaf) {
+  $backup = $path + $suffix
+  [IO.File]::Replace($tmp, $path, $backup)
+  Write-Output $backup
+} else {
+  [IO.File]::Move($tmp, $path)
+}`;

@@ -1,0 +1,93 @@
+import { Construct } from 'constructs';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
+import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
+import { Annotations, DataResource, TerraformResource, TerraformStack } from '../cdktf';
+import { hostLabel } from '../schema/host';
+import { orderSteps, Step, toStepSpec } from '../step';
+import { runnerAsset } from './runner-asset';
+
+/** App context key choosing the resource type each step becomes. */
+export const ENGINE_CONTEXT_KEY = 'cdktf-failover:engine';
+/** App context key naming the Node.js executable the provisioners run (default `node`). */
+export const NODE_CONTEXT_KEY = 'cdktf-failover:node';
+
+/**
+ * `null_resource` needs the hashicorp/null provider; `terraform_data` is built into Terraform
+ * 1.4+ and needs no provider download (air-gapped pipelines).
+ */
+export type StepEngine = 'null_resource' | 'terraform_data';
+
+/** The environment variable through which a provisioner hands the step spec to the runner. */
+export const SPEC_ENV = 'CDKTF_FAILOVER_STEP';
+
+export interface StepResourcesProps {
+  readonly steps: readonly Step[];
+}
+
+export function stepEngineOf(scope: Construct): StepEngine {
+  const value = scope.node.tryGetContext(ENGINE_CONTEXT_KEY) ?? 'null_resource';
+  if (value !== 'null_resource' && value !== 'terraform_data') {
+    throw new Error(
+      `App context "${ENGINE_CONTEXT_KEY}" is ${JSON.stringify(value)}; expected "null_resource" or "terraform_data".`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Emits one Terraform resource per step. The step spec is the resource's replacement trigger, so
+ * a changed prop re-runs exactly the steps whose spec changed; a `local-exec` provisioner runs the
+ * bundled runner with the spec read from `self`, which is all a destroy-time provisioner may read.
+ */
+export class StepResources extends Construct {
+  /** The resource of each step, by step id. */
+  public readonly resources: ReadonlyMap<string, TerraformResource>;
+
+  constructor(scope: Construct, id: string, props: StepResourcesProps) {
+    super(scope, id);
+    const engine = stepEngineOf(this);
+    const nodeCommand = String(this.node.tryGetContext(NODE_CONTEXT_KEY) ?? 'node');
+    const runnerPath = runnerAsset(this).path;
+    if (engine === 'null_resource') ensureNullProvider(this);
+
+    const resources = new Map<string, TerraformResource>();
+    for (const step of orderSteps(props.steps)) {
+      const spec = JSON.stringify(toStepSpec(step));
+      const selfSpec = engine === 'null_resource' ? 'self.triggers.spec' : 'self.triggers_replace.spec';
+      const provisioner = {
+        type: 'local-exec' as const,
+        command: `${nodeCommand} "\${path.module}/${runnerPath}"`,
+        environment: { [SPEC_ENV]: `\${${selfSpec}}` },
+        ...(step.when === 'destroy' ? { when: 'destroy' as const } : {}),
+      };
+      const dependsOn = step.after.map((dep) => resources.get(dep)!);
+      const resource =
+        engine === 'null_resource'
+          ? new NullResource(this, step.id, { triggers: { spec }, provisioners: [provisioner], dependsOn })
+          : new DataResource(this, step.id, { triggersReplace: { spec }, provisioners: [provisioner], dependsOn });
+      resources.set(step.id, resource);
+    }
+    this.resources = resources;
+    warnAboutUnpinnedHosts(this, props.steps);
+  }
+}
+
+function ensureNullProvider(scope: Construct): void {
+  const stack = TerraformStack.of(scope);
+  if (!stack.node.tryFindChild('FailoverNullProvider')) new NullProvider(stack, 'FailoverNullProvider');
+}
+
+function warnAboutUnpinnedHosts(scope: Construct, steps: readonly Step[]): void {
+  const warned = new Set<string>();
+  for (const step of steps) {
+    for (let host = step.host; host; host = host.bastion!) {
+      const label = hostLabel(host);
+      if (host.acceptUnknownHostKey && !warned.has(label)) {
+        warned.add(label);
+        Annotations.of(scope).addWarning(
+          `Host ${label}: acceptUnknownHostKey is true, so any machine answering at ${host.address}:${host.port} receives the SSH credentials. Pin hostKeySha256 (ssh-keygen -lf on the host's public key).`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import type { CommandAction, ConfigAction, FileAction, LineAction } from '../actions';
+import { setIniValues } from '../edit/ini';
+import { editLines } from '../edit/lines';
+import { setXmlValues } from '../edit/xml';
+import { setYamlValues } from '../edit/yaml';
+import { StepFailure } from '../errors';
+import type { ActionContext, ActionHandler, ActionResult } from './action-handler';
+import { tail } from './remote-host';
+
+/**
+ * The shared shape of every file edit: read, compute the wanted content with a pure function,
+ * write atomically only when it differs, read back to verify.
+ */
+async function ensureContent(
+  context: ActionContext,
+  path: string,
+  want: (current: string | undefined) => string,
+  options: { mode?: string; owner?: string; group?: string } = {},
+): Promise<ActionResult> {
+  const { host } = context;
+  const current = await host.readFile(path);
+  const wanted = want(current);
+  const meta = host.isWindows || current === undefined ? undefined : await host.fileMeta(path);
+  const metaDiffers =
+    meta !== undefined &&
+    ((options.mode !== undefined && meta.mode !== options.mode.padStart(4, '0')) ||
+      (options.owner !== undefined && meta.owner !== options.owner) ||
+      (options.group !== undefined && meta.group !== options.group));
+  if (current === wanted && !metaDiffers) return { changed: false };
+  if (context.checkOnly) return { changed: true, detail: current === undefined ? 'would create' : 'would update' };
+  await context.aboutToChange();
+  const backup = await host.writeFile(path, wanted, options);
+  const after = await host.readFile(path);
+  if (after !== wanted) throw new StepFailure(`${path} on ${host.label} does not hold the content just written; something else is changing it.`);
+  return { changed: true, ...(backup ? { detail: `previous content kept in ${backup}` } : {}) };
+}
+
+const file: ActionHandler<FileAction> = (action, context) =>
+  ensureContent(context, action.path, () => action.content, {
+    ...(action.mode ? { mode: action.mode } : {}),
+    ...(action.owner ? { owner: action.owner } : {}),
+    ...(action.group ? { group: action.group } : {}),
+  });
+
+const config: ActionHandler<ConfigAction> = (action, context) =>
+  ensureContent(context, action.path, (current) => {
+    if (current === undefined && action.format !== 'ini') {
+      throw new StepFailure(`${action.path} does not exist on ${context.host.label}; it should have come with the software that owns it.`);
+    }
+    try {
+      switch (action.format) {
+        case 'yaml':
+          return setYamlValues(current!, action.settings);
+        case 'xml':
+          return setXmlValues(current!, action.settings.map((s) => ({ key: s.key, value: String(s.value) })));
+        case 'ini':
+          return setIniValues(current, action.settings.map((s) => ({ key: s.key, value: String(s.value) })));
+      }
+    } catch (error) {
+      if (error instanceof StepFailure) throw error;
+      throw new StepFailure(`cannot edit ${action.path} on ${context.host.label}: ${(error as Error).message}. The file was left as it was.`);
+    }
+  });
+
+const line: ActionHandler<LineAction> = (action, context) =>
+  ensureContent(context, action.path, (current) => {
+    if (current === undefined && action.create === false) {
+      throw new StepFailure(`${action.path} does not exist on ${context.host.label}.`);
+    }
+    return editLines(current, action);
+  });
+
+const command: ActionHandler<CommandAction> = async (action, context) => {
+  const { host } = context;
+  if (action.whenNotified && !(await host.isPending(action.whenNotified))) return { changed: false };
+  if (action.check && (await host.run(action.check)).code === 0 && !action.whenNotified) return { changed: false };
+  if (context.checkOnly) return { changed: true, detail: 'would run' };
+  await context.aboutToChange();
+  await host.runOrFail(action.run, action.description);
+  const verify = action.verify ?? action.check;
+  if (verify) {
+    const result = await host.run(verify);
+    if (result.code !== 0) {
+      const detail = tail(result.stderr || result.stdout, 5);
+      throw new StepFailure(`${action.description} on ${host.label} ran, but its verification still fails (exit ${result.code})${detail ? `:\n${detail}` : '.'}`);
+    }
+  }
+  if (action.whenNotified) await host.clearPending(action.whenNotified);
+  return { changed: true };
+};
+
+export const BUILTIN_ACTIONS: Readonly<Record<string, ActionHandler<never>>> = { file, config, line, command };

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Client, ConnectConfig } from 'ssh2';
+import { StepFailure } from '../errors';
+import { HostConfig, hostLabel } from '../schema/host';
+import { resolveCredentials } from './credentials';
+
+export interface ExecResult {
+  readonly code: number | null;
+  readonly signal?: string;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+  readonly durationMs: number;
+}
+
+export interface ExecOptions {
+  readonly stdin?: string | Buffer;
+  readonly timeoutMs: number;
+}
+
+/** The fingerprint form `ssh-keygen -lf` prints, from a raw host key blob. */
+export function hostKeyFingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** Errors worth another attempt: the host may still be booting or sshd restarting. */
+const RETRYABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake/;
+
+class HostKeyMismatch extends StepFailure {}
+
+/** An authenticated SSH connection to one host, opened with its pinned host key. */
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    public readonly host: HostConfig,
+    private readonly via?: SshSession,
+  ) {}
+
+  /**
+   * Connects, through the bastion when the host has one. Retries refused or timed-out connections
+   * with backoff until `connectTimeoutSeconds` have passed; a wrong host key or rejected
+   * credentials fail at once, since waiting cannot fix them.
+   */
+  static async open(host: HostConfig, env = process.env): Promise<SshSession> {
+    const via = host.bastion ? await SshSession.open(host.bastion, env) : undefined;
+    const label = hostLabel(host);
+    const deadline = Date.now() + host.connectTimeoutSeconds * 1000;
+    let attempt = 0;
+    let delayMs = 250;
+    for (;;) {
+      attempt += 1;
+      try {
+        const remainingMs = Math.max(1000, deadline - Date.now());
+        const client = await connectOnce(host, env, Math.min(remainingMs, 15000), via);
+        return new SshSession(client, host, via);
+      } catch (error) {
+        const message = (error as Error).message;
+        const retryable = !(error instanceof StepFailure) && RETRYABLE.test(message);
+        if (!retryable || Date.now() + delayMs >= deadline) {
+          via?.close();
+          if (error instanceof StepFailure) throw error;
+          if (/authentication methods failed/i.test(message)) {
+            throw new StepFailure(
+              `${label}: ${host.address}:${host.port} rejected the credentials for user ${host.user} (${host.credentials.kind}). Check that the key or password is authorised for that user on the host.`,
+            );
+          }
+          throw new StepFailure(
+            `${label}: cannot reach ${host.address}:${host.port} over SSH within ${host.connectTimeoutSeconds} s (${attempt} attempt${attempt === 1 ? '' : 's'}): ${message}. Check that sshd runs there and that nothing blocks this machine from port ${host.port}.`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 4000);
+      }
+    }
+  }
+
+  /** Runs a command line; rejects only on transport failure or timeout, never on a non-zero exit. */
+  exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new StepFailure(`${hostLabel(this.host)}: cannot start a command: ${err.message}`));
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        const timer = setTimeout(() => {
+          stream.close();
+          reject(
+            new StepFailure(
+              `${hostLabel(this.host)}: a remote command did not finish within ${Math.round(options.timeoutMs / 1000)} s and was abandoned.`,
+            ),
+          );
+        }, options.timeoutMs);
+        stream.on('data', (chunk: Buffer) => stdout.push(chunk));
+        stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        stream.on('close', (code: number | null, signal?: string) => {
+          clearTimeout(timer);
+          resolve({
+            code: code ?? null,
+            ...(signal ? { signal } : {}),
+            stdout: Buffer.concat(stdout),
+            stderr: Buffer.concat(stderr),
+            durationMs: Date.now() - started,
+          });
+        });
+        stream.end(options.stdin ?? undefined);
+      });
+    });
+  }
+
+  /** A TCP stream from this host to another: how a bastion carries the next hop. */
+  forward(address: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => {
+        if (err) reject(new Error(`${hostLabel(this.host)} could not open a tunnel to ${address}:${port}: ${err.message}`));
+        else resolve(stream);
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+    this.via?.close();
+  }
+}
+
+function connectOnce(host: HostConfig, env: NodeJS.ProcessEnv, readyTimeoutMs: number, via?: SshSession): Promise<Client> {
+  const label = hostLabel(host);
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let mismatch: HostKeyMismatch | undefined;
+    const start = async () => {
+      const config: ConnectConfig = {
+        host: host.address,
+        port: host.port,
+        username: host.user,
+        readyTimeout: readyTimeoutMs,
+        keepaliveInterval: 10000,
+        keepaliveCountMax: 3,
+        ...resolveCredentials(host.credentials, label, env),
+        hostVerifier: (key: Buffer) => {
+          if (host.acceptUnknownHostKey) return true;
+          const presented = hostKeyFingerprint(key);
+          if (presented === host.hostKeySha256) return true;
+          mismatch = new HostKeyMismatch(
+            `${label}: host key mismatch at ${host.address}:${host.port}: pinned ${host.hostKeySha256}, the host presented ${presented}. Nothing was changed. If the host was reinstalled, confirm the new key on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and update hostKeySha256.`,
+          );
+          return false;
+        },
+        ...(via ? { sock: await via.forward(host.address, host.port) } : {}),
+      };
+      client.connect(config);
+    };
+    client.once('ready', () => resolve(client));
+    client.once('error', (error) => {
+      client.end();
+      reject(mismatch ?? error);
+    });
+    start().catch((error) => {
+      client.end();
+      reject(error);
+    });
+  });
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { isToken } from './token';
+
+/**
+ * A string that must pass `check`, unless it is a cdktf Token: a Token's real value is only known
+ * at apply time, where the runner checks it again.
+ */
+export function stringOrToken(check: (value: string) => boolean, expected: string) {
+  return z.string({ error: expected }).refine((v) => isToken(v) || check(v), { error: expected });
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+export function isIpv4(value: string): boolean {
+  return IPV4.test(value);
+}
+
+export function isIpv6(value: string): boolean {
+  return z.ipv6().safeParse(value).success;
+}
+
+export function isHostname(value: string): boolean {
+  return HOSTNAME.test(value) && !/^\d+(\.\d+)*$/.test(value);
+}
+
+/** An IPv4 or IPv6 address or a DNS hostname. Nothing else can reach a shell or an ssh target. */
+export const addressSchema = stringOrToken(
+  (v) => isIpv4(v) || isIpv6(v) || isHostname(v),
+  'expected an IPv4 address (10.0.0.11), an IPv6 address (fd00::11) or a DNS hostname (da1.example.com)',
+);
+
+/** An IP address only (no hostname), where the vendor wants addresses, e.g. listen addresses. */
+export const ipAddressSchema = stringOrToken(
+  (v) => isIpv4(v) || isIpv6(v),
+  'expected an IPv4 address (10.0.0.11) or an IPv6 address (fd00::11)',
+);
+
+export const portSchema = z
+  .number({ error: 'expected a TCP port number between 1 and 65535' })
+  .int({ error: 'expected a whole TCP port number between 1 and 65535' })
+  .min(1, { error: 'expected a TCP port number between 1 and 65535' })
+  .max(65535, { error: 'expected a TCP port number between 1 and 65535' });
+
+/** An absolute POSIX path without control characters or `..` segments. */
+export const posixPathSchema = z
+  .string({ error: 'expected an absolute path such as /srv/da-shared' })
+  .refine((v) => v.startsWith('/'), { error: 'expected an absolute path starting with "/", such as /srv/da-shared' })
+  .refine((v) => !/[\0-\x1f\x7f]/.test(v), { error: 'a path may not contain control characters or newlines' })
+  .refine((v) => !v.split('/').includes('..'), { error: 'a path may not contain ".." segments; give the resolved path' });
+
+/** POSIX user and group names as useradd accepts them by default. */
+export const posixNameSchema = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
+    error: 'expected a POSIX name: lower-case letters, digits, "_" or "-", starting with a letter or "_", at most 32 characters',
+  });
+
+/** A numeric user or group ID that is neither root nor the kernel's overflow/nobody IDs. */
+export const posixIdSchema = z
+  .number({ error: 'expected a numeric ID between 1 and 65533' })
+  .int({ error: 'expected a whole numeric ID' })
+  .min(1, { error: 'expected a numeric ID of at least 1: 0 is root, which NFS squashes' })
+  .max(65533, { error: 'expected a numeric ID of at most 65533 (65534 is nobody)' });
+
+/** The name of an environment variable, where the runner will read a secret at apply time. */
+export const envVarNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name such as SSH_PRIVATE_KEY' });
+
+export const durationSecondsSchema = z
+  .number({ error: 'expected a number of seconds' })
+  .positive({ error: 'expected a positive number of seconds' })
+  .max(86400, { error: 'expected at most 86400 seconds (one day)' });
+
+/**
+ * Options for a cross-field rule that must run even when a field already failed, so that one
+ * ValidationError lists every problem instead of revealing them one synth at a time.
+ * The rule itself must then tolerate fields of the wrong type.
+ */
+export const EVEN_WITH_FIELD_ERRORS = {
+  when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null,
+};
