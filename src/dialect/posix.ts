@@ -32,7 +32,7 @@ export const READ_FILE_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exe
 /**
  * Writes stdin to $1 atomically: a temporary file beside the target (same filesystem, so `mv` is a
  * rename), given the previous file's mode and owner, then the requested ones; the previous content is
- * kept as $1$5 (a timestamped backup) before the rename. Prints the backup path when one was made.
+ * kept as $1$5 (a timestamped backup) once the new file is ready, just before the rename. Prints the backup path when one was made.
  * $2 mode, $3 owner, $4 group: empty means keep (or 0644/current user for a new file).
  */
 export const ATOMIC_WRITE_SCRIPT = `set -eu
@@ -45,16 +45,15 @@ cat > "$tmp"
 if [ -e "$target" ]; then
   chmod --reference="$target" -- "$tmp"
   chown --reference="$target" -- "$tmp" 2>/dev/null || true
-  cp -p -- "$target" "$backup"
-  made_backup=1
 else
   chmod 0644 -- "$tmp"
-  made_backup=0
 fi
 [ -z "$mode" ] || chmod -- "$mode" "$tmp"
 [ -z "$owner" ] || chown -- "$owner" "$tmp"
 [ -z "$group" ] || chgrp -- "$group" "$tmp"
 sync -- "$tmp" 2>/dev/null || true
+made_backup=0
+if [ -e "$target" ]; then cp -p -- "$target" "$backup"; made_backup=1; fi
 mv -f -- "$tmp" "$target"
 trap - EXIT
 [ "$made_backup" = 0 ] || printf '%s\\n' "$backup"`;

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, YAMLMap } from 'yaml';
 import type { ConfigValue } from '../actions';
 
 /**
@@ -103,5 +103,6 @@ function insertKey(text: string, parent: unknown, path: (string | number)[], val
 
 /** Reads a value by key path (for checks), or undefined. */
 export function getYamlValue(content: string, key: string): unknown {
-  return parseDocument(content).getIn(parseYamlKey(key));
+  const value = parseDocument(content).getIn(parseYamlKey(key));
+  return isCollection(value) ? value.toJSON() : value;
 }

@@ -52,7 +52,7 @@ export class StepResources extends Construct {
 
     const resources = new Map<string, TerraformResource>();
     for (const step of orderSteps(props.steps)) {
-      const spec = JSON.stringify(toStepSpec(step));
+      const spec = escapeTemplateSequences(JSON.stringify(toStepSpec(step)));
       const selfSpec = engine === 'null_resource' ? 'self.triggers.spec' : 'self.triggers_replace.spec';
       const provisioner = {
         type: 'local-exec' as const,
@@ -70,6 +70,15 @@ export class StepResources extends Construct {
     this.resources = resources;
     warnAboutUnpinnedHosts(this, props.steps);
   }
+}
+
+/**
+ * Terraform evaluates `${...}` and `%{...}` inside every string of the configuration, so a user's
+ * `${HOME}` in a file's content would become a Terraform expression. `$${` and `%%{` are their
+ * literal forms; cdktf's own Token markers stay, as Terraform must resolve those.
+ */
+export function escapeTemplateSequences(text: string): string {
+  return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 function ensureNullProvider(scope: Construct): void {

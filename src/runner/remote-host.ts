@@ -56,6 +56,8 @@ export class RemoteHost {
   constructor(
     public readonly config: HostConfig,
     private readonly executor: CommandExecutor,
+    /** Where pending notifications live on a Linux host. */
+    private readonly stateDirectory = '/var/lib/cdktf-failover',
   ) {}
 
   get label(): string {
@@ -146,7 +148,7 @@ export class RemoteHost {
     if (!MARKER_NAME.test(name)) throw new Error(`notification name "${name}" must match ${MARKER_NAME}`);
     return this.isWindows
       ? `C:\\ProgramData\\cdktf-failover\\pending\\${name}`
-      : `/var/lib/cdktf-failover/pending/${name}`;
+      : `${this.stateDirectory}/pending/${name}`;
   }
 
   async isPending(name: string): Promise<boolean> {

@@ -1,0 +1,10 @@
+export * from './actions';
+export { ValidationError, StepFailure } from './errors';
+export type { ValidationProblem } from './errors';
+export { HostSteps } from './host-steps';
+export type { HostStepProps, HostStepsProps } from './host-steps';
+export { SshCredentials } from './schema/host';
+export type { HostConfig, HostProps, SshCredentialsConfig } from './schema/host';
+export { ENGINE_CONTEXT_KEY, NODE_CONTEXT_KEY, StepResources } from './engine/step-resources';
+export type { StepEngine } from './engine/step-resources';
+export type { Step } from './step';

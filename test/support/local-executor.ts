@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import type { CommandExecutor } from '../../src/runner/remote-host';
+import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
+import type { HostConfig } from '../../src/schema/host';
+
+/** Runs command lines with the local `sh`, as sshd would run them with the login shell. */
+export class LocalExecutor implements CommandExecutor {
+  public readonly commands: string[] = [];
+
+  exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    this.commands.push(command);
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+      child.stdout.on('data', (c: Buffer) => stdout.push(c));
+      child.stderr.on('data', (c: Buffer) => stderr.push(c));
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({
+          code,
+          ...(signal ? { signal } : {}),
+          stdout: Buffer.concat(stdout),
+          stderr: Buffer.concat(stderr),
+          durationMs: Date.now() - started,
+        });
+      });
+      child.stdin.end(options.stdin ?? '');
+    });
+  }
+}
+
+export const LOCAL_HOST: HostConfig = {
+  name: 'local',
+  address: '127.0.0.1',
+  port: 22,
+  user: 'root',
+  os: 'linux',
+  credentials: { kind: 'agent', socketEnv: 'SSH_AUTH_SOCK' },
+  acceptUnknownHostKey: true,
+  sudo: false,
+  connectTimeoutSeconds: 5,
+  commandTimeoutSeconds: 20,
+};

@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Action } from '../../src/actions';
+import { BUILTIN_ACTIONS } from '../../src/runner/builtin-actions';
+import { executeStep } from '../../src/runner/execute-step';
+import { RemoteHost } from '../../src/runner/remote-host';
+import { formatActionLine, formatStepLine } from '../../src/runner/report';
+import type { StepSpec } from '../../src/step';
+import { LOCAL_HOST, LocalExecutor } from '../support/local-executor';
+
+let dir: string;
+beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-step-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function run(actions: Action[], checkOnly = false) {
+  const spec: StepSpec = { specVersion: 1, id: 'demo', description: 'demo step', host: LOCAL_HOST, actions, when: 'create' };
+  const host = new RemoteHost(LOCAL_HOST, new LocalExecutor(), path.join(dir, 'state'));
+  return executeStep(spec, { connect: async () => host, handlers: BUILTIN_ACTIONS, checkOnly });
+}
+
+describe('executeStep with the built-in actions', () => {
+  const actions = (): Action[] => [
+    { kind: 'file', path: `${dir}/role`, content: 'primary\n', mode: '0640' },
+    { kind: 'config', format: 'ini', path: `${dir}/pair.conf`, settings: [{ key: 'pair.peer', value: '10.0.0.2' }] },
+    { kind: 'line', path: `${dir}/hosts`, line: '10.0.0.2 peer', match: '\\speer$' },
+    { kind: 'command', description: 'state dir', check: { argv: ['test', '-d', `${dir}/state-dir`] }, run: { argv: ['mkdir', `${dir}/state-dir`] } },
+  ];
+
+  it('changes what differs, then reports every action ok on a second run', async () => {
+    const first = await run(actions());
+    expect(first.outcome).toBe('changed');
+    expect(first.actions.map((a) => a.outcome)).toEqual(['changed', 'changed', 'changed', 'changed']);
+    expect(fs.readFileSync(`${dir}/pair.conf`, 'utf8')).toBe('[pair]\npeer = 10.0.0.2\n');
+    const second = await run(actions());
+    expect(second.outcome).toBe('ok');
+    expect(second.actions.map((a) => a.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('in check mode reports what would change and changes nothing', async () => {
+    const report = await run(actions(), true);
+    expect(report.actions.map((a) => a.detail)).toEqual(['would create', 'would create', 'would create', 'would run']);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('notices a changed mode alone', async () => {
+    await run(actions());
+    fs.chmodSync(`${dir}/role`, 0o666);
+    const report = await run(actions());
+    expect(report.actions[0]).toMatchObject({ outcome: 'changed' });
+    expect((fs.statSync(`${dir}/role`).mode & 0o777).toString(8)).toBe('640');
+  });
+
+  it('stops at the first failure, naming the action and the tail of stderr', async () => {
+    const report = await run([
+      { kind: 'command', description: 'failing thing', run: { argv: ['sh', '-c', 'echo progress; echo "disk full" >&2; exit 7'] } },
+      { kind: 'file', path: `${dir}/never`, content: 'x' },
+    ]);
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toBe('failing thing failed on local (exit 7):\ndisk full');
+    expect(report.actions).toHaveLength(1);
+    expect(fs.existsSync(`${dir}/never`)).toBe(false);
+    expect(formatStepLine(report)).toMatch(/^\[failover\] local demo: FAILED in \d+\.\d\ds: failing thing failed on local \(exit 7\):\ndisk full$/);
+  });
+
+  it('fails when a command runs but its verification still fails', async () => {
+    const report = await run([{ kind: 'command', description: 'make it so', check: { argv: ['false'] }, run: { argv: ['true'] } }]);
+    expect(report.reason).toMatch(/make it so on local ran, but its verification still fails \(exit 1\)/);
+  });
+
+  it('remembers a notification across a failed run and runs its handler on the next run', async () => {
+    const restartLog = `${dir}/restarts`;
+    const restart: Action = {
+      kind: 'command',
+      description: 'restart service',
+      whenNotified: 'restart-svc',
+      run: { argv: ['sh', '-c', 'echo restarted >> "$1"', 'sh', restartLog] },
+    };
+    const change: Action = { kind: 'file', path: `${dir}/svc.conf`, content: 'v2\n', notifies: 'restart-svc' };
+    const failing: Action = { kind: 'command', description: 'flaky', run: { argv: ['false'] } };
+
+    expect((await run([change, failing, restart])).outcome).toBe('failed');
+    expect(fs.existsSync(restartLog)).toBe(false);
+    // The change is already made, so this run changes no file; the restart still happens once.
+    const retry = await run([change, restart]);
+    expect(retry.actions.map((a) => a.outcome)).toEqual(['ok', 'changed']);
+    expect(fs.readFileSync(restartLog, 'utf8')).toBe('restarted\n');
+    const third = await run([change, restart]);
+    expect(third.outcome).toBe('ok');
+  });
+
+  it('names an unknown action kind', async () => {
+    const report = await run([{ kind: 'future.thing' } as Action]);
+    expect(report.reason).toMatch(/no action "future.thing"/);
+  });
+
+  it('formats progress lines with host, step, outcome and detail', () => {
+    expect(formatActionLine('demo', 'lab-a', { action: 'file /etc/x', outcome: 'changed', detail: 'previous content kept in /etc/x.bak' })).toBe(
+      '[failover] lab-a demo: changed file /etc/x (previous content kept in /etc/x.bak)',
+    );
+  });
+});
