@@ -60,11 +60,11 @@ export class StepResources extends Construct {
         environment: { [SPEC_ENV]: `\${${selfSpec}}` },
         ...(step.when === 'destroy' ? { when: 'destroy' as const } : {}),
       };
-      const dependsOn = step.after.map((dep) => resources.get(dep)!);
+      const ordering = step.after.length > 0 ? { dependsOn: step.after.map((dep) => resources.get(dep)!) } : {};
       const resource =
         engine === 'null_resource'
-          ? new NullResource(this, step.id, { triggers: { spec }, provisioners: [provisioner], dependsOn })
-          : new DataResource(this, step.id, { triggersReplace: { spec }, provisioners: [provisioner], dependsOn });
+          ? new NullResource(this, step.id, { triggers: { spec }, provisioners: [provisioner], ...ordering })
+          : new DataResource(this, step.id, { triggersReplace: { spec }, provisioners: [provisioner], ...ordering });
       resources.set(step.id, resource);
     }
     this.resources = resources;

@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { DataResource, Testing, TerraformStack, Token } from '../../src/cdktf';
+import { HostSteps, HostStepsProps, SshCredentials, ValidationError } from '../../src';
+import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
+import { synthStack } from '../support/terraform';
+
+const KEY = `SHA256:${'k'.repeat(43)}`;
+const host = (name: string, address: string) => ({
+  name,
+  address,
+  user: 'deploy',
+  hostKeySha256: KEY,
+  credentials: SshCredentials.privateKeyEnv('DEPLOY_SSH_KEY'),
+});
+
+const props = (): HostStepsProps => ({
+  steps: [
+    {
+      id: 'first',
+      description: 'first step',
+      host: host('a', '10.0.0.11'),
+      actions: [{ kind: 'file', path: '/etc/x', content: 'literal ${HOME} and %{ if } stay text\n' }],
+    },
+    {
+      id: 'second',
+      description: 'second step',
+      host: host('b', '10.0.0.12'),
+      after: ['first'],
+      actions: [{ kind: 'command', description: 'noop', run: { argv: ['true'] } }],
+    },
+    {
+      id: 'cleanup',
+      description: 'removal',
+      host: host('b', '10.0.0.12'),
+      when: 'destroy',
+      actions: [{ kind: 'line', path: '/etc/fstab', line: '', match: 'x', state: 'absent' }],
+    },
+  ],
+});
+
+function synthJson(engine?: 'null_resource' | 'terraform_data', build: (s: TerraformStack) => unknown = (s) => new HostSteps(s, 'Demo', props())) {
+  const app = Testing.app({ context: engine ? { [ENGINE_CONTEXT_KEY]: engine } : {} });
+  const stack = new TerraformStack(app, 'test');
+  build(stack);
+  return JSON.parse(Testing.synth(stack));
+}
+
+const resourcesOf = (json: any, type: string) => Object.values(json.resource?.[type] ?? {}) as any[];
+/** The resource of a step, by step id (Terraform JSON orders resources by name, not by plan). */
+const stepResource = (json: any, type: string, id: string) =>
+  Object.entries(json.resource[type]).find(([name]) => name.startsWith(`Demo_Steps_${id}_`))![1] as any;
+
+describe.each([
+  ['null_resource', 'triggers', 'self.triggers.spec'],
+  ['terraform_data', 'triggers_replace', 'self.triggers_replace.spec'],
+] as const)('the %s engine', (engine, triggerKey, selfRef) => {
+  const json = synthJson(engine);
+  const resources = resourcesOf(json, engine);
+  const [first, second, cleanup] = ['first', 'second', 'cleanup'].map((id) => stepResource(json, engine, id));
+
+  it('emits one resource per step, carrying its spec as the replacement trigger', () => {
+    expect(resources).toHaveLength(3);
+    const spec = JSON.parse(first[triggerKey].spec.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{'));
+    expect(spec).toMatchObject({ specVersion: 1, id: 'first', host: { address: '10.0.0.11', port: 22, os: 'linux' } });
+    expect(spec.actions[0].content).toBe('literal ${HOME} and %{ if } stay text\n');
+  });
+
+  it('escapes template sequences so Terraform keeps user text literal', () => {
+    expect(first[triggerKey].spec).toContain('literal $${HOME} and %%{ if }');
+  });
+
+  it('runs the bundled runner from the stack folder with the spec read from self', () => {
+    const exec = first.provisioner[0]['local-exec'];
+    expect(exec.command).toMatch(/^node "\$\{path\.module\}\/assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs"$/);
+    expect(exec.environment).toEqual({ CDKTF_FAILOVER_STEP: `\${${selfRef}}` });
+    expect(exec.when).toBeUndefined();
+  });
+
+  it('orders steps with depends_on and makes destroy steps destroy-time provisioners', () => {
+    expect(second.depends_on).toEqual([expect.stringMatching(new RegExp(`^${engine}\\.Demo_Steps_first_[0-9A-F]+$`))]);
+    expect(first.depends_on).toBeUndefined();
+    expect(cleanup.provisioner[0]['local-exec'].when).toBe('destroy');
+  });
+
+  it(engine === 'null_resource' ? 'declares the null provider' : 'needs no provider at all', () => {
+    if (engine === 'null_resource') expect(json.provider).toHaveProperty('null');
+    else expect(json.provider).toBeUndefined();
+  });
+});
+
+describe('engine selection', () => {
+  it('defaults to null_resource and rejects an unknown engine naming the context key', () => {
+    expect(resourcesOf(synthJson(undefined), 'null_resource')).toHaveLength(3);
+    expect(() => synthJson('bogus' as never)).toThrow(/App context "cdktf-failover:engine" is "bogus"; expected "null_resource" or "terraform_data"/);
+  });
+
+  it('a changed prop changes the trigger of exactly the affected step', () => {
+    const specs = (json: any) => ['first', 'second', 'cleanup'].map((id) => stepResource(json, 'terraform_data', id).triggers_replace.spec);
+    const before = specs(synthJson('terraform_data'));
+    const changed = props();
+    (changed.steps[1].actions as any)[0].run = { argv: ['true', '--changed'] };
+    const after = specs(synthJson('terraform_data', (s) => new HostSteps(s, 'Demo', changed)));
+    expect(after.map((spec, i) => spec === before[i])).toEqual([true, false, true]);
+  });
+});
+
+describe('tokens', () => {
+  it('passes an address Token through to Terraform and skips its format check', () => {
+    const json = synthJson('terraform_data', (s) => {
+      const p = props();
+      const database = new DataResource(s, 'db', { input: { ip: '10.0.0.99' } });
+      const address = Token.asString(database.getStringAttribute('output'));
+      new HostSteps(s, 'Demo', { steps: [{ ...p.steps[0], host: { ...p.steps[0].host, address } }] });
+    });
+    expect(stepResource(json, 'terraform_data', 'first').triggers_replace.spec).toContain('\"address\":\"${terraform_data.db.output}\"');
+  });
+});
+
+describe('validation and warnings', () => {
+  it('rejects bad steps with one error listing every problem', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'test');
+    let error: ValidationError | undefined;
+    try {
+      new HostSteps(stack, 'Bad', {
+        steps: [
+          { id: 'Bad Id', description: 'x', host: { ...host('a', '10.0.0.1'), port: 70000 }, actions: [] },
+          { id: 'ok', description: 'x', host: host('b', '10.0.0.2'), after: ['nope'], actions: [{ kind: 'command', description: 'x', run: { argv: [] } }] },
+        ],
+      });
+    } catch (e) {
+      error = e as ValidationError;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error!.problems.map((p) => p.propertyPath)).toEqual([
+      'steps[0].id',
+      'steps[0].host.port',
+      'steps[0].actions',
+      'steps[1].actions[0].run.argv',
+      'steps[1].after[0]',
+    ]);
+    expect(error!.message).toContain('test/Bad:');
+  });
+
+  it('warns when a host accepts unknown host keys', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'test');
+    const { hostKeySha256: _k, ...unpinned } = host('a', '10.0.0.1');
+    new HostSteps(stack, 'Loose', {
+      steps: [{ id: 'x', description: 'x', host: { ...unpinned, acceptUnknownHostKey: true }, actions: [{ kind: 'command', description: 'x', run: { argv: ['true'] } }] }],
+    });
+    const warnings = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === '@cdktf/warn');
+    expect(warnings.map((w) => String(w.data))).toEqual([expect.stringMatching(/Host a: acceptUnknownHostKey is true.*Pin hostKeySha256/)]);
+  });
+});
+
+describe('the synthesized stack folder', () => {
+  const SECRET = 'super-secret-key-material-4711';
+  let stackDir: string;
+
+  beforeAll(() => {
+    process.env.DEPLOY_SSH_KEY = SECRET;
+    stackDir = synthStack((s) => new HostSteps(s, 'Demo', props()), { engine: 'terraform_data' });
+  });
+  afterAll(() => delete process.env.DEPLOY_SSH_KEY);
+
+  it('holds the runner bundle, and no secret value anywhere', () => {
+    const files: string[] = [];
+    const walk = (d: string) =>
+      fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+    walk(path.dirname(path.dirname(stackDir)));
+    expect(files.some((f) => /assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs$/.test(f))).toBe(true);
+    for (const file of files) expect(fs.readFileSync(file, 'utf8').includes(SECRET)).toBe(false);
+    expect(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')).toContain('DEPLOY_SSH_KEY');
+  });
+
+  it('passes terraform validate with no provider download', () => {
+    execFileSync('terraform', ['init', '-input=false', '-no-color', '-backend=false'], { cwd: stackDir, stdio: 'pipe' });
+    const out = execFileSync('terraform', ['validate', '-no-color'], { cwd: stackDir, encoding: 'utf8' });
+    expect(out).toContain('Success! The configuration is valid.');
+  });
+
+  it('runs its runner with node alone: no node_modules next to it', () => {
+    const runner = fs.readdirSync(path.join(stackDir, 'assets', 'FailoverRunner'))[0];
+    const bundle = path.join(stackDir, 'assets', 'FailoverRunner', runner, 'runner.cjs');
+    const isolated = fs.mkdtempSync('/tmp/failover-isolated-');
+    fs.copyFileSync(bundle, path.join(isolated, 'runner.cjs'));
+    let stderr = '';
+    try {
+      execFileSync('node', [path.join(isolated, 'runner.cjs')], { cwd: isolated, env: { PATH: process.env.PATH }, stdio: 'pipe' });
+    } catch (e) {
+      stderr = String((e as { stderr: Buffer }).stderr);
+    }
+    expect(stderr).toContain('no step spec: set CDKTF_FAILOVER_STEP or pass --spec-file FILE');
+  });
+});
