@@ -7,6 +7,7 @@ export {
   App,
   AssetType,
   DataResource,
+  LocalBackend,
   TerraformAsset,
   TerraformOutput,
   TerraformResource,

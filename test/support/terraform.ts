@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Construct } from 'constructs';
-import { App, TerraformStack } from '../../src/cdktf';
+import { App, LocalBackend, TerraformStack } from '../../src/cdktf';
 import { ENGINE_CONTEXT_KEY, StepEngine } from '../../src/engine/step-resources';
 import type { StepReport } from '../../src/runner/execute-step';
 
@@ -19,6 +19,8 @@ export function synthStack(build: (stack: TerraformStack) => void, options: Synt
   const stackName = options.stackName ?? 'test';
   const app = new App({ outdir, context: { [ENGINE_CONTEXT_KEY]: options.engine ?? 'terraform_data' } });
   const stack = new TerraformStack(app as Construct, stackName);
+  // State beside the configuration: each synthesized folder is its own deployment.
+  new LocalBackend(stack, { path: 'terraform.tfstate' });
   build(stack);
   app.synth();
   return path.join(outdir, 'stacks', stackName);
