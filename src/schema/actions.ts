@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { hasControlCharacters } from './common';
 
 const pathSchema = z
   .string()
   .min(1, { error: 'expected a file path on the host' })
-  .refine((v) => !/[\0-\x1f]/.test(v), { error: 'a path may not contain control characters or newlines' });
+  .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters or newlines' });
 
 const notifySchema = z
   .string()

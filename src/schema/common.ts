@@ -9,6 +9,12 @@ export function stringOrToken(check: (value: string) => boolean, expected: strin
   return z.string({ error: expected }).refine((v) => isToken(v) || check(v), { error: expected });
 }
 
+/** Control characters (newlines included) have no place in a path, a name or a login. */
+export function hasControlCharacters(value: string): boolean {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return /[\0-\x1f\x7f]/.test(value);
+}
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
@@ -46,7 +52,7 @@ export const portSchema = z
 export const posixPathSchema = z
   .string({ error: 'expected an absolute path such as /srv/da-shared' })
   .refine((v) => v.startsWith('/'), { error: 'expected an absolute path starting with "/", such as /srv/da-shared' })
-  .refine((v) => !/[\0-\x1f\x7f]/.test(v), { error: 'a path may not contain control characters or newlines' })
+  .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters or newlines' })
   .refine((v) => !v.split('/').includes('..'), { error: 'a path may not contain ".." segments; give the resolved path' });
 
 /** POSIX user and group names as useradd accepts them by default. */

@@ -3,6 +3,7 @@ import {
   addressSchema,
   durationSecondsSchema,
   EVEN_WITH_FIELD_ERRORS,
+  hasControlCharacters,
   envVarNameSchema,
   portSchema,
   stringOrToken,
@@ -25,7 +26,7 @@ export const credentialsSchema = z.discriminatedUnion(
       path: z
         .string()
         .min(1, { error: 'expected the path of a private key file on the machine that runs terraform' })
-        .refine((v) => !/[\0-\x1f]/.test(v), { error: 'a key path may not contain control characters' }),
+        .refine((v) => !hasControlCharacters(v), { error: 'a key path may not contain control characters' }),
       passphraseEnv: envVarNameSchema.optional(),
     }),
     z.strictObject({
@@ -67,7 +68,7 @@ export class SshCredentials {
 export const HOST_KEY_SHA256 = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 const userSchema = stringOrToken(
-  (v) => v.length > 0 && v.length <= 104 && !/[\0-\x1f\x7f]/.test(v) && v.trim() === v,
+  (v) => v.length > 0 && v.length <= 104 && !hasControlCharacters(v) && v.trim() === v,
   'expected a login name such as "admin" or "CORP\\\\svc-dataminer" without control characters or surrounding spaces',
 );
 

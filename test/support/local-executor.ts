@@ -28,6 +28,8 @@ export class LocalExecutor implements CommandExecutor {
           durationMs: Date.now() - started,
         });
       });
+      // A command that does not read its input may exit before we finish writing it.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(options.stdin ?? '');
     });
   }

@@ -114,7 +114,7 @@ describe('tokens', () => {
       const address = Token.asString(database.getStringAttribute('output'));
       new HostSteps(s, 'Demo', { steps: [{ ...p.steps[0], host: { ...p.steps[0].host, address } }] });
     });
-    expect(stepResource(json, 'terraform_data', 'first').triggers_replace.spec).toContain('\"address\":\"${terraform_data.db.output}\"');
+    expect(stepResource(json, 'terraform_data', 'first').triggers_replace.spec).toContain('"address":"${terraform_data.db.output}"');
   });
 });
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { quotePosix, renderPosixCommand, shellScript } from '../../src/dialect/posix';
 import {
   bindPowerShellVariables,
@@ -80,5 +81,5 @@ describe('PowerShell quoting', () => {
 
 afterAll(() => {
   // None of the hostile strings above may have run as a command.
-  expect(require('node:fs').existsSync('/tmp/failover-pwned')).toBe(false);
+  expect(existsSync('/tmp/failover-pwned')).toBe(false);
 });

@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: prints figures, asserts nothing.
+ * 1. Synth time and peak memory for 10 / 100 / 1,000 steps (each in a fresh process).
+ * 2. terraform plan time for the same stacks (Terraform's cost grows with resource count).
+ * 3. Runner overhead per step on the lab: a no-op step's wall time against the remote command's own time.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SshSession } from '../../src/runner/ssh-session';
+import type { HostConfig } from '../../src/schema/host';
+import { startLab } from '../lab/lab';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function timeMs(fn: () => void): number {
+  const started = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
+
+function synthFigures(): void {
+  console.log('Synth (terraform_data engine; fresh process per size)');
+  console.log('  steps     synth   peak RSS   terraform plan');
+  for (const steps of [10, 100, 1000]) {
+    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-child.ts'), String(steps)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const figures = JSON.parse(out.trim().split('\n').pop()!);
+    spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: figures.stackDir, stdio: 'ignore' });
+    const planMs = timeMs(() => spawnSync('terraform', ['plan', '-input=false', '-no-color', '-refresh=false'], { cwd: figures.stackDir, stdio: 'ignore' }));
+    console.log(`  ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${fmt(planMs)}`);
+    fs.rmSync(path.dirname(path.dirname(figures.stackDir)), { recursive: true, force: true });
+  }
+}
+
+async function runnerFigures(): Promise<void> {
+  const lab = await startLab();
+  const target = lab.hosts[0];
+  const host: HostConfig = {
+    name: target.name,
+    address: target.address,
+    port: target.port,
+    user: target.user,
+    os: 'linux',
+    credentials: { kind: 'privateKeyFile', path: lab.clientKeyPath },
+    hostKeySha256: target.hostKeySha256,
+    acceptUnknownHostKey: false,
+    sudo: false,
+    connectTimeoutSeconds: 10,
+    commandTimeoutSeconds: 30,
+  };
+  const runs = 10;
+
+  // The runner as terraform runs it: a fresh node process per step (load bundle, connect, check, report).
+  const specFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'failover-bench-')), 'noop.json');
+  fs.writeFileSync(
+    specFile,
+    JSON.stringify({
+      specVersion: 1,
+      id: 'noop',
+      description: 'no-op',
+      host,
+      when: 'create',
+      actions: [{ kind: 'command', description: 'noop', check: { argv: ['true'] }, run: { argv: ['true'] } }],
+    }),
+  );
+  const runner = path.join(ROOT, 'dist', 'runner.cjs');
+  const wall: number[] = [];
+  const stepMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let out = '';
+    wall.push(timeMs(() => (out = execFileSync(process.execPath, [runner, '--spec-file', specFile, '--json'], { encoding: 'utf8' }))));
+    stepMs.push(JSON.parse(out).durationMs);
+  }
+
+  // What the SSH transport costs: handshake, and one command round trip on an open session.
+  const connect: number[] = [];
+  const roundTrip: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = Date.now();
+    const session = await SshSession.open(host);
+    connect.push(Date.now() - started);
+    for (let j = 0; j < 5; j++) roundTrip.push((await session.exec("'true'", { timeoutMs: 10000 })).durationMs);
+    session.close();
+  }
+  const own = timeMs(() => execFileSync('true'));
+
+  console.log(`\nRunner overhead per step on the lab (${target.name}; median of ${runs})`);
+  console.log(`  no-op step, whole runner process (node start + bundle + connect + check + report) ${fmt(median(wall))}`);
+  console.log(`  no-op step as the runner reports it (connect + check)                             ${fmt(median(stepMs))}`);
+  console.log(`  SSH connect + authenticate (pinned key check included)                            ${fmt(median(connect))}`);
+  console.log(`  one remote command round trip on an open session                                   ${fmt(median(roundTrip))}`);
+  console.log(`  the command's own time (\`true\`, run locally)                                       ${fmt(own)}`);
+}
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, [path.join(ROOT, 'src', 'runner', 'bundle.mjs')], { stdio: 'inherit' });
+  synthFigures();
+  await runnerFigures();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
