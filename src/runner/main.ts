@@ -8,9 +8,11 @@
  *   node runner.cjs --spec-file step.json  spec from a file
  *   --check   report what would change, change nothing
  *   --json    print the step report as one JSON line instead of the progress lines
+ *   node runner.cjs --check-stack DIR     check every step of a synthesized stack folder, in order
  * $CDKTF_FAILOVER_REPORT_FILE, when set, receives every step report as a JSON line too.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CONSTRUCT_ACTIONS } from '../../constructs/runner-actions';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
@@ -20,27 +22,31 @@ import { RemoteHost } from './remote-host';
 import { formatActionLine, formatJsonLine, formatStepLine } from './report';
 import { parseStepSpec } from './spec-schema';
 import { SshSession } from './ssh-session';
+import { stepsOfStack } from './stack-specs';
 
 const SPEC_ENV = 'CDKTF_FAILOVER_STEP';
 const REPORT_FILE_ENV = 'CDKTF_FAILOVER_REPORT_FILE';
 
 interface Options {
   readonly specFile?: string;
+  readonly checkStack?: string;
   readonly checkOnly: boolean;
   readonly json: boolean;
 }
 
 function parseArgs(args: readonly string[]): Options {
   let specFile: string | undefined;
+  let checkStack: string | undefined;
   let checkOnly = false;
   let json = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--check') checkOnly = true;
     else if (args[i] === '--json') json = true;
     else if (args[i] === '--spec-file' && args[i + 1]) specFile = args[++i];
-    else throw new StepFailure(`unknown argument "${args[i]}"; expected --spec-file FILE, --check or --json`);
+    else if (args[i] === '--check-stack' && args[i + 1]) checkStack = args[++i];
+    else throw new StepFailure(`unknown argument "${args[i]}"; expected --spec-file FILE, --check-stack DIR, --check or --json`);
   }
-  return { ...(specFile ? { specFile } : {}), checkOnly, json };
+  return { ...(specFile ? { specFile } : {}), ...(checkStack ? { checkStack } : {}), checkOnly: checkOnly || !!checkStack, json };
 }
 
 function readSpec(options: Options): string {
@@ -64,36 +70,61 @@ function connectionPool() {
   return { connect, closeAll };
 }
 
-async function main(): Promise<number> {
-  let options: Options = { checkOnly: false, json: false };
-  let report: StepReport;
+async function runStep(raw: string, options: Options): Promise<StepReport> {
+  const spec = parseStepSpec(raw);
+  const pool = connectionPool();
   try {
-    options = parseArgs(process.argv.slice(2));
-    const spec = parseStepSpec(readSpec(options));
-    const pool = connectionPool();
-    try {
-      report = await executeStep(spec, {
-        connect: pool.connect,
-        handlers: { ...BUILTIN_ACTIONS, ...CONSTRUCT_ACTIONS },
-        checkOnly: options.checkOnly,
-        onAction: (action) => {
-          if (!options.json) console.log(formatActionLine(spec.id, hostLabel(spec.host), action));
-        },
-      });
-    } finally {
-      await pool.closeAll();
-    }
-  } catch (error) {
-    const reason = error instanceof StepFailure ? error.message : String((error as Error).stack ?? error);
-    console.error(`[failover] runner: FAILED: ${reason}`);
-    return 2;
+    return await executeStep(spec, {
+      connect: pool.connect,
+      handlers: { ...BUILTIN_ACTIONS, ...CONSTRUCT_ACTIONS },
+      checkOnly: options.checkOnly,
+      onAction: (action) => {
+        if (!options.json) console.log(formatActionLine(spec.id, hostLabel(spec.host), action));
+      },
+    });
+  } finally {
+    await pool.closeAll();
   }
+}
+
+function publish(report: StepReport, options: Options): void {
   if (options.json) console.log(formatJsonLine(report));
   else if (report.outcome === 'failed') console.error(formatStepLine(report));
   else console.log(formatStepLine(report));
   const reportFile = process.env[REPORT_FILE_ENV];
   if (reportFile) fs.appendFileSync(reportFile, `${formatJsonLine(report)}\n`);
-  return report.outcome === 'failed' ? 1 : 0;
+}
+
+/** Checks every step of a synthesized stack in order; later steps see the hosts as they are now. */
+async function checkStack(dir: string, options: Options): Promise<number> {
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
+  let failed = 0;
+  for (const step of stepsOfStack(config)) {
+    if (step.destroyTime) continue;
+    if (step.spec === undefined) {
+      console.log(`[failover] ${step.resource}: SKIPPED - it uses values known only at apply time`);
+      continue;
+    }
+    const report = await runStep(step.spec, options);
+    publish(report, options);
+    if (report.outcome === 'failed') failed += 1;
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  let options: Options = { checkOnly: false, json: false };
+  try {
+    options = parseArgs(process.argv.slice(2));
+    if (options.checkStack) return await checkStack(options.checkStack, options);
+    const report = await runStep(readSpec(options), options);
+    publish(report, options);
+    return report.outcome === 'failed' ? 1 : 0;
+  } catch (error) {
+    const reason = error instanceof StepFailure ? error.message : String((error as Error).stack ?? error);
+    console.error(`[failover] runner: FAILED: ${reason}`);
+    return 2;
+  }
 }
 
 main().then((code) => {

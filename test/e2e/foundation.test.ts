@@ -146,6 +146,31 @@ describe('deploying generic steps to two lab hosts', () => {
   });
 });
 
+describe('checking a stack without changing it', () => {
+  it('reports, step by step, what a deploy would change, and changes nothing', async () => {
+    const steps: HostStepProps[] = [
+      { id: 'one', description: 'x', host: hostProps(a), actions: [{ kind: 'file', path: '/etc/checked', content: 'wanted\n' }] },
+      { id: 'two', description: 'x', host: hostProps(b), after: ['one'], actions: [{ kind: 'line', path: '/etc/hosts', line: '10.9.9.9 nowhere' }] },
+    ];
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-e2e-'));
+    const dir = synthStack((s) => new HostSteps(s, 'Steps', { steps }), { outdir, engine: 'terraform_data' });
+    fs.writeFileSync(hostPath('lab-a', '/etc/checked'), 'drifted\n');
+    const hostsBefore = read(b, '/etc/hosts');
+    const runner = path.join(dir, 'assets', 'FailoverRunner', fs.readdirSync(path.join(dir, 'assets', 'FailoverRunner'))[0], 'runner.cjs');
+    const { execFileSync } = await import('node:child_process');
+    const lines = execFileSync('node', [runner, '--check-stack', dir, '--json'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((r) => [r.step, r.outcome, r.checkOnly, r.actions[0].detail])).toEqual([
+      ['one', 'changed', true, 'would update'],
+      ['two', 'changed', true, 'would update'],
+    ]);
+    expect(read(a, '/etc/checked')).toBe('drifted\n');
+    expect(read(b, '/etc/hosts')).toBe(hostsBefore);
+  });
+});
+
 describe('failures a person can act on', () => {
   it('refuses a wrong pinned host key, naming the host and both fingerprints, and changes nothing', async () => {
     const wrong = `SHA256:${'A'.repeat(43)}`;
