@@ -14,5 +14,9 @@ export {
   TerraformStack,
   Testing,
   Token,
+  anyToHclTerraform,
+  anyToTerraform,
+  hashMapper,
+  hashMapperHcl,
 } from 'cdktf';
 export type { ITerraformDependable, LocalExecProvisioner } from 'cdktf';

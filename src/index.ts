@@ -9,3 +9,4 @@ export { ENGINE_CONTEXT_KEY, NODE_CONTEXT_KEY, StepResources } from './engine/st
 export type { StepEngine } from './engine/step-resources';
 export type { Step } from './step';
 export * from '../constructs/cassandra-two-node';
+export * from '../constructs/nfs-shared-dir';

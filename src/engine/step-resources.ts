@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
-import { Annotations, DataResource, TerraformResource, TerraformStack } from '../cdktf';
+import { Annotations, TerraformResource, TerraformStack } from '../cdktf';
 import { hostLabel } from '../schema/host';
 import { orderSteps, Step, toStepSpec } from '../step';
 import { runnerAsset } from './runner-asset';
+import { StepDataResource } from './step-data-resource';
 
 /** App context key choosing the resource type each step becomes. */
 export const ENGINE_CONTEXT_KEY = 'cdktf-failover:engine';
@@ -64,7 +65,7 @@ export class StepResources extends Construct {
       const resource =
         engine === 'null_resource'
           ? new NullResource(this, step.id, { triggers: { spec }, provisioners: [provisioner], ...ordering })
-          : new DataResource(this, step.id, { triggersReplace: { spec }, provisioners: [provisioner], ...ordering });
+          : new StepDataResource(this, step.id, { triggersReplace: { spec }, provisioners: [provisioner], ...ordering });
       resources.set(step.id, resource);
     }
     this.resources = resources;

@@ -24,18 +24,24 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
 function synthFigures(): void {
-  console.log('Synth (terraform_data engine; fresh process per size)');
-  console.log('  steps     synth   peak RSS   terraform plan');
-  for (const steps of [10, 100, 1000]) {
-    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-child.ts'), String(steps)], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    const figures = JSON.parse(out.trim().split('\n').pop()!);
-    spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: figures.stackDir, stdio: 'ignore' });
-    const planMs = timeMs(() => spawnSync('terraform', ['plan', '-input=false', '-no-color', '-refresh=false'], { cwd: figures.stackDir, stdio: 'ignore' }));
-    console.log(`  ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${fmt(planMs)}`);
-    fs.rmSync(path.dirname(path.dirname(figures.stackDir)), { recursive: true, force: true });
+  console.log('Synth (fresh process per size) and terraform plan (terraform_data only: null_resource needs a provider download)');
+  console.log('  engine           steps     synth   peak RSS   terraform plan');
+  for (const engine of ['terraform_data', 'null_resource']) {
+    for (const steps of [10, 100, 1000]) {
+      const out = execFileSync(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-child.ts'), String(steps), engine],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      const figures = JSON.parse(out.trim().split('\n').pop()!);
+      let plan = '';
+      if (engine === 'terraform_data') {
+        spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: figures.stackDir, stdio: 'ignore' });
+        plan = fmt(timeMs(() => spawnSync('terraform', ['plan', '-input=false', '-no-color', '-refresh=false'], { cwd: figures.stackDir, stdio: 'ignore' })));
+      }
+      console.log(`  ${engine.padEnd(15)} ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${plan}`);
+      fs.rmSync(path.dirname(path.dirname(figures.stackDir)), { recursive: true, force: true });
+    }
   }
 }
 
