@@ -25,7 +25,7 @@ const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
 function synthFigures(): void {
   console.log('Synth (fresh process per size) and terraform plan (terraform_data only: null_resource needs a provider download)');
-  console.log('  engine           steps     synth   peak RSS   terraform plan');
+  console.log('  engine           steps     synth   RSS before   peak RSS   terraform plan');
   for (const engine of ['terraform_data', 'null_resource']) {
     for (const steps of [10, 100, 1000]) {
       const out = execFileSync(
@@ -39,7 +39,7 @@ function synthFigures(): void {
         spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: figures.stackDir, stdio: 'ignore' });
         plan = fmt(timeMs(() => spawnSync('terraform', ['plan', '-input=false', '-no-color', '-refresh=false'], { cwd: figures.stackDir, stdio: 'ignore' })));
       }
-      console.log(`  ${engine.padEnd(15)} ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${plan}`);
+      console.log(`  ${engine.padEnd(15)} ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.rssBeforeMiB.toFixed(0).padStart(7)} MiB ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${plan}`);
       fs.rmSync(path.dirname(path.dirname(figures.stackDir)), { recursive: true, force: true });
     }
   }
