@@ -218,6 +218,20 @@ describe('failures a person can act on', () => {
     expect(exists(b, '/etc/later')).toBe(false);
   });
 
+  it('abandons a remote command that outlives its timeout, saying so', async () => {
+    const { first } = await deployFresh([
+      {
+        id: 'hangs',
+        description: 'x',
+        host: hostProps(a, { commandTimeoutSeconds: 2 }),
+        actions: [{ kind: 'command', description: 'wait for the service', run: { argv: ['sleep', '30'] } }],
+      },
+    ]);
+    expect(first.code).not.toBe(0);
+    expect(first.reports[0].reason).toBe('lab-a: a remote command did not finish within 2 s and was abandoned.');
+    expect(first.reports[0].durationMs).toBeLessThan(10_000);
+  });
+
   it('keeps a private key given by environment variable out of the state and the logs', async () => {
     const key = fs.readFileSync(lab.clientKeyPath, 'utf8');
     process.env.LAB_DEPLOY_KEY = key;
