@@ -5,7 +5,9 @@
 import * as fs from 'node:fs';
 import type { Construct } from 'constructs';
 import { App, TerraformStack } from '../src/cdktf';
+import { addCassandraExamples } from './cassandra-two-node-example';
 import { addLabDemo, DemoHost } from './lab-demo-stack';
+import { addDataAggregatorSharedDir } from './nfs-shared-dir-example';
 
 const LAB_INVENTORY = '/var/lib/cdktf-failover-lab/inventory.json';
 
@@ -18,5 +20,8 @@ if (fs.existsSync(LAB_INVENTORY)) {
 } else {
   console.error(`No lab inventory at ${LAB_INVENTORY}: the lab-demo stack is skipped (start the lab with \`npm run lab start\`).`);
 }
+
+addDataAggregatorSharedDir(new TerraformStack(app as Construct, 'nfs-shared-dir'));
+addCassandraExamples(new TerraformStack(app as Construct, 'cassandra-two-node'));
 
 app.synth();

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { mountPoints } from './mounts';
 import {
+  DEFAULT_HOST_NAMES,
   hostPath,
   installEmulator,
   LabInventory,
@@ -42,13 +43,11 @@ afterAll(() => {
   resetLab();
 });
 
-test('inventory describes (at least) four hosts on their own loopback addresses', () => {
-  expect(inventory.hosts.slice(0, 4).map((h) => [h.name, h.address, h.port, h.user])).toEqual([
-    ['lab-a', '127.0.0.11', 2222, 'root'],
-    ['lab-b', '127.0.0.12', 2222, 'root'],
-    ['lab-c', '127.0.0.13', 2222, 'root'],
-    ['lab-d', '127.0.0.14', 2222, 'root'],
-  ]);
+test('inventory describes every default host on its own loopback address', () => {
+  expect(inventory.hosts.map((h) => [h.name, h.address, h.port, h.user])).toEqual(
+    DEFAULT_HOST_NAMES.map((name, i) => [name, `127.0.0.${11 + i}`, 2222, 'root']),
+  );
+  expect(inventory.hosts).toHaveLength(7);
   for (const h of inventory.hosts) expect(h.hostKeySha256).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   expect(fs.statSync(inventory.clientKeyPath).mode & 0o777).toBe(0o600);
   expect(readInventory()).toEqual(inventory);

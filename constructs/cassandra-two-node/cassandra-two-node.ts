@@ -1,0 +1,63 @@
+import { Construct } from 'constructs';
+import { Annotations } from '../../src/cdktf';
+import { StepResources } from '../../src/engine/step-resources';
+import type { Step } from '../../src/step';
+import { parseProps } from '../../src/validate';
+import { planCassandraSteps } from './plan';
+import {
+  cassandraTwoNodeSchema,
+  CassandraPorts,
+  CassandraTwoNodeConfig,
+  CassandraTwoNodeProps,
+} from './props';
+
+/**
+ * Two Cassandra nodes that form one healthy cluster. Preflight checks both nodes before anything
+ * changes; in configure mode the keys that form the cluster are set in cassandra.yaml and the
+ * nodes restart one at a time, each back `UN` before the other is touched; then both nodes must
+ * see one cluster.
+ */
+export class CassandraTwoNode extends Construct {
+  /** Where clients reach the nodes (broadcast_rpc_address, else rpc_address), first node first. */
+  public readonly contactPoints: readonly string[];
+  /** The cluster name, when given. */
+  public readonly clusterName?: string;
+  /** The ports in use: internode (7000, or 7001 with TLS) and client (9042, or 9142 with TLS). */
+  public readonly ports: CassandraPorts;
+  /** The listen addresses of the two nodes, first node first. */
+  public readonly listenAddresses: readonly string[];
+  /** The validated configuration, defaults applied. */
+  public readonly config: CassandraTwoNodeConfig;
+  /** The steps, in plan order. */
+  public readonly steps: readonly Step[];
+  /** The Terraform resources of the steps. */
+  public readonly stepResources: StepResources;
+
+  constructor(scope: Construct, id: string, props: CassandraTwoNodeProps) {
+    super(scope, id);
+    this.config = parseProps(this, cassandraTwoNodeSchema, props);
+    this.contactPoints = this.config.nodes.map((n) => n.clientAddress);
+    this.listenAddresses = this.config.nodes.map((n) => n.listenAddress);
+    if (this.config.clusterName !== undefined) this.clusterName = this.config.clusterName;
+    this.ports = this.config.ports;
+    this.steps = planCassandraSteps(this.config);
+    this.stepResources = new StepResources(this, 'Steps', { steps: this.steps });
+    for (const warning of twoNodeWarnings(this.config)) Annotations.of(this).addWarning(warning);
+  }
+}
+
+/**
+ * The arithmetic of two nodes, as advice: nothing here changes a keyspace.
+ */
+export function twoNodeWarnings(config: CassandraTwoNodeConfig): string[] {
+  const warnings = [
+    'Two nodes: QUORUM with replication factor 2 needs both nodes, so the cluster survives a node loss only at consistency ONE or LOCAL_ONE. Keyspaces with replication factor 1 lose access to half their data while one node is down: use replication factor 2.',
+    'system_auth has replication factor 1 by default and the default "cassandra" superuser is checked at QUORUM: raise system_auth to replication factor 2 and run a repair on both nodes, or logins fail while one node is down.',
+  ];
+  if (config.platform === 'windows-dataminer') {
+    warnings.push(
+      'DataMiner creates its keyspaces with replication factor 1 on clusters of up to 3 nodes by default: with a Failover pair, check the replication of its keyspaces after Failover is switched on.',
+    );
+  }
+  return warnings;
+}

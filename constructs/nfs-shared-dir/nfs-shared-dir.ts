@@ -1,0 +1,61 @@
+import { Construct } from 'constructs';
+import { Annotations, ITerraformDependable } from '../../src/cdktf';
+import { StepResources } from '../../src/engine/step-resources';
+import type { Step } from '../../src/step';
+import { parseProps } from '../../src/validate';
+import { exportOptionWarnings } from './export-options';
+import { planNfsSharedDirSteps, VERIFY_STEP } from './plan';
+import { NfsSharedDirConfig, nfsSharedDirSchema, NfsSharedDirProps, NfsVersion } from './props';
+
+/**
+ * An NFSv4 shared directory mounted on several Linux hosts with the same owner UID/GID, for an
+ * active/passive pair such as fault-tolerant DX NetOps data aggregators (ActiveMQ KahaDB, metric
+ * families, DTO files). Checks every host first, exports the directory (or uses an existing
+ * export), mounts it on each client with pinned options, and verifies shared data and locking.
+ */
+export class NfsSharedDir extends Construct {
+  /** Where every client mounts the share. */
+  public readonly mountPath: string;
+  /** The export as clients mount it: `server:/path`. */
+  public readonly exportSource: string;
+  /** The exported directory on the server. */
+  public readonly exportPath: string;
+  public readonly ownerUser: string;
+  public readonly ownerUid: number;
+  public readonly ownerGroup: string;
+  public readonly ownerGid: number;
+  public readonly nfsVersion: NfsVersion;
+  /** The planned steps, in order. */
+  public readonly steps: readonly Step[];
+  /** Depend on this to run after the share is verified on every client. */
+  public readonly ready: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: NfsSharedDirProps) {
+    super(scope, id);
+    const config: NfsSharedDirConfig = parseProps(this, nfsSharedDirSchema, props);
+    this.mountPath = config.mountPath;
+    this.exportSource = config.exportSource;
+    this.exportPath = config.server.exportPath;
+    this.ownerUser = config.owner.user;
+    this.ownerUid = config.owner.uid;
+    this.ownerGroup = config.owner.group;
+    this.ownerGid = config.owner.gid;
+    this.nfsVersion = config.nfsVersion;
+    this.steps = planNfsSharedDirSteps(config);
+    const resources = new StepResources(this, 'Steps', { steps: this.steps }).resources;
+    this.ready = resources.get(VERIFY_STEP)!;
+    this.warn(config);
+  }
+
+  private warn(config: NfsSharedDirConfig): void {
+    if (config.server.kind === 'host') {
+      for (const warning of exportOptionWarnings(config.server.exportOptions))
+        Annotations.of(this).addWarning(warning);
+    }
+    if (config.clients.length === 1) {
+      Annotations.of(this).addWarning(
+        'The shared directory has one client: a failover pair needs the share on both hosts. Add the second host to clients.',
+      );
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The verification across clients: each one mounts the share as NFSv4 at the pinned version with
+ * shared locks; each sees the owner's numeric IDs; a file written by one is read by the others; an
+ * exclusive lock held by one blocks the others and is granted to them once released.
+ */
+import { randomBytes } from 'node:crypto';
+import { shellScript } from '../../src/dialect/posix';
+import { StepFailure } from '../../src/errors';
+import type { ActionHandler } from '../../src/runner/action-handler';
+import type { CommandResult, RemoteHost } from '../../src/runner/remote-host';
+import { tail } from '../../src/runner/remote-host';
+import type { VerifyAction } from './action-specs';
+import { localLockProblem, mountDifferences } from './mount-options';
+import { asOwner, readMount } from './runner-support';
+import {
+  HOLD_LOCK,
+  LOCK_CONFLICT_STATUS,
+  LOCK_TIMEOUT_STATUS,
+  TRY_LOCK,
+  WAIT_FOR_FILE,
+  WRITE_FILE,
+} from './scripts';
+
+/** Names of the check files in the share; the lock file stays, so no client ever races to create it. */
+export const LOCK_FILE = '.cdktf-failover-lock-check';
+const CHECK_FILE_PREFIX = '.cdktf-failover-check-';
+
+const describe = (r: CommandResult) =>
+  `exit ${r.code}${tail(r.stderr || r.stdout, 2) ? `: ${tail(r.stderr || r.stdout, 2)}` : ''}`;
+
+/** Mount table of every client; stops early when a client has no NFSv4 mount of the share at all. */
+async function mountProblems(hosts: readonly RemoteHost[], action: VerifyAction): Promise<string[]> {
+  const problems: string[] = [];
+  let unusable = false;
+  for (const host of hosts) {
+    const entry = await readMount(host, action.mountPath);
+    if (!entry) {
+      problems.push(`${host.label}: nothing is mounted at ${action.mountPath}`);
+      unusable = true;
+      continue;
+    }
+    const wanted = {
+      source: action.exportSource,
+      nfsVersion: action.nfsVersion,
+      extraOptions: action.extraOptions,
+    };
+    const locks = localLockProblem(entry.options);
+    const others = mountDifferences(entry, wanted, { includeLocks: false });
+    if (entry.source !== action.exportSource || !['nfs4', 'nfs'].includes(entry.fstype)) unusable = true;
+    problems.push(...others.map((d) => `${host.label}: the mount at ${action.mountPath}: ${d}`));
+    if (locks) problems.push(`${host.label}: the lock check fails because ${locks}`);
+  }
+  if (unusable) throw failure(problems);
+  return problems;
+}
+
+async function ownershipProblems(hosts: readonly RemoteHost[], action: VerifyAction): Promise<string[]> {
+  const wanted = `${action.owner.uid}:${action.owner.gid} ${parseInt(action.mode, 8).toString(8)}`;
+  const problems: string[] = [];
+  for (const host of hosts) {
+    const result = await host.run({ argv: ['stat', '-c', '%u:%g %a', '--', action.mountPath] });
+    const seen = result.stdout.trim();
+    if (result.code !== 0)
+      problems.push(`${host.label}: cannot stat ${action.mountPath} (${describe(result)})`);
+    else if (seen !== wanted) {
+      problems.push(
+        `${host.label}: ${action.mountPath} shows owner and mode ${seen}, not ${wanted}; set them on the exported directory on the server (chown ${action.owner.uid}:${action.owner.gid}, chmod ${action.mode}), and check that every host maps IDs the same way (idmapDomain)`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** One client writes a new file as the owner; every other client reads it back and sees it owned by the owner. */
+async function sharedDataProblems(
+  hosts: readonly RemoteHost[],
+  action: VerifyAction,
+  token: string,
+): Promise<string[]> {
+  const [writer, ...readers] = hosts;
+  const file = `${action.mountPath}/${CHECK_FILE_PREFIX}${token}`;
+  const wrote = await writer.run(asOwner(action.owner, shellScript(WRITE_FILE, file, token)));
+  if (wrote.code !== 0)
+    return [
+      `${writer.label}: user ${action.owner.user} (UID ${action.owner.uid}) cannot write in ${action.mountPath} (${describe(wrote)}); check the owner, the mode and the export's squash options`,
+    ];
+  const problems: string[] = [];
+  try {
+    for (const reader of readers.length > 0 ? readers : [writer]) {
+      const read = await reader.run(asOwner(action.owner, ['cat', '--', file]));
+      if (read.code !== 0 || read.stdout !== `${token}\n`) {
+        problems.push(
+          `${reader.label}: a file written on ${writer.label} in ${action.mountPath} ${read.code !== 0 ? `cannot be read (${describe(read)})` : 'reads back with other content'}; the clients do not share the same directory`,
+        );
+        continue;
+      }
+      // As the owner: with root_squash, root may not even look into the shared directory.
+      const stat = await reader.run(asOwner(action.owner, ['stat', '-c', '%u:%g', '--', file]));
+      if (stat.stdout.trim() !== `${action.owner.uid}:${action.owner.gid}`) {
+        problems.push(
+          `${reader.label}: a file ${action.owner.user} wrote on ${writer.label} shows owner ${stat.stdout.trim() || '?'}, not ${action.owner.uid}:${action.owner.gid}; ID mapping differs between the clients (same UID/GID everywhere, and the same idmapDomain)`,
+        );
+      }
+    }
+  } finally {
+    await writer.run(asOwner(action.owner, ['rm', '-f', '--', file]));
+  }
+  return problems;
+}
+
+/** Tries the exclusive lock from a client: true when granted, false when another client holds it. */
+async function tryLock(host: RemoteHost, action: VerifyAction): Promise<boolean> {
+  const result = await host.run(
+    asOwner(action.owner, shellScript(TRY_LOCK, `${action.mountPath}/${LOCK_FILE}`)),
+  );
+  if (result.code === 0) return true;
+  if (result.code === LOCK_CONFLICT_STATUS) return false;
+  throw new StepFailure(
+    `${host.label}: cannot try a lock on ${action.mountPath}/${LOCK_FILE} (${describe(result)})`,
+  );
+}
+
+/**
+ * Holds the lock from the first client while every other client tries it, then releases it and
+ * has them try again. With one client, a second session on it contends.
+ */
+async function lockProblems(
+  hosts: readonly RemoteHost[],
+  action: VerifyAction,
+  token: string,
+): Promise<string[]> {
+  const [holder, ...others] = hosts;
+  const contenders = others.length > 0 ? others : [holder];
+  const held = `/tmp/cdktf-failover-lock-${token}.held`;
+  const release = `/tmp/cdktf-failover-lock-${token}.release`;
+  const wait = String(action.lockWaitSeconds);
+  const holding = holder.run(
+    asOwner(action.owner, shellScript(HOLD_LOCK, `${action.mountPath}/${LOCK_FILE}`, held, release, wait)),
+  );
+  const announced = holder.run({ argv: shellScript(WAIT_FOR_FILE, held, wait) });
+  // When the holder fails first, the waiter is abandoned; its end must not become an unhandled rejection.
+  announced.catch(() => undefined);
+  const first = await Promise.race([
+    holding.then((r) => ({ ended: r })),
+    announced.then((r) => ({ announced: r })),
+  ]);
+  if ('ended' in first || first.announced.code !== 0) {
+    const ended = await holding;
+    const why =
+      ended.code === LOCK_TIMEOUT_STATUS ? `another process held it for ${wait} s` : describe(ended);
+    return [`${holder.label}: could not take an exclusive lock on ${action.mountPath}/${LOCK_FILE} (${why})`];
+  }
+  const problems: string[] = [];
+  try {
+    for (const contender of contenders) {
+      if (await tryLock(contender, action)) {
+        problems.push(
+          `${contender.label} obtained the exclusive lock on ${action.mountPath}/${LOCK_FILE} while ${holder.label} held it: locks are not shared between the clients, so two brokers could both hold the KahaDB lock`,
+        );
+      }
+    }
+  } finally {
+    await holder.run(asOwner(action.owner, ['touch', '--', release]));
+    await holding;
+  }
+  for (const contender of contenders) {
+    if (!(await tryLock(contender, action))) {
+      problems.push(
+        `${contender.label} could not obtain the exclusive lock on ${action.mountPath}/${LOCK_FILE} after ${holder.label} released it: a released lock is not handed on`,
+      );
+    }
+  }
+  return problems;
+}
+
+function failure(problems: readonly string[]): StepFailure {
+  return new StepFailure(
+    `the shared directory does not work as a shared KahaDB directory:\n  - ${problems.join('\n  - ')}`,
+  );
+}
+
+export const verify: ActionHandler<VerifyAction> = async (action, context) => {
+  const hosts: RemoteHost[] = [];
+  for (const client of action.clients) hosts.push(await context.connect(client));
+  const token = randomBytes(8).toString('hex');
+  const problems = [...(await mountProblems(hosts, action)), ...(await ownershipProblems(hosts, action))];
+  problems.push(...(await sharedDataProblems(hosts, action, token)));
+  problems.push(...(await lockProblems(hosts, action, token)));
+  if (problems.length > 0) throw failure(problems);
+  return {
+    changed: false,
+    detail: `${hosts.length} client${hosts.length === 1 ? '' : 's'}: NFS ${action.nfsVersion}, owner ${action.owner.uid}:${action.owner.gid}, shared data and exclusive lock`,
+  };
+};
