@@ -56,13 +56,27 @@ async function main(): Promise<void> {
 
   console.log('\nSummary');
   const rows: [string, string, string, string][] = [
-    ...firstRun.reports.map((r) => ['first apply', r.step, r.outcome, `${r.durationMs} ms`] as [string, string, string, string]),
-    ['second apply', '(no step ran)', secondRun.output.includes('No changes.') ? 'no changes' : 'CHANGED', ''],
-    ...forced.reports.map((r) => ['forced re-run', r.step, r.outcome, `${r.durationMs} ms`] as [string, string, string, string]),
+    ...firstRun.reports.map(
+      (r) => ['first apply', r.step, r.outcome, `${r.durationMs} ms`] as [string, string, string, string],
+    ),
+    [
+      'second apply',
+      '(no step ran)',
+      secondRun.output.includes('No changes.') ? 'no changes' : 'CHANGED',
+      '',
+    ],
+    ...forced.reports.map(
+      (r) => ['forced re-run', r.step, r.outcome, `${r.durationMs} ms`] as [string, string, string, string],
+    ),
   ];
-  for (const row of rows) console.log(`  ${row[0].padEnd(14)} ${row[1].padEnd(22)} ${row[2].padEnd(11)} ${row[3]}`);
+  for (const row of rows)
+    console.log(`  ${row[0].padEnd(14)} ${row[1].padEnd(22)} ${row[2].padEnd(11)} ${row[3]}`);
   const idempotent = secondRun.reports.length === 0 && forced.reports.every((r) => r.outcome === 'ok');
-  console.log(idempotent ? '\nIdempotent: the second apply changed nothing and every forced step reported ok.' : '\nNOT idempotent: see above.');
+  console.log(
+    idempotent
+      ? '\nIdempotent: the second apply changed nothing and every forced step reported ok.'
+      : '\nNOT idempotent: see above.',
+  );
   if (!idempotent) process.exitCode = 1;
 }
 

@@ -15,7 +15,11 @@ export interface DemoHost {
  * The generic steps on a pair of hosts: a managed file, keys in an INI file, a line in a
  * line-based file, a guarded command, in order across both hosts.
  */
-export function addLabDemo(scope: Construct, hosts: readonly [DemoHost, DemoHost], clientKeyPath: string): HostSteps {
+export function addLabDemo(
+  scope: Construct,
+  hosts: readonly [DemoHost, DemoHost],
+  clientKeyPath: string,
+): HostSteps {
   const asHost = (h: DemoHost): HostProps => ({
     name: h.name,
     address: h.address,

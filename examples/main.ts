@@ -14,11 +14,16 @@ const LAB_INVENTORY = '/var/lib/cdktf-failover-lab/inventory.json';
 const app = new App();
 
 if (fs.existsSync(LAB_INVENTORY)) {
-  const inventory = JSON.parse(fs.readFileSync(LAB_INVENTORY, 'utf8')) as { clientKeyPath: string; hosts: DemoHost[] };
+  const inventory = JSON.parse(fs.readFileSync(LAB_INVENTORY, 'utf8')) as {
+    clientKeyPath: string;
+    hosts: DemoHost[];
+  };
   const stack = new TerraformStack(app as Construct, 'lab-demo');
   addLabDemo(stack, [inventory.hosts[0], inventory.hosts[1]], inventory.clientKeyPath);
 } else {
-  console.error(`No lab inventory at ${LAB_INVENTORY}: the lab-demo stack is skipped (start the lab with \`npm run lab start\`).`);
+  console.error(
+    `No lab inventory at ${LAB_INVENTORY}: the lab-demo stack is skipped (start the lab with \`npm run lab start\`).`,
+  );
 }
 
 addDataAggregatorSharedDir(new TerraformStack(app as Construct, 'nfs-shared-dir'));

@@ -31,7 +31,9 @@ const hostStepsSchema = z
     steps: z
       .array(
         z.strictObject({
-          id: z.string().regex(STEP_ID, { error: 'expected lower-case letters, digits and "-", at most 63 characters' }),
+          id: z
+            .string()
+            .regex(STEP_ID, { error: 'expected lower-case letters, digits and "-", at most 63 characters' }),
           description: z.string().min(1, { error: 'describe what the step achieves' }),
           host: hostSchema,
           actions: z.array(builtinActionSchema).min(1, { error: 'a step needs at least one action' }),
@@ -45,12 +47,24 @@ const hostStepsSchema = z
     const steps = Array.isArray(props.steps) ? props.steps : [];
     const ids = new Set<string>();
     steps.forEach((step, i) => {
-      if (ids.has(step?.id)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], input: step.id, message: 'another step already has this id; ids must be unique' });
+      if (ids.has(step?.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'id'],
+          input: step.id,
+          message: 'another step already has this id; ids must be unique',
+        });
       ids.add(step?.id);
     });
     steps.forEach((step, i) =>
       (Array.isArray(step?.after) ? step.after : []).forEach((dep, j) => {
-        if (!ids.has(dep)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'after', j], input: dep, message: `no step has this id; expected one of ${[...ids].join(', ')}` });
+        if (!ids.has(dep))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'after', j],
+            input: dep,
+            message: `no step has this id; expected one of ${[...ids].join(', ')}`,
+          });
       }),
     );
   }, EVEN_WITH_FIELD_ERRORS);

@@ -58,7 +58,8 @@ export function orderSteps(steps: readonly Step[]): Step[] {
   const visit = (step: Step, trail: string[]): void => {
     const seen = state.get(step.id);
     if (seen === 'done') return;
-    if (seen === 'visiting') throw new Error(`steps depend on each other in a cycle: ${[...trail, step.id].join(' → ')}`);
+    if (seen === 'visiting')
+      throw new Error(`steps depend on each other in a cycle: ${[...trail, step.id].join(' → ')}`);
     state.set(step.id, 'visiting');
     for (const dep of step.after) {
       const target = byId.get(dep);

@@ -19,7 +19,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Turns zod issues into problems that name the construct, the property, the value and the fix. */
-export function problemsFromZod(constructPath: string, props: unknown, error: z.ZodError): ValidationProblem[] {
+export function problemsFromZod(
+  constructPath: string,
+  props: unknown,
+  error: z.ZodError,
+): ValidationProblem[] {
   return error.issues.map((issue) => {
     const received = 'input' in issue ? issue.input : valueAt(props, issue.path);
     return {

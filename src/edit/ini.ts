@@ -26,7 +26,8 @@ export function setIniValues(content: string | undefined, settings: readonly Ini
 }
 
 function setOne(lines: string[], setting: IniSetting): string[] {
-  if (/[\r\n]/.test(setting.value)) throw new Error(`the value for ${setting.key} may not contain a line break`);
+  if (/[\r\n]/.test(setting.value))
+    throw new Error(`the value for ${setting.key} may not contain a line break`);
   const { section, name } = splitKey(setting.key);
   let current = '';
   let sectionFound = section === '';

@@ -28,7 +28,8 @@ const ATTRIBUTE = new RegExp(`(\\s+)(${NAME})(\\s*=\\s*)("[^"]*"|'[^']*')`, 'g')
 export function scanXml(text: string): XmlElement {
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
-  const token = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/([^\s>]+)\s*>|<([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
+  const token =
+    /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/([^\s>]+)\s*>|<([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
   for (let m = token.exec(text); m; m = token.exec(text)) {
     if (m[1] !== undefined) {
       const open = stack.pop();
@@ -40,7 +41,15 @@ export function scanXml(text: string): XmlElement {
     if (m[2] === undefined) continue; // comment, CDATA, processing instruction, doctype
     const selfClosing = m[4] === '/';
     const end = m.index + m[0].length;
-    const element: XmlElement = { name: m[2], start: m.index, startTagEnd: end, selfClosing, contentEnd: end, end, children: [] };
+    const element: XmlElement = {
+      name: m[2],
+      start: m.index,
+      startTagEnd: end,
+      selfClosing,
+      contentEnd: end,
+      end,
+      children: [],
+    };
     if (stack.length > 0) stack[stack.length - 1].children.push(element);
     else if (root) throw new Error('the document has more than one root element');
     else root = element;
@@ -67,7 +76,8 @@ function unescapeXml(value: string): string {
 
 function parsePath(key: string): { steps: { name: string; index: number }[]; attribute?: string } {
   const [elementPath, attribute, extra] = key.split('@');
-  if (extra !== undefined || !elementPath) throw new Error(`"${key}" is not an XML path such as DataMiner@id`);
+  if (extra !== undefined || !elementPath)
+    throw new Error(`"${key}" is not an XML path such as DataMiner@id`);
   const steps = elementPath.split('/').map((part) => {
     const m = new RegExp(`^(${NAME})(?:\\[(\\d+)\\])?$`).exec(part);
     if (!m) throw new Error(`"${part}" in "${key}" is not an element name`);
@@ -76,8 +86,12 @@ function parsePath(key: string): { steps: { name: string; index: number }[]; att
   return { steps, ...(attribute ? { attribute } : {}) };
 }
 
-function find(root: XmlElement, steps: { name: string; index: number }[]): { parent?: XmlElement; element?: XmlElement } {
-  if (root.name !== steps[0].name) throw new Error(`the root element is <${root.name}>, not <${steps[0].name}>`);
+function find(
+  root: XmlElement,
+  steps: { name: string; index: number }[],
+): { parent?: XmlElement; element?: XmlElement } {
+  if (root.name !== steps[0].name)
+    throw new Error(`the root element is <${root.name}>, not <${steps[0].name}>`);
   let element: XmlElement | undefined = root;
   let parent: XmlElement | undefined;
   for (const step of steps.slice(1)) {
@@ -121,7 +135,9 @@ function setOne(text: string, setting: XmlSetting): string {
     const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
     // When the end tag stands on its own line, the new child gets a line of its own, indented one step.
     const closingLineStart = text.lastIndexOf('\n', parent.contentEnd - 1) + 1;
-    const ownLine = closingLineStart > parent.startTagEnd && /^[ \t]*$/.test(text.slice(closingLineStart, parent.contentEnd));
+    const ownLine =
+      closingLineStart > parent.startTagEnd &&
+      /^[ \t]*$/.test(text.slice(closingLineStart, parent.contentEnd));
     const insertAt = ownLine ? closingLineStart : parent.contentEnd;
     const child = ownLine
       ? `${indent}  <${name}>${escapeXml(setting.value)}</${name}>\n`
@@ -134,13 +150,23 @@ function setOne(text: string, setting: XmlSetting): string {
       if (m[2] !== attribute) continue;
       const quote = m[4][0];
       const valueStart = element.start + m.index! + m[1].length + m[2].length + m[3].length;
-      return text.slice(0, valueStart) + quote + escapeXml(setting.value, quote) + quote + text.slice(valueStart + m[4].length);
+      return (
+        text.slice(0, valueStart) +
+        quote +
+        escapeXml(setting.value, quote) +
+        quote +
+        text.slice(valueStart + m[4].length)
+      );
     }
     const insertAt = element.startTagEnd - (element.selfClosing ? 2 : 1);
     const before = text.slice(0, insertAt).replace(/\s*$/, '');
-    return `${before} ${attribute}="${escapeXml(setting.value)}"${text.slice(insertAt)}`.replace(/"\/>$/, '" />');
+    return `${before} ${attribute}="${escapeXml(setting.value)}"${text.slice(insertAt)}`.replace(
+      /"\/>$/,
+      '" />',
+    );
   }
-  if (element.children.length > 0) throw new Error(`cannot set the text of ${setting.key}: it holds child elements`);
+  if (element.children.length > 0)
+    throw new Error(`cannot set the text of ${setting.key}: it holds child elements`);
   if (element.selfClosing) {
     const openTag = text.slice(element.start, element.startTagEnd).replace(/\s*\/>$/, '>');
     return `${text.slice(0, element.start)}${openTag}${escapeXml(setting.value)}</${element.name}>${text.slice(element.end)}`;

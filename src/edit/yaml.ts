@@ -49,7 +49,11 @@ function renderValue(value: ConfigValue, style?: Scalar['type']): string {
 
 function sameValue(node: unknown, value: ConfigValue): boolean {
   if (Array.isArray(value)) {
-    return isSeq(node) && node.items.length === value.length && node.items.every((item, i) => isScalar(item) && String(item.value) === String(value[i]));
+    return (
+      isSeq(node) &&
+      node.items.length === value.length &&
+      node.items.every((item, i) => isScalar(item) && String(item.value) === String(value[i]))
+    );
   }
   return isScalar(node) && node.value === value;
 }
@@ -77,14 +81,16 @@ function setOne(text: string, setting: YamlSetting): string {
     throw new Error(`${setting.key} holds a mapping; only scalars and lists can be set`);
   }
   const check = parseDocument(result).getIn(path, true);
-  if (!sameValue(check, setting.value)) throw new Error(`setting ${setting.key} did not read back as written`);
+  if (!sameValue(check, setting.value))
+    throw new Error(`setting ${setting.key} did not read back as written`);
   return result;
 }
 
 /** Adds `key: value` as the last entry of the parent block mapping, at its indentation. */
 function insertKey(text: string, parent: unknown, path: (string | number)[], value: ConfigValue): string {
   const key = path[path.length - 1];
-  if (typeof key !== 'string') throw new Error(`cannot add list item ${path.join('.')}; only mapping keys can be added`);
+  if (typeof key !== 'string')
+    throw new Error(`cannot add list item ${path.join('.')}; only mapping keys can be added`);
   if (path.length === 1) {
     const separator = text === '' || text.endsWith('\n') ? '' : '\n';
     return `${text}${separator}${key}: ${renderValue(value)}\n`;
@@ -97,7 +103,8 @@ function insertKey(text: string, parent: unknown, path: (string | number)[], val
   parseDocument(text, { lineCounter: lines });
   const column = lines.linePos(firstKey.range![0]).col - 1;
   const end = parent.range[1];
-  const insertAt = text.lastIndexOf('\n', end - 1) + 1 === end ? end : text.indexOf('\n', end) + 1 || text.length;
+  const insertAt =
+    text.lastIndexOf('\n', end - 1) + 1 === end ? end : text.indexOf('\n', end) + 1 || text.length;
   return `${text.slice(0, insertAt)}${' '.repeat(column)}${key}: ${renderValue(value)}\n${text.slice(insertAt)}`;
 }
 

@@ -23,7 +23,9 @@ function packageRoot(): string {
 export function runnerBundlePath(): string {
   const bundle = path.join(packageRoot(), 'dist', 'runner.cjs');
   if (!fs.existsSync(bundle)) {
-    throw new Error(`The step runner ${bundle} has not been built: run \`npm run build\` in ${packageRoot()}.`);
+    throw new Error(
+      `The step runner ${bundle} has not been built: run \`npm run build\` in ${packageRoot()}.`,
+    );
   }
   return bundle;
 }

@@ -61,11 +61,16 @@ export class StepResources extends Construct {
         environment: { [SPEC_ENV]: `\${${selfSpec}}` },
         ...(step.when === 'destroy' ? { when: 'destroy' as const } : {}),
       };
-      const ordering = step.after.length > 0 ? { dependsOn: step.after.map((dep) => resources.get(dep)!) } : {};
+      const ordering =
+        step.after.length > 0 ? { dependsOn: step.after.map((dep) => resources.get(dep)!) } : {};
       const resource =
         engine === 'null_resource'
           ? new NullResource(this, step.id, { triggers: { spec }, provisioners: [provisioner], ...ordering })
-          : new StepDataResource(this, step.id, { triggersReplace: { spec }, provisioners: [provisioner], ...ordering });
+          : new StepDataResource(this, step.id, {
+              triggersReplace: { spec },
+              provisioners: [provisioner],
+              ...ordering,
+            });
       resources.set(step.id, resource);
     }
     this.resources = resources;

@@ -23,7 +23,10 @@ export interface ActionResult {
 }
 
 /** Carries out one action kind: check, apply only what differs, verify. Throws StepFailure to fail. */
-export type ActionHandler<A extends Action = Action> = (action: A, context: ActionContext) => Promise<ActionResult>;
+export type ActionHandler<A extends Action = Action> = (
+  action: A,
+  context: ActionContext,
+) => Promise<ActionResult>;
 
 /** How an action is named in progress lines. */
 export function describeAction(action: Action): string {

@@ -27,11 +27,15 @@ async function ensureContent(
       (options.owner !== undefined && meta.owner !== options.owner) ||
       (options.group !== undefined && meta.group !== options.group));
   if (current === wanted && !metaDiffers) return { changed: false };
-  if (context.checkOnly) return { changed: true, detail: current === undefined ? 'would create' : 'would update' };
+  if (context.checkOnly)
+    return { changed: true, detail: current === undefined ? 'would create' : 'would update' };
   await context.aboutToChange();
   const backup = await host.writeFile(path, wanted, options);
   const after = await host.readFile(path);
-  if (after !== wanted) throw new StepFailure(`${path} on ${host.label} does not hold the content just written; something else is changing it.`);
+  if (after !== wanted)
+    throw new StepFailure(
+      `${path} on ${host.label} does not hold the content just written; something else is changing it.`,
+    );
   return { changed: true, ...(backup ? { detail: `previous content kept in ${backup}` } : {}) };
 }
 
@@ -45,20 +49,30 @@ const file: ActionHandler<FileAction> = (action, context) =>
 const config: ActionHandler<ConfigAction> = (action, context) =>
   ensureContent(context, action.path, (current) => {
     if (current === undefined && action.format !== 'ini') {
-      throw new StepFailure(`${action.path} does not exist on ${context.host.label}; it should have come with the software that owns it.`);
+      throw new StepFailure(
+        `${action.path} does not exist on ${context.host.label}; it should have come with the software that owns it.`,
+      );
     }
     try {
       switch (action.format) {
         case 'yaml':
           return setYamlValues(current!, action.settings);
         case 'xml':
-          return setXmlValues(current!, action.settings.map((s) => ({ key: s.key, value: String(s.value) })));
+          return setXmlValues(
+            current!,
+            action.settings.map((s) => ({ key: s.key, value: String(s.value) })),
+          );
         case 'ini':
-          return setIniValues(current, action.settings.map((s) => ({ key: s.key, value: String(s.value) })));
+          return setIniValues(
+            current,
+            action.settings.map((s) => ({ key: s.key, value: String(s.value) })),
+          );
       }
     } catch (error) {
       if (error instanceof StepFailure) throw error;
-      throw new StepFailure(`cannot edit ${action.path} on ${context.host.label}: ${(error as Error).message}. The file was left as it was.`);
+      throw new StepFailure(
+        `cannot edit ${action.path} on ${context.host.label}: ${(error as Error).message}. The file was left as it was.`,
+      );
     }
   });
 
@@ -73,7 +87,8 @@ const line: ActionHandler<LineAction> = (action, context) =>
 const command: ActionHandler<CommandAction> = async (action, context) => {
   const { host } = context;
   if (action.whenNotified && !(await host.isPending(action.whenNotified))) return { changed: false };
-  if (action.check && (await host.run(action.check)).code === 0 && !action.whenNotified) return { changed: false };
+  if (action.check && (await host.run(action.check)).code === 0 && !action.whenNotified)
+    return { changed: false };
   if (context.checkOnly) return { changed: true, detail: 'would run' };
   await context.aboutToChange();
   await host.runOrFail(action.run, action.description);
@@ -82,11 +97,18 @@ const command: ActionHandler<CommandAction> = async (action, context) => {
     const result = await host.run(verify);
     if (result.code !== 0) {
       const detail = tail(result.stderr || result.stdout, 5);
-      throw new StepFailure(`${action.description} on ${host.label} ran, but its verification still fails (exit ${result.code})${detail ? `:\n${detail}` : '.'}`);
+      throw new StepFailure(
+        `${action.description} on ${host.label} ran, but its verification still fails (exit ${result.code})${detail ? `:\n${detail}` : '.'}`,
+      );
     }
   }
   if (action.whenNotified) await host.clearPending(action.whenNotified);
   return { changed: true };
 };
 
-export const BUILTIN_ACTIONS: Readonly<Record<string, ActionHandler<never>>> = { file, config, line, command };
+export const BUILTIN_ACTIONS: Readonly<Record<string, ActionHandler<never>>> = {
+  file,
+  config,
+  line,
+  command,
+};

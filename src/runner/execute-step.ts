@@ -56,13 +56,17 @@ export async function executeStep(spec: StepSpec, options: ExecuteOptions): Prom
     for (const action of spec.actions) {
       current = action;
       const handler = options.handlers[action.kind] as ActionHandler<Action> | undefined;
-      if (!handler) throw new StepFailure(`this runner has no action "${action.kind}"; the library that synthesized the stack is newer than its runner`);
+      if (!handler)
+        throw new StepFailure(
+          `this runner has no action "${action.kind}"; the library that synthesized the stack is newer than its runner`,
+        );
       const result = await handler(action, {
         host,
         connect: options.connect,
         checkOnly: options.checkOnly ?? false,
         aboutToChange: async () => {
-          if (action.notifies) await host.setPending(action.notifies, `${spec.id}: ${describeAction(action)}`);
+          if (action.notifies)
+            await host.setPending(action.notifies, `${spec.id}: ${describeAction(action)}`);
         },
       });
       const report: ActionReport = {
@@ -76,7 +80,8 @@ export async function executeStep(spec: StepSpec, options: ExecuteOptions): Prom
     current = undefined;
     return finish(actions.some((a) => a.outcome === 'changed') ? 'changed' : 'ok');
   } catch (error) {
-    const reason = error instanceof StepFailure ? error.message : `unexpected error: ${(error as Error).stack ?? error}`;
+    const reason =
+      error instanceof StepFailure ? error.message : `unexpected error: ${(error as Error).stack ?? error}`;
     if (current) {
       const report: ActionReport = { action: describeAction(current), outcome: 'failed', detail: reason };
       actions.push(report);

@@ -44,9 +44,17 @@ function parseArgs(args: readonly string[]): Options {
     else if (args[i] === '--json') json = true;
     else if (args[i] === '--spec-file' && args[i + 1]) specFile = args[++i];
     else if (args[i] === '--check-stack' && args[i + 1]) checkStack = args[++i];
-    else throw new StepFailure(`unknown argument "${args[i]}"; expected --spec-file FILE, --check-stack DIR, --check or --json`);
+    else
+      throw new StepFailure(
+        `unknown argument "${args[i]}"; expected --spec-file FILE, --check-stack DIR, --check or --json`,
+      );
   }
-  return { ...(specFile ? { specFile } : {}), ...(checkStack ? { checkStack } : {}), checkOnly: checkOnly || !!checkStack, json };
+  return {
+    ...(specFile ? { specFile } : {}),
+    ...(checkStack ? { checkStack } : {}),
+    checkOnly: checkOnly || !!checkStack,
+    json,
+  };
 }
 
 function readSpec(options: Options): string {

@@ -76,9 +76,15 @@ export class RemoteHost {
       ...(stdin !== undefined ? { stdin } : {}),
     });
     if (result.code === null) {
-      throw new StepFailure(`${this.label}: a remote command ended without an exit status${result.signal ? ` (signal ${result.signal})` : ''}.`);
+      throw new StepFailure(
+        `${this.label}: a remote command ended without an exit status${result.signal ? ` (signal ${result.signal})` : ''}.`,
+      );
     }
-    return { code: result.code, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
+    return {
+      code: result.code,
+      stdout: result.stdout.toString('utf8'),
+      stderr: result.stderr.toString('utf8'),
+    };
   }
 
   /** Runs a command that must succeed; a failure names what was attempted and the tail of stderr. */
@@ -86,7 +92,9 @@ export class RemoteHost {
     const result = await this.run(command, stdin);
     if (result.code !== 0) {
       const detail = tail(result.stderr || result.stdout);
-      throw new StepFailure(`${what} failed on ${this.label} (exit ${result.code})${detail ? `:\n${detail}` : '.'}`);
+      throw new StepFailure(
+        `${what} failed on ${this.label} (exit ${result.code})${detail ? `:\n${detail}` : '.'}`,
+      );
     }
     return result;
   }
@@ -96,7 +104,8 @@ export class RemoteHost {
       if (this.isWindows) throw new Error(`${this.label} is a Windows host; this step gave a POSIX command`);
       return renderPosixCommand(command.argv, this.config.sudo);
     }
-    if (!this.isWindows) throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
+    if (!this.isWindows)
+      throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
     return renderPowerShellCommand(command.powershell, command.vars);
   }
 
@@ -107,7 +116,9 @@ export class RemoteHost {
       : await this.run({ argv: shellScript(READ_FILE_SCRIPT, path) });
     if (result.code === MISSING_FILE_STATUS) return undefined;
     if (result.code !== 0) {
-      throw new StepFailure(`cannot read ${path} on ${this.label} (exit ${result.code}): ${tail(result.stderr, 3)}`);
+      throw new StepFailure(
+        `cannot read ${path} on ${this.label} (exit ${result.code}): ${tail(result.stderr, 3)}`,
+      );
     }
     return this.isWindows ? Buffer.from(result.stdout.trim(), 'base64').toString('utf8') : result.stdout;
   }
@@ -116,7 +127,8 @@ export class RemoteHost {
   async fileMeta(path: string): Promise<FileMeta | undefined> {
     const result = await this.run({ argv: shellScript(STAT_SCRIPT, path) });
     if (result.code === MISSING_FILE_STATUS) return undefined;
-    if (result.code !== 0) throw new StepFailure(`cannot stat ${path} on ${this.label}: ${tail(result.stderr, 3)}`);
+    if (result.code !== 0)
+      throw new StepFailure(`cannot stat ${path} on ${this.label}: ${tail(result.stderr, 3)}`);
     const [mode, owner, group] = result.stdout.trim().split(' ');
     return { mode: mode.padStart(4, '0'), owner, group };
   }
@@ -136,7 +148,16 @@ export class RemoteHost {
           `writing ${path}`,
         )
       : await this.runOrFail(
-          { argv: shellScript(ATOMIC_WRITE_SCRIPT, path, options.mode ?? '', options.owner ?? '', options.group ?? '', suffix) },
+          {
+            argv: shellScript(
+              ATOMIC_WRITE_SCRIPT,
+              path,
+              options.mode ?? '',
+              options.owner ?? '',
+              options.group ?? '',
+              suffix,
+            ),
+          },
           `writing ${path}`,
           content,
         );
@@ -162,7 +183,13 @@ export class RemoteHost {
   async clearPending(name: string): Promise<void> {
     const path = this.markerPath(name);
     if (this.isWindows) {
-      await this.runOrFail({ powershell: 'Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue; exit 0', vars: { path } }, `clearing ${path}`);
+      await this.runOrFail(
+        {
+          powershell: 'Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue; exit 0',
+          vars: { path },
+        },
+        `clearing ${path}`,
+      );
     } else {
       await this.runOrFail({ argv: ['rm', '-f', '--', path] }, `clearing ${path}`);
       await this.run({ argv: shellScript('rm -f -- "$1".cdktf-failover-backup-*', path) });

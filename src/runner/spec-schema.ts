@@ -21,7 +21,10 @@ const stepSpecSchema = z.strictObject({
  * the host is validated again in full (an address from another resource is checked here).
  */
 export function parseStepSpec(raw: string): StepSpec {
-  if (isToken(raw)) throw new StepFailure('the step spec still holds an unresolved cdktf Token; it was not synthesized through cdktf');
+  if (isToken(raw))
+    throw new StepFailure(
+      'the step spec still holds an unresolved cdktf Token; it was not synthesized through cdktf',
+    );
   let json: unknown;
   try {
     json = JSON.parse(raw);

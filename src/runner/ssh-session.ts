@@ -24,7 +24,8 @@ export function hostKeyFingerprint(key: Buffer): string {
 }
 
 /** Errors worth another attempt: the host may still be booting or sshd restarting. */
-const RETRYABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake/;
+const RETRYABLE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Timed out while waiting for handshake|Connection lost before handshake/;
 
 class HostKeyMismatch extends StepFailure {}
 
@@ -79,7 +80,8 @@ export class SshSession {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
-        if (err) return reject(new StepFailure(`${hostLabel(this.host)}: cannot start a command: ${err.message}`));
+        if (err)
+          return reject(new StepFailure(`${hostLabel(this.host)}: cannot start a command: ${err.message}`));
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         const timer = setTimeout(() => {
@@ -111,7 +113,12 @@ export class SshSession {
   forward(address: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => {
-        if (err) reject(new Error(`${hostLabel(this.host)} could not open a tunnel to ${address}:${port}: ${err.message}`));
+        if (err)
+          reject(
+            new Error(
+              `${hostLabel(this.host)} could not open a tunnel to ${address}:${port}: ${err.message}`,
+            ),
+          );
         else resolve(stream);
       });
     });
@@ -123,7 +130,12 @@ export class SshSession {
   }
 }
 
-function connectOnce(host: HostConfig, env: NodeJS.ProcessEnv, readyTimeoutMs: number, via?: SshSession): Promise<Client> {
+function connectOnce(
+  host: HostConfig,
+  env: NodeJS.ProcessEnv,
+  readyTimeoutMs: number,
+  via?: SshSession,
+): Promise<Client> {
   const label = hostLabel(host);
   return new Promise((resolve, reject) => {
     const client = new Client();

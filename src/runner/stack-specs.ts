@@ -15,7 +15,9 @@ interface ResourceJson {
   readonly triggers?: { spec?: string };
   readonly triggers_replace?: { spec?: string };
   readonly depends_on?: readonly string[];
-  readonly provisioner?: readonly { 'local-exec'?: { environment?: Record<string, string>; when?: string } }[];
+  readonly provisioner?: readonly {
+    'local-exec'?: { environment?: Record<string, string>; when?: string };
+  }[];
 }
 
 /** Terraform's literal forms `$${` and `%%{` back to text; a remaining `${` is an expression. */

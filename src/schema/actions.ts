@@ -4,18 +4,26 @@ import { hasControlCharacters } from './common';
 const pathSchema = z
   .string()
   .min(1, { error: 'expected a file path on the host' })
-  .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters or newlines' });
+  .refine((v) => !hasControlCharacters(v), {
+    error: 'a path may not contain control characters or newlines',
+  });
 
-const notifySchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, { error: 'expected a notification name: lower-case letters, digits, "." and "-"' });
+const notifySchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, {
+  error: 'expected a notification name: lower-case letters, digits, "." and "-"',
+});
 
 const remoteCommandSchema = z.union(
   [
     z.strictObject({ argv: z.array(z.string()).min(1, { error: 'expected at least a program name' }) }),
-    z.strictObject({ powershell: z.string().min(1), vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), z.string()).optional() }),
+    z.strictObject({
+      powershell: z.string().min(1),
+      vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), z.string()).optional(),
+    }),
   ],
-  { error: 'expected { argv: ["program", "arg", ...] } for Linux or { powershell: "script", vars: {...} } for Windows' },
+  {
+    error:
+      'expected { argv: ["program", "arg", ...] } for Linux or { powershell: "script", vars: {...} } for Windows',
+  },
 );
 
 const configValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
@@ -28,7 +36,10 @@ export const builtinActionSchema = z.discriminatedUnion(
       kind: z.literal('file'),
       path: pathSchema,
       content: z.string(),
-      mode: z.string().regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode such as "0644"' }).optional(),
+      mode: z
+        .string()
+        .regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode such as "0644"' })
+        .optional(),
       owner: z.string().min(1).optional(),
       group: z.string().min(1).optional(),
       notifies: notifySchema.optional(),

@@ -16,7 +16,8 @@ export function hasControlCharacters(value: string): boolean {
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isIpv4(value: string): boolean {
   return IPV4.test(value);
@@ -51,16 +52,19 @@ export const portSchema = z
 /** An absolute POSIX path without control characters or `..` segments. */
 export const posixPathSchema = z
   .string({ error: 'expected an absolute path such as /srv/da-shared' })
-  .refine((v) => v.startsWith('/'), { error: 'expected an absolute path starting with "/", such as /srv/da-shared' })
+  .refine((v) => v.startsWith('/'), {
+    error: 'expected an absolute path starting with "/", such as /srv/da-shared',
+  })
   .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters or newlines' })
-  .refine((v) => !v.split('/').includes('..'), { error: 'a path may not contain ".." segments; give the resolved path' });
+  .refine((v) => !v.split('/').includes('..'), {
+    error: 'a path may not contain ".." segments; give the resolved path',
+  });
 
 /** POSIX user and group names as useradd accepts them by default. */
-export const posixNameSchema = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
-    error: 'expected a POSIX name: lower-case letters, digits, "_" or "-", starting with a letter or "_", at most 32 characters',
-  });
+export const posixNameSchema = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, {
+  error:
+    'expected a POSIX name: lower-case letters, digits, "_" or "-", starting with a letter or "_", at most 32 characters',
+});
 
 /** A numeric user or group ID that is neither root nor the kernel's overflow/nobody IDs. */
 export const posixIdSchema = z
@@ -70,9 +74,9 @@ export const posixIdSchema = z
   .max(65533, { error: 'expected a numeric ID of at most 65533 (65534 is nobody)' });
 
 /** The name of an environment variable, where the runner will read a secret at apply time. */
-export const envVarNameSchema = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name such as SSH_PRIVATE_KEY' });
+export const envVarNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  error: 'expected an environment variable name such as SSH_PRIVATE_KEY',
+});
 
 export const durationSecondsSchema = z
   .number({ error: 'expected a number of seconds' })

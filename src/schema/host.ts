@@ -72,11 +72,9 @@ const userSchema = stringOrToken(
   'expected a login name such as "admin" or "CORP\\\\svc-dataminer" without control characters or surrounding spaces',
 );
 
-const labelSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
-    error: 'expected a short label: letters, digits, ".", "_" or "-" (it appears in step names and messages)',
-  });
+const labelSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+  error: 'expected a short label: letters, digits, ".", "_" or "-" (it appears in step names and messages)',
+});
 
 export interface HostProps {
   /**

@@ -24,22 +24,42 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
 function synthFigures(): void {
-  console.log('Synth (fresh process per size) and terraform plan (terraform_data only: null_resource needs a provider download)');
+  console.log(
+    'Synth (fresh process per size) and terraform plan (terraform_data only: null_resource needs a provider download)',
+  );
   console.log('  engine           steps     synth   RSS before   peak RSS   terraform plan');
   for (const engine of ['terraform_data', 'null_resource']) {
     for (const steps of [10, 100, 1000]) {
       const out = execFileSync(
         process.execPath,
-        ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-child.ts'), String(steps), engine],
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          path.join(__dirname, 'synth-child.ts'),
+          String(steps),
+          engine,
+        ],
         { cwd: ROOT, encoding: 'utf8' },
       );
       const figures = JSON.parse(out.trim().split('\n').pop()!);
       let plan = '';
       if (engine === 'terraform_data') {
-        spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: figures.stackDir, stdio: 'ignore' });
-        plan = fmt(timeMs(() => spawnSync('terraform', ['plan', '-input=false', '-no-color', '-refresh=false'], { cwd: figures.stackDir, stdio: 'ignore' })));
+        spawnSync('terraform', ['init', '-input=false', '-no-color'], {
+          cwd: figures.stackDir,
+          stdio: 'ignore',
+        });
+        plan = fmt(
+          timeMs(() =>
+            spawnSync('terraform', ['plan', '-input=false', '-no-color', '-refresh=false'], {
+              cwd: figures.stackDir,
+              stdio: 'ignore',
+            }),
+          ),
+        );
       }
-      console.log(`  ${engine.padEnd(15)} ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.rssBeforeMiB.toFixed(0).padStart(7)} MiB ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${plan}`);
+      console.log(
+        `  ${engine.padEnd(15)} ${String(steps).padStart(5)} ${fmt(figures.synthMs)} ${figures.rssBeforeMiB.toFixed(0).padStart(7)} MiB ${figures.peakRssMiB.toFixed(0).padStart(6)} MiB ${plan}`,
+      );
       fs.rmSync(path.dirname(path.dirname(figures.stackDir)), { recursive: true, force: true });
     }
   }
@@ -81,7 +101,14 @@ async function runnerFigures(): Promise<void> {
   const stepMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     let out = '';
-    wall.push(timeMs(() => (out = execFileSync(process.execPath, [runner, '--spec-file', specFile, '--json'], { encoding: 'utf8' }))));
+    wall.push(
+      timeMs(
+        () =>
+          (out = execFileSync(process.execPath, [runner, '--spec-file', specFile, '--json'], {
+            encoding: 'utf8',
+          })),
+      ),
+    );
     stepMs.push(JSON.parse(out).durationMs);
   }
 
@@ -92,17 +119,28 @@ async function runnerFigures(): Promise<void> {
     const started = Date.now();
     const session = await SshSession.open(host);
     connect.push(Date.now() - started);
-    for (let j = 0; j < 5; j++) roundTrip.push((await session.exec("'true'", { timeoutMs: 10000 })).durationMs);
+    for (let j = 0; j < 5; j++)
+      roundTrip.push((await session.exec("'true'", { timeoutMs: 10000 })).durationMs);
     session.close();
   }
   const own = timeMs(() => execFileSync('true'));
 
   console.log(`\nRunner overhead per step on the lab (${target.name}; median of ${runs})`);
-  console.log(`  no-op step, whole runner process (node start + bundle + connect + check + report) ${fmt(median(wall))}`);
-  console.log(`  no-op step as the runner reports it (connect + check)                             ${fmt(median(stepMs))}`);
-  console.log(`  SSH connect + authenticate (pinned key check included)                            ${fmt(median(connect))}`);
-  console.log(`  one remote command round trip on an open session                                   ${fmt(median(roundTrip))}`);
-  console.log(`  the command's own time (\`true\`, run locally)                                       ${fmt(own)}`);
+  console.log(
+    `  no-op step, whole runner process (node start + bundle + connect + check + report) ${fmt(median(wall))}`,
+  );
+  console.log(
+    `  no-op step as the runner reports it (connect + check)                             ${fmt(median(stepMs))}`,
+  );
+  console.log(
+    `  SSH connect + authenticate (pinned key check included)                            ${fmt(median(connect))}`,
+  );
+  console.log(
+    `  one remote command round trip on an open session                                   ${fmt(median(roundTrip))}`,
+  );
+  console.log(
+    `  the command's own time (\`true\`, run locally)                                       ${fmt(own)}`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -46,7 +46,10 @@ const exists = (h: LabHost, p: string) => fs.existsSync(hostPath(h.name, p));
 
 describe('deploying generic steps to two lab hosts', () => {
   it('makes the hosts as wanted, then a second deploy changes nothing, and a forced re-run reports every step ok', async () => {
-    fs.writeFileSync(hostPath('lab-b', '/etc/app.ini'), '# keep this comment\n[main]\nkeep = yes\nport = 1\n');
+    fs.writeFileSync(
+      hostPath('lab-b', '/etc/app.ini'),
+      '# keep this comment\n[main]\nkeep = yes\nport = 1\n',
+    );
     const steps: HostStepProps[] = [
       {
         id: 'on-a',
@@ -63,8 +66,18 @@ describe('deploying generic steps to two lab hosts', () => {
         host: hostProps(b),
         after: ['on-a'],
         actions: [
-          { kind: 'config', format: 'ini', path: '/etc/app.ini', settings: [{ key: 'main.port', value: '7000' }] },
-          { kind: 'command', description: 'data dir', check: { argv: ['test', '-d', '/srv/data dir'] }, run: { argv: ['mkdir', '/srv/data dir'] } },
+          {
+            kind: 'config',
+            format: 'ini',
+            path: '/etc/app.ini',
+            settings: [{ key: 'main.port', value: '7000' }],
+          },
+          {
+            kind: 'command',
+            description: 'data dir',
+            check: { argv: ['test', '-d', '/srv/data dir'] },
+            run: { argv: ['mkdir', '/srv/data dir'] },
+          },
         ],
       },
     ];
@@ -78,9 +91,13 @@ describe('deploying generic steps to two lab hosts', () => {
     expect((fs.statSync(hostPath('lab-a', '/etc/role')).mode & 0o777).toString(8)).toBe('600');
     expect(read(a, '/etc/hosts')).toMatch(new RegExp(`\\n${b.address.replace(/\./g, '\\.')} peer\\n$`));
     expect(read(b, '/etc/app.ini')).toBe('# keep this comment\n[main]\nkeep = yes\nport = 7000\n');
-    expect(fs.readdirSync(hostPath('lab-b', '/etc')).filter((f) => f.startsWith('app.ini.cdktf-failover-backup-'))).toHaveLength(1);
+    expect(
+      fs.readdirSync(hostPath('lab-b', '/etc')).filter((f) => f.startsWith('app.ini.cdktf-failover-backup-')),
+    ).toHaveLength(1);
     expect(exists(b, '/srv/data dir')).toBe(true);
-    expect(first.output).toMatch(/\[failover\] lab-b on-b: changed ini \/etc\/app.ini \(previous content kept in \/etc\/app.ini.cdktf-failover-backup-/);
+    expect(first.output).toMatch(
+      /\[failover\] lab-b on-b: changed ini \/etc\/app.ini \(previous content kept in \/etc\/app.ini.cdktf-failover-backup-/,
+    );
 
     const second = await apply(dir);
     expect(second.code).toBe(0);
@@ -120,14 +137,21 @@ describe('deploying generic steps to two lab hosts', () => {
     await init(dir);
     const run = await apply(dir);
     expect(run.code).toBe(0);
-    expect(run.reports).toEqual([expect.objectContaining({ step: 'via-bastion', outcome: 'changed', host: 'lab-b' })]);
+    expect(run.reports).toEqual([
+      expect.objectContaining({ step: 'via-bastion', outcome: 'changed', host: 'lab-b' }),
+    ]);
     expect(read(b, '/etc/reached')).toBe('through the bastion\n');
     expect(exists(a, '/etc/reached')).toBe(false);
   });
 
   it('runs destroy-time steps on destroy', async () => {
     const { dir, first } = await deployFresh([
-      { id: 'make', description: 'make', host: hostProps(a), actions: [{ kind: 'line', path: '/etc/fstab', line: 'x /mnt/x nfs4 hard 0 0' }] },
+      {
+        id: 'make',
+        description: 'make',
+        host: hostProps(a),
+        actions: [{ kind: 'line', path: '/etc/fstab', line: 'x /mnt/x nfs4 hard 0 0' }],
+      },
       {
         id: 'unmake',
         description: 'remove the line',
@@ -149,14 +173,31 @@ describe('deploying generic steps to two lab hosts', () => {
 describe('checking a stack without changing it', () => {
   it('reports, step by step, what a deploy would change, and changes nothing', async () => {
     const steps: HostStepProps[] = [
-      { id: 'one', description: 'x', host: hostProps(a), actions: [{ kind: 'file', path: '/etc/checked', content: 'wanted\n' }] },
-      { id: 'two', description: 'x', host: hostProps(b), after: ['one'], actions: [{ kind: 'line', path: '/etc/hosts', line: '10.9.9.9 nowhere' }] },
+      {
+        id: 'one',
+        description: 'x',
+        host: hostProps(a),
+        actions: [{ kind: 'file', path: '/etc/checked', content: 'wanted\n' }],
+      },
+      {
+        id: 'two',
+        description: 'x',
+        host: hostProps(b),
+        after: ['one'],
+        actions: [{ kind: 'line', path: '/etc/hosts', line: '10.9.9.9 nowhere' }],
+      },
     ];
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-e2e-'));
     const dir = synthStack((s) => new HostSteps(s, 'Steps', { steps }), { outdir, engine: 'terraform_data' });
     fs.writeFileSync(hostPath('lab-a', '/etc/checked'), 'drifted\n');
     const hostsBefore = read(b, '/etc/hosts');
-    const runner = path.join(dir, 'assets', 'FailoverRunner', fs.readdirSync(path.join(dir, 'assets', 'FailoverRunner'))[0], 'runner.cjs');
+    const runner = path.join(
+      dir,
+      'assets',
+      'FailoverRunner',
+      fs.readdirSync(path.join(dir, 'assets', 'FailoverRunner'))[0],
+      'runner.cjs',
+    );
     const { execFileSync } = await import('node:child_process');
     const lines = execFileSync('node', [runner, '--check-stack', dir, '--json'], { encoding: 'utf8' })
       .trim()
@@ -175,7 +216,12 @@ describe('failures a person can act on', () => {
   it('refuses a wrong pinned host key, naming the host and both fingerprints, and changes nothing', async () => {
     const wrong = `SHA256:${'A'.repeat(43)}`;
     const { first } = await deployFresh([
-      { id: 'pinned', description: 'x', host: hostProps(a, { hostKeySha256: wrong }), actions: [{ kind: 'file', path: '/etc/should-not-exist', content: 'x' }] },
+      {
+        id: 'pinned',
+        description: 'x',
+        host: hostProps(a, { hostKeySha256: wrong }),
+        actions: [{ kind: 'file', path: '/etc/should-not-exist', content: 'x' }],
+      },
     ]);
     expect(first.code).not.toBe(0);
     expect(first.reports[0]).toMatchObject({ outcome: 'failed' });
@@ -197,7 +243,9 @@ describe('failures a person can act on', () => {
     ]);
     expect(first.code).not.toBe(0);
     const report = first.reports[0];
-    expect(report.reason).toMatch(/^ghost: cannot reach 127\.0\.0\.99:2222 over SSH within 3 s \(\d+ attempts\): connect ECONNREFUSED 127\.0\.0\.99:2222\. Check that sshd runs there/);
+    expect(report.reason).toMatch(
+      /^ghost: cannot reach 127\.0\.0\.99:2222 over SSH within 3 s \(\d+ attempts\): connect ECONNREFUSED 127\.0\.0\.99:2222\. Check that sshd runs there/,
+    );
     expect(report.durationMs).toBeLessThan(3000 + 2000);
   });
 
@@ -207,14 +255,32 @@ describe('failures a person can act on', () => {
         id: 'broken',
         description: 'a failing command',
         host: hostProps(a),
-        actions: [{ kind: 'command', description: 'start the service', run: { argv: ['sh', '-c', 'echo "line 1" >&2; echo "service: port 7000 already in use" >&2; exit 3'] } }],
+        actions: [
+          {
+            kind: 'command',
+            description: 'start the service',
+            run: {
+              argv: ['sh', '-c', 'echo "line 1" >&2; echo "service: port 7000 already in use" >&2; exit 3'],
+            },
+          },
+        ],
       },
-      { id: 'later', description: 'x', host: hostProps(b), after: ['broken'], actions: [{ kind: 'file', path: '/etc/later', content: 'x' }] },
+      {
+        id: 'later',
+        description: 'x',
+        host: hostProps(b),
+        after: ['broken'],
+        actions: [{ kind: 'file', path: '/etc/later', content: 'x' }],
+      },
     ]);
     expect(first.code).not.toBe(0);
     expect(first.reports.map((r) => [r.step, r.outcome])).toEqual([['broken', 'failed']]);
-    expect(first.reports[0].reason).toBe('start the service failed on lab-a (exit 3):\nline 1\nservice: port 7000 already in use');
-    expect(first.output).toMatch(/\[failover\] lab-a broken: FAILED in [\d.]+s: start the service failed on lab-a \(exit 3\):/);
+    expect(first.reports[0].reason).toBe(
+      'start the service failed on lab-a (exit 3):\nline 1\nservice: port 7000 already in use',
+    );
+    expect(first.output).toMatch(
+      /\[failover\] lab-a broken: FAILED in [\d.]+s: start the service failed on lab-a \(exit 3\):/,
+    );
     expect(exists(b, '/etc/later')).toBe(false);
   });
 
@@ -228,7 +294,9 @@ describe('failures a person can act on', () => {
       },
     ]);
     expect(first.code).not.toBe(0);
-    expect(first.reports[0].reason).toBe('lab-a: a remote command did not finish within 2 s and was abandoned.');
+    expect(first.reports[0].reason).toBe(
+      'lab-a: a remote command did not finish within 2 s and was abandoned.',
+    );
     expect(first.reports[0].durationMs).toBeLessThan(10_000);
   });
 
@@ -237,7 +305,12 @@ describe('failures a person can act on', () => {
     process.env.LAB_DEPLOY_KEY = key;
     try {
       const { dir, first } = await deployFresh([
-        { id: 'env-key', description: 'x', host: hostProps(a, { credentials: SshCredentials.privateKeyEnv('LAB_DEPLOY_KEY') }), actions: [{ kind: 'file', path: '/etc/env-key', content: 'ok\n' }] },
+        {
+          id: 'env-key',
+          description: 'x',
+          host: hostProps(a, { credentials: SshCredentials.privateKeyEnv('LAB_DEPLOY_KEY') }),
+          actions: [{ kind: 'file', path: '/etc/env-key', content: 'ok\n' }],
+        },
       ]);
       expect(first.code).toBe(0);
       const keyBody = key.split('\n')[1];

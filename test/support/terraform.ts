@@ -35,7 +35,9 @@ export interface TerraformRun {
 
 function requireTerraform(): void {
   if (spawnSync('terraform', ['version'], { encoding: 'utf8' }).status !== 0) {
-    throw new Error('terraform is not on PATH: install the terraform CLI (>= 1.4) to run the end-to-end tests and the demo.');
+    throw new Error(
+      'terraform is not on PATH: install the terraform CLI (>= 1.4) to run the end-to-end tests and the demo.',
+    );
   }
 }
 
@@ -53,7 +55,13 @@ export function terraform(
   return new Promise((resolve, reject) => {
     const child = spawn('terraform', [...args], {
       cwd: stackDir,
-      env: { ...process.env, ...options.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', CDKTF_FAILOVER_REPORT_FILE: reportFile },
+      env: {
+        ...process.env,
+        ...options.env,
+        TF_IN_AUTOMATION: '1',
+        CHECKPOINT_DISABLE: '1',
+        CDKTF_FAILOVER_REPORT_FILE: reportFile,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -85,8 +93,15 @@ export async function init(stackDir: string): Promise<void> {
   if (run.code !== 0) throw new Error(`terraform init failed in ${stackDir}:\n${run.output}`);
 }
 
-export function apply(stackDir: string, options: { env?: NodeJS.ProcessEnv; echo?: boolean; extraArgs?: string[] } = {}) {
-  return terraform(stackDir, ['apply', '-auto-approve', '-input=false', '-no-color', ...(options.extraArgs ?? [])], options);
+export function apply(
+  stackDir: string,
+  options: { env?: NodeJS.ProcessEnv; echo?: boolean; extraArgs?: string[] } = {},
+) {
+  return terraform(
+    stackDir,
+    ['apply', '-auto-approve', '-input=false', '-no-color', ...(options.extraArgs ?? [])],
+    options,
+  );
 }
 
 export function destroy(stackDir: string, options: { env?: NodeJS.ProcessEnv; echo?: boolean } = {}) {

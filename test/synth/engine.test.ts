@@ -40,7 +40,10 @@ const props = (): HostStepsProps => ({
   ],
 });
 
-function synthJson(engine?: 'null_resource' | 'terraform_data', build: (s: TerraformStack) => unknown = (s) => new HostSteps(s, 'Demo', props())) {
+function synthJson(
+  engine?: 'null_resource' | 'terraform_data',
+  build: (s: TerraformStack) => unknown = (s) => new HostSteps(s, 'Demo', props()),
+) {
   const app = Testing.app({ context: engine ? { [ENGINE_CONTEXT_KEY]: engine } : {} });
   const stack = new TerraformStack(app, 'test');
   build(stack);
@@ -63,7 +66,11 @@ describe.each([
   it('emits one resource per step, carrying its spec as the replacement trigger', () => {
     expect(resources).toHaveLength(3);
     const spec = JSON.parse(first[triggerKey].spec.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{'));
-    expect(spec).toMatchObject({ specVersion: 1, id: 'first', host: { address: '10.0.0.11', port: 22, os: 'linux' } });
+    expect(spec).toMatchObject({
+      specVersion: 1,
+      id: 'first',
+      host: { address: '10.0.0.11', port: 22, os: 'linux' },
+    });
     expect(spec.actions[0].content).toBe('literal ${HOME} and %{ if } stay text\n');
   });
 
@@ -73,13 +80,17 @@ describe.each([
 
   it('runs the bundled runner from the stack folder with the spec read from self', () => {
     const exec = first.provisioner[0]['local-exec'];
-    expect(exec.command).toMatch(/^node "\$\{path\.module\}\/assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs"$/);
+    expect(exec.command).toMatch(
+      /^node "\$\{path\.module\}\/assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs"$/,
+    );
     expect(exec.environment).toEqual({ CDKTF_FAILOVER_STEP: `\${${selfRef}}` });
     expect(exec.when).toBeUndefined();
   });
 
   it('orders steps with depends_on and makes destroy steps destroy-time provisioners', () => {
-    expect(second.depends_on).toEqual([expect.stringMatching(new RegExp(`^${engine}\\.Demo_Steps_first_[0-9A-F]+$`))]);
+    expect(second.depends_on).toEqual([
+      expect.stringMatching(new RegExp(`^${engine}\\.Demo_Steps_first_[0-9A-F]+$`)),
+    ]);
     expect(first.depends_on).toBeUndefined();
     expect(cleanup.provisioner[0]['local-exec'].when).toBe('destroy');
   });
@@ -93,11 +104,16 @@ describe.each([
 describe('engine selection', () => {
   it('defaults to null_resource and rejects an unknown engine naming the context key', () => {
     expect(resourcesOf(synthJson(undefined), 'null_resource')).toHaveLength(3);
-    expect(() => synthJson('bogus' as never)).toThrow(/App context "cdktf-failover:engine" is "bogus"; expected "null_resource" or "terraform_data"/);
+    expect(() => synthJson('bogus' as never)).toThrow(
+      /App context "cdktf-failover:engine" is "bogus"; expected "null_resource" or "terraform_data"/,
+    );
   });
 
   it('a changed prop changes the trigger of exactly the affected step', () => {
-    const specs = (json: any) => ['first', 'second', 'cleanup'].map((id) => stepResource(json, 'terraform_data', id).triggers_replace.spec);
+    const specs = (json: any) =>
+      ['first', 'second', 'cleanup'].map(
+        (id) => stepResource(json, 'terraform_data', id).triggers_replace.spec,
+      );
     const before = specs(synthJson('terraform_data'));
     const changed = props();
     (changed.steps[1].actions as any)[0].run = { argv: ['true', '--changed'] };
@@ -114,7 +130,9 @@ describe('tokens', () => {
       const address = Token.asString(database.getStringAttribute('output'));
       new HostSteps(s, 'Demo', { steps: [{ ...p.steps[0], host: { ...p.steps[0].host, address } }] });
     });
-    expect(stepResource(json, 'terraform_data', 'first').triggers_replace.spec).toContain('"address":"${terraform_data.db.output}"');
+    expect(stepResource(json, 'terraform_data', 'first').triggers_replace.spec).toContain(
+      '"address":"${terraform_data.db.output}"',
+    );
   });
 });
 
@@ -127,7 +145,13 @@ describe('validation and warnings', () => {
       new HostSteps(stack, 'Bad', {
         steps: [
           { id: 'Bad Id', description: 'x', host: { ...host('a', '10.0.0.1'), port: 70000 }, actions: [] },
-          { id: 'ok', description: 'x', host: host('b', '10.0.0.2'), after: ['nope'], actions: [{ kind: 'command', description: 'x', run: { argv: [] } }] },
+          {
+            id: 'ok',
+            description: 'x',
+            host: host('b', '10.0.0.2'),
+            after: ['nope'],
+            actions: [{ kind: 'command', description: 'x', run: { argv: [] } }],
+          },
         ],
       });
     } catch (e) {
@@ -149,13 +173,22 @@ describe('validation and warnings', () => {
     const stack = new TerraformStack(app, 'test');
     const { hostKeySha256: _k, ...unpinned } = host('a', '10.0.0.1');
     new HostSteps(stack, 'Loose', {
-      steps: [{ id: 'x', description: 'x', host: { ...unpinned, acceptUnknownHostKey: true }, actions: [{ kind: 'command', description: 'x', run: { argv: ['true'] } }] }],
+      steps: [
+        {
+          id: 'x',
+          description: 'x',
+          host: { ...unpinned, acceptUnknownHostKey: true },
+          actions: [{ kind: 'command', description: 'x', run: { argv: ['true'] } }],
+        },
+      ],
     });
     const warnings = stack.node
       .findAll()
       .flatMap((c) => c.node.metadata)
       .filter((m) => m.type === '@cdktf/warn');
-    expect(warnings.map((w) => String(w.data))).toEqual([expect.stringMatching(/Host a: acceptUnknownHostKey is true.*Pin hostKeySha256/)]);
+    expect(warnings.map((w) => String(w.data))).toEqual([
+      expect.stringMatching(/Host a: acceptUnknownHostKey is true.*Pin hostKeySha256/),
+    ]);
   });
 });
 
@@ -172,7 +205,9 @@ describe('the synthesized stack folder', () => {
   it('holds the runner bundle, and no secret value anywhere', () => {
     const files: string[] = [];
     const walk = (d: string) =>
-      fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
     walk(path.dirname(path.dirname(stackDir)));
     expect(files.some((f) => /assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs$/.test(f))).toBe(true);
     for (const file of files) expect(fs.readFileSync(file, 'utf8').includes(SECRET)).toBe(false);
@@ -180,7 +215,10 @@ describe('the synthesized stack folder', () => {
   });
 
   it('passes terraform validate with no provider download', () => {
-    execFileSync('terraform', ['init', '-input=false', '-no-color', '-backend=false'], { cwd: stackDir, stdio: 'pipe' });
+    execFileSync('terraform', ['init', '-input=false', '-no-color', '-backend=false'], {
+      cwd: stackDir,
+      stdio: 'pipe',
+    });
     const out = execFileSync('terraform', ['validate', '-no-color'], { cwd: stackDir, encoding: 'utf8' });
     expect(out).toContain('Success! The configuration is valid.');
   });
@@ -192,7 +230,11 @@ describe('the synthesized stack folder', () => {
     fs.copyFileSync(bundle, path.join(isolated, 'runner.cjs'));
     let stderr = '';
     try {
-      execFileSync('node', [path.join(isolated, 'runner.cjs')], { cwd: isolated, env: { PATH: process.env.PATH }, stdio: 'pipe' });
+      execFileSync('node', [path.join(isolated, 'runner.cjs')], {
+        cwd: isolated,
+        env: { PATH: process.env.PATH },
+        stdio: 'pipe',
+      });
     } catch (e) {
       stderr = String((e as { stderr: Buffer }).stderr);
     }

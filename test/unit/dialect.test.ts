@@ -75,7 +75,9 @@ describe('PowerShell quoting', () => {
     const [, encoded] = /-EncodedCommand (\S+)$/.exec(line)!;
     expect(Buffer.from(encoded, 'base64').toString('utf16le')).toContain("$v = '日本'");
     expect(encoded).toBe(encodePowerShell(Buffer.from(encoded, 'base64').toString('utf16le')));
-    expect(line).toMatch(/^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/);
+    expect(line).toMatch(
+      /^powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/,
+    );
   });
 });
 

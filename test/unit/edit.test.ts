@@ -32,7 +32,8 @@ describe('line edits', () => {
 });
 
 describe('INI edits', () => {
-  const nfsConf = '# nfs.conf\n[general]\n# pipefs-directory=/run/rpc_pipefs\n[nfsd]\n# threads=8\n vers3 = y\nvers4.1=y\n\n[mountd]\nmanage-gids=y\n';
+  const nfsConf =
+    '# nfs.conf\n[general]\n# pipefs-directory=/run/rpc_pipefs\n[nfsd]\n# threads=8\n vers3 = y\nvers4.1=y\n\n[mountd]\nmanage-gids=y\n';
 
   it('changes only the value, keeping spacing, comments and other keys', () => {
     const out = setIniValues(nfsConf, [{ key: 'nfsd.vers3', value: 'n' }]);
@@ -48,8 +49,13 @@ describe('INI edits', () => {
       { key: 'mountd.port', value: '20048' },
       { key: 'idmap.Domain', value: 'example.com' },
     ]);
-    expect(out).toBe(nfsConf.replace('manage-gids=y\n', 'manage-gids=y\nport = 20048\n') + '\n[idmap]\nDomain = example.com\n');
-    const withDomain = setIniValues('[General]\nVerbosity = 0\n\n[Mapping]\nNobody-User = nobody\n', [{ key: 'general.Domain', value: 'x' }]);
+    expect(out).toBe(
+      nfsConf.replace('manage-gids=y\n', 'manage-gids=y\nport = 20048\n') +
+        '\n[idmap]\nDomain = example.com\n',
+    );
+    const withDomain = setIniValues('[General]\nVerbosity = 0\n\n[Mapping]\nNobody-User = nobody\n', [
+      { key: 'general.Domain', value: 'x' },
+    ]);
     expect(withDomain).toBe('[General]\nVerbosity = 0\nDomain = x\n\n[Mapping]\nNobody-User = nobody\n');
   });
 
@@ -102,7 +108,10 @@ describe('YAML edits', () => {
   });
 
   it('quotes values that would otherwise read back as another type', () => {
-    const out = setYamlValues('a: x\n', [{ key: 'a', value: 'true' }, { key: 'b', value: '256' }]);
+    const out = setYamlValues('a: x\n', [
+      { key: 'a', value: 'true' },
+      { key: 'b', value: '256' },
+    ]);
     expect(getYamlValue(out, 'a')).toBe('true');
     expect(getYamlValue(out, 'b')).toBe('256');
     expect(getYamlValue(setYamlValues(out, [{ key: 'n', value: 16 }]), 'n')).toBe(16);
@@ -111,7 +120,9 @@ describe('YAML edits', () => {
   it('writes lists and is idempotent', () => {
     const out = setYamlValues(yaml, [{ key: 'data_file_directories', value: ['/var/lib/cassandra/data'] }]);
     expect(getYamlValue(out, 'data_file_directories')).toEqual(['/var/lib/cassandra/data']);
-    expect(setYamlValues(out, [{ key: 'data_file_directories', value: ['/var/lib/cassandra/data'] }])).toBe(out);
+    expect(setYamlValues(out, [{ key: 'data_file_directories', value: ['/var/lib/cassandra/data'] }])).toBe(
+      out,
+    );
   });
 
   it('refuses a file that does not parse and a path through a missing parent', () => {
@@ -124,7 +135,7 @@ describe('XML edits', () => {
   const xml = [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<!-- managed by hand: <DataMiner id="1"> in a comment is not an element -->',
-    "<DataMiner id='7' xmlns=\"http://www.skyline.be/config/dataminer\">",
+    '<DataMiner id=\'7\' xmlns="http://www.skyline.be/config/dataminer">',
     '  <NetworkAdapters><Adapter>Ethernet 1</Adapter></NetworkAdapters>',
     '  <ExternalAuth type="SAML"><![CDATA[<raw>]]></ExternalAuth>',
     '  <Empty/>',
@@ -151,9 +162,12 @@ describe('XML edits', () => {
   });
 
   it('addresses the nth same-named sibling', () => {
-    const db = '<DataBases><DataBase><DBServer>a</DBServer></DataBase><DataBase><DBServer>b</DBServer></DataBase></DataBases>';
+    const db =
+      '<DataBases><DataBase><DBServer>a</DBServer></DataBase><DataBase><DBServer>b</DBServer></DataBase></DataBases>';
     expect(getXmlValue(db, 'DataBases/DataBase[2]/DBServer')).toBe('b');
-    expect(setXmlValues(db, [{ key: 'DataBases/DataBase[2]/DBServer', value: 'c' }])).toBe(db.replace('>b<', '>c<'));
+    expect(setXmlValues(db, [{ key: 'DataBases/DataBase[2]/DBServer', value: 'c' }])).toBe(
+      db.replace('>b<', '>c<'),
+    );
   });
 
   it('refuses malformed documents and wrong roots', () => {

@@ -14,7 +14,14 @@ beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-step-'))
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function run(actions: Action[], checkOnly = false) {
-  const spec: StepSpec = { specVersion: 1, id: 'demo', description: 'demo step', host: LOCAL_HOST, actions, when: 'create' };
+  const spec: StepSpec = {
+    specVersion: 1,
+    id: 'demo',
+    description: 'demo step',
+    host: LOCAL_HOST,
+    actions,
+    when: 'create',
+  };
   const host = new RemoteHost(LOCAL_HOST, new LocalExecutor(), path.join(dir, 'state'));
   return executeStep(spec, { connect: async () => host, handlers: BUILTIN_ACTIONS, checkOnly });
 }
@@ -22,9 +29,19 @@ function run(actions: Action[], checkOnly = false) {
 describe('executeStep with the built-in actions', () => {
   const actions = (): Action[] => [
     { kind: 'file', path: `${dir}/role`, content: 'primary\n', mode: '0640' },
-    { kind: 'config', format: 'ini', path: `${dir}/pair.conf`, settings: [{ key: 'pair.peer', value: '10.0.0.2' }] },
+    {
+      kind: 'config',
+      format: 'ini',
+      path: `${dir}/pair.conf`,
+      settings: [{ key: 'pair.peer', value: '10.0.0.2' }],
+    },
     { kind: 'line', path: `${dir}/hosts`, line: '10.0.0.2 peer', match: '\\speer$' },
-    { kind: 'command', description: 'state dir', check: { argv: ['test', '-d', `${dir}/state-dir`] }, run: { argv: ['mkdir', `${dir}/state-dir`] } },
+    {
+      kind: 'command',
+      description: 'state dir',
+      check: { argv: ['test', '-d', `${dir}/state-dir`] },
+      run: { argv: ['mkdir', `${dir}/state-dir`] },
+    },
   ];
 
   it('changes what differs, then reports every action ok on a second run', async () => {
@@ -39,7 +56,12 @@ describe('executeStep with the built-in actions', () => {
 
   it('in check mode reports what would change and changes nothing', async () => {
     const report = await run(actions(), true);
-    expect(report.actions.map((a) => a.detail)).toEqual(['would create', 'would create', 'would create', 'would run']);
+    expect(report.actions.map((a) => a.detail)).toEqual([
+      'would create',
+      'would create',
+      'would create',
+      'would run',
+    ]);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -53,18 +75,26 @@ describe('executeStep with the built-in actions', () => {
 
   it('stops at the first failure, naming the action and the tail of stderr', async () => {
     const report = await run([
-      { kind: 'command', description: 'failing thing', run: { argv: ['sh', '-c', 'echo progress; echo "disk full" >&2; exit 7'] } },
+      {
+        kind: 'command',
+        description: 'failing thing',
+        run: { argv: ['sh', '-c', 'echo progress; echo "disk full" >&2; exit 7'] },
+      },
       { kind: 'file', path: `${dir}/never`, content: 'x' },
     ]);
     expect(report.outcome).toBe('failed');
     expect(report.reason).toBe('failing thing failed on local (exit 7):\ndisk full');
     expect(report.actions).toHaveLength(1);
     expect(fs.existsSync(`${dir}/never`)).toBe(false);
-    expect(formatStepLine(report)).toMatch(/^\[failover\] local demo: FAILED in \d+\.\d\ds: failing thing failed on local \(exit 7\):\ndisk full$/);
+    expect(formatStepLine(report)).toMatch(
+      /^\[failover\] local demo: FAILED in \d+\.\d\ds: failing thing failed on local \(exit 7\):\ndisk full$/,
+    );
   });
 
   it('fails when a command runs but its verification still fails', async () => {
-    const report = await run([{ kind: 'command', description: 'make it so', check: { argv: ['false'] }, run: { argv: ['true'] } }]);
+    const report = await run([
+      { kind: 'command', description: 'make it so', check: { argv: ['false'] }, run: { argv: ['true'] } },
+    ]);
     expect(report.reason).toMatch(/make it so on local ran, but its verification still fails \(exit 1\)/);
   });
 
@@ -76,7 +106,12 @@ describe('executeStep with the built-in actions', () => {
       whenNotified: 'restart-svc',
       run: { argv: ['sh', '-c', 'echo restarted >> "$1"', 'sh', restartLog] },
     };
-    const change: Action = { kind: 'file', path: `${dir}/svc.conf`, content: 'v2\n', notifies: 'restart-svc' };
+    const change: Action = {
+      kind: 'file',
+      path: `${dir}/svc.conf`,
+      content: 'v2\n',
+      notifies: 'restart-svc',
+    };
     const failing: Action = { kind: 'command', description: 'flaky', run: { argv: ['false'] } };
 
     expect((await run([change, failing, restart])).outcome).toBe('failed');
@@ -95,8 +130,12 @@ describe('executeStep with the built-in actions', () => {
   });
 
   it('formats progress lines with host, step, outcome and detail', () => {
-    expect(formatActionLine('demo', 'lab-a', { action: 'file /etc/x', outcome: 'changed', detail: 'previous content kept in /etc/x.bak' })).toBe(
-      '[failover] lab-a demo: changed file /etc/x (previous content kept in /etc/x.bak)',
-    );
+    expect(
+      formatActionLine('demo', 'lab-a', {
+        action: 'file /etc/x',
+        outcome: 'changed',
+        detail: 'previous content kept in /etc/x.bak',
+      }),
+    ).toBe('[failover] lab-a demo: changed file /etc/x (previous content kept in /etc/x.bak)');
   });
 });

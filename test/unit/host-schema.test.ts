@@ -5,7 +5,12 @@ import { parseProps } from '../../src/validate';
 import { Token } from '../../src/cdktf';
 
 const KEY = `SHA256:${'a'.repeat(43)}`;
-const valid = { address: '10.0.0.11', user: 'admin', credentials: SshCredentials.agent(), hostKeySha256: KEY };
+const valid = {
+  address: '10.0.0.11',
+  user: 'admin',
+  credentials: SshCredentials.agent(),
+  hostKeySha256: KEY,
+};
 
 function problems(input: unknown): { path: string; message: string }[] {
   const result = hostSchema.safeParse(input);
@@ -34,35 +39,60 @@ describe('host schema', () => {
 
   it.each(['10.0.0.256', 'a;b', 'host name', '$(id)', '-oProxyCommand=x', '', '1.2.3', 'x'.repeat(254)])(
     'rejects the address %j, naming what is accepted',
-    (address) => expect(problems({ ...valid, address })).toEqual([{ path: 'address', message: expect.stringMatching(/IPv4 address.*hostname/) }]),
+    (address) =>
+      expect(problems({ ...valid, address })).toEqual([
+        { path: 'address', message: expect.stringMatching(/IPv4 address.*hostname/) },
+      ]),
   );
 
   it.each([0, 65536, 22.5, '22'])('rejects the port %j', (port) =>
-    expect(problems({ ...valid, port })[0]).toMatchObject({ path: 'port', message: expect.stringMatching(/1 and 65535/) }),
+    expect(problems({ ...valid, port })[0]).toMatchObject({
+      path: 'port',
+      message: expect.stringMatching(/1 and 65535/),
+    }),
   );
 
   it.each(['', ' admin', 'ad\nmin'])('rejects the user %j', (user) =>
-    expect(problems({ ...valid, user })[0]).toMatchObject({ path: 'user', message: expect.stringMatching(/login name/) }),
+    expect(problems({ ...valid, user })[0]).toMatchObject({
+      path: 'user',
+      message: expect.stringMatching(/login name/),
+    }),
   );
 
   it('rejects an unknown os', () => {
-    expect(problems({ ...valid, os: 'macos' })[0]).toMatchObject({ path: 'os', message: 'expected "linux" or "windows"' });
+    expect(problems({ ...valid, os: 'macos' })[0]).toMatchObject({
+      path: 'os',
+      message: 'expected "linux" or "windows"',
+    });
   });
 
-  it.each(['abc', 'SHA256:short', `MD5:${'a'.repeat(43)}`, `SHA256:${'a'.repeat(42)}!`])('rejects the host key %j', (hostKeySha256) =>
-    expect(problems({ ...valid, hostKeySha256 })[0]).toMatchObject({ path: 'hostKeySha256', message: expect.stringMatching(/ssh-keygen -lf/) }),
+  it.each(['abc', 'SHA256:short', `MD5:${'a'.repeat(43)}`, `SHA256:${'a'.repeat(42)}!`])(
+    'rejects the host key %j',
+    (hostKeySha256) =>
+      expect(problems({ ...valid, hostKeySha256 })[0]).toMatchObject({
+        path: 'hostKeySha256',
+        message: expect.stringMatching(/ssh-keygen -lf/),
+      }),
   );
 
   it('requires a pinned host key unless unknown keys are accepted explicitly', () => {
     const { hostKeySha256: _omit, ...unpinned } = valid;
-    expect(problems(unpinned)).toEqual([{ path: 'hostKeySha256', message: expect.stringMatching(/pinned host key is required/) }]);
+    expect(problems(unpinned)).toEqual([
+      { path: 'hostKeySha256', message: expect.stringMatching(/pinned host key is required/) },
+    ]);
     expect(problems({ ...unpinned, acceptUnknownHostKey: true })).toEqual([]);
-    expect(problems({ ...valid, acceptUnknownHostKey: true })[0]).toMatchObject({ path: 'acceptUnknownHostKey' });
+    expect(problems({ ...valid, acceptUnknownHostKey: true })[0]).toMatchObject({
+      path: 'acceptUnknownHostKey',
+    });
   });
 
   it('accepts credentials only by reference', () => {
-    expect(problems({ ...valid, credentials: SshCredentials.privateKeyFile('/home/ci/.ssh/id_ed25519') })).toEqual([]);
-    expect(problems({ ...valid, credentials: SshCredentials.privateKeyEnv('DEPLOY_KEY', 'DEPLOY_KEY_PASS') })).toEqual([]);
+    expect(
+      problems({ ...valid, credentials: SshCredentials.privateKeyFile('/home/ci/.ssh/id_ed25519') }),
+    ).toEqual([]);
+    expect(
+      problems({ ...valid, credentials: SshCredentials.privateKeyEnv('DEPLOY_KEY', 'DEPLOY_KEY_PASS') }),
+    ).toEqual([]);
     expect(problems({ ...valid, credentials: SshCredentials.passwordEnv('WIN_PASSWORD') })).toEqual([]);
     expect(problems({ ...valid, credentials: { kind: 'password', value: 'hunter2' } })[0]).toMatchObject({
       path: 'credentials.kind',
@@ -72,7 +102,12 @@ describe('host schema', () => {
       path: 'credentials.env',
       message: expect.stringMatching(/environment variable name/),
     });
-    expect(problems({ ...valid, credentials: { kind: 'privateKeyFile', path: '/k', privateKey: '-----BEGIN' } })[0]).toMatchObject({
+    expect(
+      problems({
+        ...valid,
+        credentials: { kind: 'privateKeyFile', path: '/k', privateKey: '-----BEGIN' },
+      })[0],
+    ).toMatchObject({
       path: 'credentials',
       message: expect.stringMatching(/privateKey/),
     });
@@ -85,7 +120,9 @@ describe('host schema', () => {
   });
 
   it('rejects sudo on Windows', () => {
-    expect(problems({ ...valid, os: 'windows', sudo: true })).toEqual([{ path: 'sudo', message: expect.stringMatching(/Linux hosts only/) }]);
+    expect(problems({ ...valid, os: 'windows', sudo: true })).toEqual([
+      { path: 'sudo', message: expect.stringMatching(/Linux hosts only/) },
+    ]);
   });
 
   it.each([0, -1, 86401])('rejects a timeout of %j seconds', (connectTimeoutSeconds) =>
@@ -93,7 +130,9 @@ describe('host schema', () => {
   );
 
   it('rejects unknown properties (a typo must not be silently ignored)', () => {
-    expect(problems({ ...valid, hostkey: KEY })[0]).toMatchObject({ message: expect.stringMatching(/hostkey/) });
+    expect(problems({ ...valid, hostkey: KEY })[0]).toMatchObject({
+      message: expect.stringMatching(/hostkey/),
+    });
   });
 });
 
@@ -103,7 +142,12 @@ describe('ValidationError', () => {
     const child = new Construct(scope, 'SharedDir');
     let caught: unknown;
     try {
-      parseProps(child, hostSchema, { address: 'a;b', port: 0, user: 'root', credentials: SshCredentials.agent() });
+      parseProps(child, hostSchema, {
+        address: 'a;b',
+        port: 0,
+        user: 'root',
+        credentials: SshCredentials.agent(),
+      });
     } catch (e) {
       caught = e;
     }

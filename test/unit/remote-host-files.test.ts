@@ -47,7 +47,7 @@ describe('atomic file writes', () => {
 
   it('applies a requested mode, and binary-unsafe characters survive', async () => {
     const target = path.join(dir, 'odd name; $(x)');
-    const content = "quotes ' \" `tick` $HOME\n\tünïcødé\n";
+    const content = 'quotes \' " `tick` $HOME\n\tünïcødé\n';
     await host.writeFile(target, content, { mode: '0640' });
     expect(fs.readFileSync(target, 'utf8')).toBe(content);
     expect(await host.fileMeta(target)).toEqual({ mode: '0640', owner: 'root', group: 'root' });
@@ -56,7 +56,9 @@ describe('atomic file writes', () => {
   it('fails with the reason and leaves the original untouched when the write cannot happen', async () => {
     const target = path.join(dir, 'file');
     fs.writeFileSync(target, 'keep me\n');
-    await expect(host.writeFile(target, 'x', { owner: 'no-such-user-here' })).rejects.toThrow(/writing .*file failed on local \(exit 1\):\n.*invalid user/);
+    await expect(host.writeFile(target, 'x', { owner: 'no-such-user-here' })).rejects.toThrow(
+      /writing .*file failed on local \(exit 1\):\n.*invalid user/,
+    );
     expect(fs.readFileSync(target, 'utf8')).toBe('keep me\n');
     expect(listing()).toEqual(['file']);
   });

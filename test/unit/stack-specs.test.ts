@@ -1,15 +1,33 @@
 import { stepsOfStack } from '../../src/runner/stack-specs';
 
-const exec = (spec: string, when?: string) => [{ 'local-exec': { command: 'node runner.cjs', environment: { CDKTF_FAILOVER_STEP: spec }, ...(when ? { when } : {}) } }];
+const exec = (spec: string, when?: string) => [
+  {
+    'local-exec': {
+      command: 'node runner.cjs',
+      environment: { CDKTF_FAILOVER_STEP: spec },
+      ...(when ? { when } : {}),
+    },
+  },
+];
 
 describe('reading step specs back from a synthesized stack', () => {
   const config = {
     resource: {
       terraform_data: {
-        b: { triggers_replace: { spec: '{"id":"b","content":"$${HOME} %%{x}"}' }, depends_on: ['terraform_data.a'], provisioner: exec('${self.triggers_replace.spec}') },
+        b: {
+          triggers_replace: { spec: '{"id":"b","content":"$${HOME} %%{x}"}' },
+          depends_on: ['terraform_data.a'],
+          provisioner: exec('${self.triggers_replace.spec}'),
+        },
         a: { triggers_replace: { spec: '{"id":"a"}' }, provisioner: exec('${self.triggers_replace.spec}') },
-        token: { triggers_replace: { spec: '{"address":"${aws_instance.x.ip}"}' }, provisioner: exec('${self.triggers_replace.spec}') },
-        gone: { triggers_replace: { spec: '{"id":"gone"}' }, provisioner: exec('${self.triggers_replace.spec}', 'destroy') },
+        token: {
+          triggers_replace: { spec: '{"address":"${aws_instance.x.ip}"}' },
+          provisioner: exec('${self.triggers_replace.spec}'),
+        },
+        gone: {
+          triggers_replace: { spec: '{"id":"gone"}' },
+          provisioner: exec('${self.triggers_replace.spec}', 'destroy'),
+        },
         unrelated: { input: { x: 1 } },
       },
     },
@@ -17,7 +35,12 @@ describe('reading step specs back from a synthesized stack', () => {
 
   it('orders steps by their dependencies and restores literal text', () => {
     const steps = stepsOfStack(config);
-    expect(steps.map((s) => s.resource)).toEqual(['terraform_data.a', 'terraform_data.b', 'terraform_data.token', 'terraform_data.gone']);
+    expect(steps.map((s) => s.resource)).toEqual([
+      'terraform_data.a',
+      'terraform_data.b',
+      'terraform_data.token',
+      'terraform_data.gone',
+    ]);
     expect(steps[1].spec).toBe('{"id":"b","content":"${HOME} %{x}"}');
   });
 
