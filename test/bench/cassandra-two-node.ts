@@ -6,10 +6,11 @@
  *   forced re-run  every step replaced: each looks at its hosts and changes nothing
  *   preflight stop a release mismatch: the deploy stops at preflight
  */
+import { labHostProps } from '../support/lab-hosts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CassandraTwoNode, CassandraTwoNodeProps, SshCredentials } from '../../src';
+import { CassandraTwoNode, CassandraTwoNodeProps } from '../../src';
 import { forgetCassandraNode, installCassandraNode } from '../lab/emulators/cassandra/setup';
 import { LabHost, resetHost, startLab } from '../lab/lab';
 import { apply, init, stateResources, synthStack } from '../support/terraform';
@@ -27,14 +28,7 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floo
 async function main(): Promise<void> {
   const lab = await startLab();
   const [f, g] = ['lab-f', 'lab-g'].map((n) => lab.hosts.find((h) => h.name === n)!);
-  const host = (h: LabHost) => ({
-    name: h.name,
-    address: h.address,
-    port: h.port,
-    user: h.user,
-    hostKeySha256: h.hostKeySha256,
-    credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-  });
+  const host = (h: LabHost) => labHostProps(lab, h);
   const props: CassandraTwoNodeProps = {
     nodes: [{ host: host(f) }, { host: host(g) }],
     clusterName: 'Lab Cluster',

@@ -3,10 +3,11 @@
  * Cassandra (nodetool, systemctl, listening ports, a shared cluster view).
  * Hosts: lab-f and lab-g.
  */
+import { labHostProps } from '../support/lab-hosts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CassandraTwoNode, CassandraTwoNodeProps, SshCredentials } from '../../src';
+import { CassandraTwoNode, CassandraTwoNodeProps } from '../../src';
 import type { HostProps } from '../../src';
 import {
   CASSANDRA_YAML,
@@ -26,15 +27,7 @@ let lab: LabInventory;
 let f: LabHost;
 let g: LabHost;
 
-const hostProps = (h: LabHost): HostProps => ({
-  name: h.name,
-  address: h.address,
-  port: h.port,
-  user: h.user,
-  hostKeySha256: h.hostKeySha256,
-  credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-  connectTimeoutSeconds: 10,
-});
+const hostProps = (h: LabHost): HostProps => labHostProps(lab, h);
 
 const pairProps = (extra: Partial<CassandraTwoNodeProps> = {}): CassandraTwoNodeProps => ({
   nodes: [{ host: hostProps(f) }, { host: hostProps(g) }],

@@ -2,6 +2,7 @@
  * The step engine end to end: real terraform, the bundled runner, real sshd lab hosts.
  * Hosts: lab-a and lab-b.
  */
+import { labHostProps } from '../support/lab-hosts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,16 +18,7 @@ let lab: LabInventory;
 let a: LabHost;
 let b: LabHost;
 
-const hostProps = (h: LabHost, extra: Partial<HostProps> = {}): HostProps => ({
-  name: h.name,
-  address: h.address,
-  port: h.port,
-  user: h.user,
-  hostKeySha256: h.hostKeySha256,
-  credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-  connectTimeoutSeconds: 10,
-  ...extra,
-});
+const hostProps = (h: LabHost, extra: Partial<HostProps> = {}): HostProps => labHostProps(lab, h, extra);
 
 async function deployFresh(steps: HostStepProps[]) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-e2e-'));

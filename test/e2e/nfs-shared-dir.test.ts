@@ -4,11 +4,12 @@
  * directory bind-mounted at each client's mount point so data and locks are really shared).
  * Hosts: lab-c (server), lab-d and lab-e (clients).
  */
+import { labHostProps } from '../support/lab-hosts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NfsSharedDir, NfsSharedDirProps, SshCredentials } from '../../src';
+import { NfsSharedDir, NfsSharedDirProps } from '../../src';
 import type { HostProps } from '../../src';
 import type { StepReport } from '../../src/runner/execute-step';
 import { installNfsClientEmulator, installNfsServerEmulator } from '../lab/emulators/nfs/install';
@@ -38,18 +39,7 @@ const FSTAB = [
 let lab: LabInventory;
 
 const labHost = (name: string): LabHost => lab.hosts.find((h) => h.name === name)!;
-const hostProps = (name: string): HostProps => {
-  const h = labHost(name);
-  return {
-    name: h.name,
-    address: h.address,
-    port: h.port,
-    user: h.user,
-    hostKeySha256: h.hostKeySha256,
-    credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-    connectTimeoutSeconds: 10,
-  };
-};
+const hostProps = (name: string): HostProps => labHostProps(lab, labHost(name));
 
 const sharedDirProps = (extra: Partial<NfsSharedDirProps> = {}): NfsSharedDirProps => ({
   serverHost: hostProps(SERVER),

@@ -1,3 +1,4 @@
+import { warningsUnder } from '../support/warnings';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -123,11 +124,7 @@ describe('modes and attributes', () => {
   it('warns about the two-node arithmetic without changing anything', () => {
     const { stack } = synthJson('terraform_data', () => undefined);
     new CassandraTwoNode(stack, 'Cassandra', linuxProps());
-    const warnings = stack.node
-      .findAll()
-      .flatMap((c) => c.node.metadata)
-      .filter((m) => m.type === '@cdktf/warn')
-      .map((m) => String(m.data));
+    const warnings = warningsUnder(stack);
     expect(warnings).toEqual([
       expect.stringMatching(/QUORUM with replication factor 2 needs both nodes.*ONE or LOCAL_ONE/),
       expect.stringMatching(

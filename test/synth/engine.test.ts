@@ -1,3 +1,4 @@
+import { warningsUnder } from '../support/warnings';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -182,11 +183,7 @@ describe('validation and warnings', () => {
         },
       ],
     });
-    const warnings = stack.node
-      .findAll()
-      .flatMap((c) => c.node.metadata)
-      .filter((m) => m.type === '@cdktf/warn');
-    expect(warnings.map((w) => String(w.data))).toEqual([
+    expect(warningsUnder(stack)).toEqual([
       expect.stringMatching(/Host a: acceptUnknownHostKey is true.*Pin hostKeySha256/),
     ]);
   });

@@ -1,3 +1,4 @@
+import { warningsUnder } from '../support/warnings';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { TerraformResource, TerraformStack, Testing } from '../../src/cdktf';
@@ -141,11 +142,7 @@ describe('NfsSharedDir attributes, changes and warnings', () => {
       exportOptions: ['rw', 'async', 'no_root_squash'],
       clients: [host('da1', '10.0.0.11')],
     });
-    const warnings = stack.node
-      .findAll()
-      .flatMap((c) => c.node.metadata)
-      .filter((m) => m.type === '@cdktf/warn')
-      .map((m) => String(m.data));
+    const warnings = warningsUnder(stack);
     expect(warnings).toEqual([
       expect.stringMatching(/^exportOptions include async: .*Prefer sync\.$/),
       expect.stringMatching(/^exportOptions include no_root_squash: .*Prefer root_squash/),
