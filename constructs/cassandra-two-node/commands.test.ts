@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Language, Node as SyntaxNode, Parser } from 'web-tree-sitter';
 import type { RemoteCommand } from '../../src/actions';
 import { bindPowerShellVariables, READ_FILE_PS } from '../../src/dialect/powershell';
 import { RemoteHost } from '../../src/runner/remote-host';
 import { LOCAL_HOST, LocalExecutor } from '../../test/support/local-executor';
+import { PowerShellGrammar } from '../../test/support/powershell-grammar';
 import {
   ALL_POWERSHELL_SCRIPTS,
   AWAIT_UN_SCRIPT,
@@ -22,38 +22,12 @@ import { SET_ASIDE_SCRIPT } from './runner-actions';
 /** Values a prop could smuggle code in with, in either dialect. */
 const HOSTILE = `x'; Remove-Item -Recurse C:\\ ; $(touch /tmp/pwned) \`id\` "; exit 9 ‘’`;
 
-let parser: Parser;
-
+let grammar: PowerShellGrammar;
 beforeAll(async () => {
-  await Parser.init();
-  // Bytes rather than a path: loading by path takes a dynamic import that jest's module system refuses.
-  const language = await Language.load(
-    fs.readFileSync(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm')),
-  );
-  parser = new Parser();
-  parser.setLanguage(language);
+  grammar = await PowerShellGrammar.load();
 });
-
-function syntaxErrors(script: string): string[] {
-  const tree = parser.parse(script)!;
-  const errors: string[] = [];
-  const walk = (node: SyntaxNode) => {
-    if (node.isError || node.isMissing)
-      errors.push(
-        `${node.type} at ${node.startPosition.row + 1}:${node.startPosition.column + 1}: ${node.text.slice(0, 40)}`,
-      );
-    for (const child of node.children) if (child) walk(child);
-  };
-  walk(tree.rootNode);
-  return errors;
-}
-
-function topLevelStatements(script: string): number {
-  return parser
-    .parse(script)!
-    .rootNode.descendantsOfType('pipeline')
-    .filter((n) => n?.parent?.type === 'statement_list' && n.parent.parent?.type === 'program').length;
-}
+const syntaxErrors = (script: string) => grammar.syntaxErrors(script);
+const topLevelStatements = (script: string) => grammar.topLevelStatements(script);
 
 /** Every PowerShell command the construct builds, with realistic values. */
 function powershellCommands(value = 'C:\\Program Files\\Cassandra\\bin\\nodetool.bat'): RemoteCommand[] {

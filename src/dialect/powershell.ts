@@ -55,3 +55,7 @@ if (Test-Path -LiteralPath $path -PathType Leaf) {
 } else {
   [IO.File]::Move($tmp, $path)
 }`;
+
+/** Removes $path if it exists; a missing file is already as wanted. */
+export const REMOVE_FILE_PS = `Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue
+exit 0`;

@@ -7,7 +7,12 @@ import {
   shellScript,
   STAT_SCRIPT,
 } from '../dialect/posix';
-import { ATOMIC_WRITE_PS, READ_FILE_PS, renderPowerShellCommand } from '../dialect/powershell';
+import {
+  ATOMIC_WRITE_PS,
+  READ_FILE_PS,
+  REMOVE_FILE_PS,
+  renderPowerShellCommand,
+} from '../dialect/powershell';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
 import type { ExecOptions, ExecResult } from './ssh-session';
@@ -185,7 +190,7 @@ export class RemoteHost {
     if (this.isWindows) {
       await this.runOrFail(
         {
-          powershell: 'Remove-Item -LiteralPath $path -Force -ErrorAction SilentlyContinue; exit 0',
+          powershell: REMOVE_FILE_PS,
           vars: { path },
         },
         `clearing ${path}`,

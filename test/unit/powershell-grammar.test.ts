@@ -1,0 +1,58 @@
+import {
+  ATOMIC_WRITE_PS,
+  bindPowerShellVariables,
+  quotePowerShell,
+  READ_FILE_PS,
+  REMOVE_FILE_PS,
+} from '../../src/dialect/powershell';
+import { PowerShellGrammar } from '../support/powershell-grammar';
+
+const HOSTILE = [
+  "it's",
+  'C:\\Skyline DataMiner\\DataMiner.xml',
+  '$(Remove-Item -Recurse C:\\)',
+  '`n`0 ${env:PATH}',
+  "'; Stop-Service SLDataMiner; '",
+  '‘curly’ ‚low‛ quotes',
+  'line one\nline two; exit 9',
+  '@(1,2) | % { $_ }',
+];
+
+let grammar: PowerShellGrammar;
+beforeAll(async () => {
+  grammar = await PowerShellGrammar.load();
+});
+
+describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => {
+  it('the grammar rejects broken PowerShell (so a pass means something)', () => {
+    expect(grammar.syntaxErrors('if ($x { exit 0 }')).not.toEqual([]);
+  });
+
+  it.each(Object.entries({ READ_FILE_PS, ATOMIC_WRITE_PS, REMOVE_FILE_PS }))(
+    '%s parses as sent',
+    (_name, script) => {
+      const sent = bindPowerShellVariables(script, {
+        path: 'C:\\Skyline DataMiner\\DB.xml',
+        suffix: '.bak',
+        content64: 'PD94',
+      });
+      expect(grammar.syntaxErrors(sent)).toEqual([]);
+    },
+  );
+
+  it.each(HOSTILE)('the value %j stays one string literal: no error, no extra statement', (value) => {
+    const plain = bindPowerShellVariables(ATOMIC_WRITE_PS, {
+      path: 'C:\\x',
+      suffix: '.bak',
+      content64: 'PD94',
+    });
+    const sent = bindPowerShellVariables(ATOMIC_WRITE_PS, { path: value, suffix: '.bak', content64: 'PD94' });
+    expect(grammar.syntaxErrors(sent)).toEqual([]);
+    expect(grammar.topLevelStatements(sent)).toBe(grammar.topLevelStatements(plain));
+    expect(
+      grammar
+        .nodeTypes(`$v = ${quotePowerShell(value)}`)
+        .filter((t) => /expandable|sub_expression|command$/.test(t)),
+    ).toEqual([]);
+  });
+});
