@@ -3,6 +3,7 @@
  * 1. Synth time and peak memory for 10 / 100 / 1,000 steps (each in a fresh process).
  * 2. terraform plan time for the same stacks (Terraform's cost grows with resource count).
  * 3. Runner overhead per step on the lab: a no-op step's wall time against the remote command's own time.
+ * 4. Each construct's lab deploy: first deploy, second deploy, forced re-run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -147,6 +148,17 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [path.join(ROOT, 'src', 'runner', 'bundle.mjs')], { stdio: 'inherit' });
   synthFigures();
   await runnerFigures();
+  console.log('');
+  for (const construct of ['cassandra-two-node.ts']) {
+    execFileSync(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', path.join(__dirname, construct)],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+  }
 }
 
 main().catch((error) => {

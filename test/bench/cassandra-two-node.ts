@@ -6,13 +6,13 @@
  *   forced re-run  every step replaced: each looks at its hosts and changes nothing
  *   preflight stop a release mismatch: the deploy stops at preflight
  */
-import { labHostProps } from '../support/lab-hosts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CassandraTwoNode, CassandraTwoNodeProps } from '../../src';
 import { forgetCassandraNode, installCassandraNode } from '../lab/emulators/cassandra/setup';
 import { LabHost, resetHost, startLab } from '../lab/lab';
+import { labHostProps } from '../support/lab-hosts';
 import { apply, init, stateResources, synthStack } from '../support/terraform';
 
 const ROUNDS = 3;
