@@ -81,7 +81,10 @@ export interface CommandAction extends ActionBase {
   readonly run: RemoteCommand;
   /** Exit status 0 confirms the result; anything else fails the step. @default check, when given */
   readonly verify?: RemoteCommand;
-  /** Run only when a marker of this name is pending on the host (see `notifies`), then clear it. */
+  /**
+   * Run only when a marker of this name is pending on the host (see `notifies`), then clear it.
+   * `check` is then not consulted before running (the marker says it is due); it still verifies.
+   */
   readonly whenNotified?: string;
 }
 

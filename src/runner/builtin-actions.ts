@@ -87,7 +87,8 @@ const line: ActionHandler<LineAction> = (action, context) =>
 const command: ActionHandler<CommandAction> = async (action, context) => {
   const { host } = context;
   if (action.whenNotified && !(await host.isPending(action.whenNotified))) return { changed: false };
-  if (action.check && (await host.run(action.check)).code === 0 && !action.whenNotified)
+  // A pending notification is the reason to run, so its check is not asked first; it still verifies.
+  if (!action.whenNotified && action.check && (await host.run(action.check)).code === 0)
     return { changed: false };
   if (context.checkOnly) return { changed: true, detail: 'would run' };
   await context.aboutToChange();
