@@ -28,6 +28,12 @@ export interface StepSpec {
   readonly when: 'create' | 'destroy';
 }
 
+/** The environment variable through which a provisioner hands the step spec to the runner. */
+export const STEP_SPEC_ENV = 'CDKTF_FAILOVER_STEP';
+
+/** When set in terraform's environment, the runner appends every step report to this file as a JSON line. */
+export const REPORT_FILE_ENV = 'CDKTF_FAILOVER_REPORT_FILE';
+
 export const STEP_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function toStepSpec(step: Step): StepSpec {

@@ -3,7 +3,7 @@ import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { Annotations, TerraformResource, TerraformStack } from '../cdktf';
 import { hostLabel } from '../schema/host';
-import { orderSteps, Step, toStepSpec } from '../step';
+import { orderSteps, Step, STEP_SPEC_ENV, toStepSpec } from '../step';
 import { runnerAsset } from './runner-asset';
 import { StepDataResource } from './step-data-resource';
 
@@ -17,9 +17,6 @@ export const NODE_CONTEXT_KEY = 'cdktf-failover:node';
  * 1.4+ and needs no provider download (air-gapped pipelines).
  */
 export type StepEngine = 'null_resource' | 'terraform_data';
-
-/** The environment variable through which a provisioner hands the step spec to the runner. */
-export const SPEC_ENV = 'CDKTF_FAILOVER_STEP';
 
 export interface StepResourcesProps {
   readonly steps: readonly Step[];
@@ -58,7 +55,7 @@ export class StepResources extends Construct {
       const provisioner = {
         type: 'local-exec' as const,
         command: `${nodeCommand} "\${path.module}/${runnerPath}"`,
-        environment: { [SPEC_ENV]: `\${${selfSpec}}` },
+        environment: { [STEP_SPEC_ENV]: `\${${selfSpec}}` },
         ...(step.when === 'destroy' ? { when: 'destroy' as const } : {}),
       };
       const ordering =

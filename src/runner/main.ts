@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONSTRUCT_ACTIONS } from '../../constructs/runner-actions';
 import { StepFailure } from '../errors';
+import { REPORT_FILE_ENV, STEP_SPEC_ENV } from '../step';
 import { HostConfig, hostLabel } from '../schema/host';
 import { BUILTIN_ACTIONS } from './builtin-actions';
 import { executeStep, StepReport } from './execute-step';
@@ -23,9 +24,6 @@ import { formatActionLine, formatJsonLine, formatStepLine } from './report';
 import { parseStepSpec } from './spec-schema';
 import { SshSession } from './ssh-session';
 import { stepsOfStack } from './stack-specs';
-
-const SPEC_ENV = 'CDKTF_FAILOVER_STEP';
-const REPORT_FILE_ENV = 'CDKTF_FAILOVER_REPORT_FILE';
 
 interface Options {
   readonly specFile?: string;
@@ -59,8 +57,8 @@ function parseArgs(args: readonly string[]): Options {
 
 function readSpec(options: Options): string {
   if (options.specFile) return fs.readFileSync(options.specFile, 'utf8');
-  const raw = process.env[SPEC_ENV];
-  if (!raw) throw new StepFailure(`no step spec: set ${SPEC_ENV} or pass --spec-file FILE`);
+  const raw = process.env[STEP_SPEC_ENV];
+  if (!raw) throw new StepFailure(`no step spec: set ${STEP_SPEC_ENV} or pass --spec-file FILE`);
   return raw;
 }
 

@@ -1,3 +1,5 @@
+import { STEP_SPEC_ENV } from '../step';
+
 /**
  * Reads the step specs back out of a synthesized stack (cdk.tf.json), in dependency order, so the
  * runner can check a whole stack without Terraform: a dry run before a maintenance window.
@@ -8,8 +10,6 @@ export interface StackStep {
   readonly spec?: string;
   readonly destroyTime: boolean;
 }
-
-const SPEC_ENV = 'CDKTF_FAILOVER_STEP';
 
 interface ResourceJson {
   readonly triggers?: { spec?: string };
@@ -33,7 +33,7 @@ export function stepsOfStack(config: { resource?: Record<string, Record<string, 
     for (const [name, value] of Object.entries(config.resource?.[type] ?? {})) {
       const resource = value as ResourceJson;
       const exec = resource.provisioner?.[0]?.['local-exec'];
-      if (exec?.environment?.[SPEC_ENV] !== undefined) byAddress.set(`${type}.${name}`, resource);
+      if (exec?.environment?.[STEP_SPEC_ENV] !== undefined) byAddress.set(`${type}.${name}`, resource);
     }
   }
   const ordered: StackStep[] = [];

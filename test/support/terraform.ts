@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { App, LocalBackend, TerraformStack } from '../../src/cdktf';
 import { ENGINE_CONTEXT_KEY, StepEngine } from '../../src/engine/step-resources';
 import type { StepReport } from '../../src/runner/execute-step';
+import { REPORT_FILE_ENV } from '../../src/step';
 
 export interface SynthOptions {
   readonly engine?: StepEngine;
@@ -60,7 +61,7 @@ export function terraform(
         ...options.env,
         TF_IN_AUTOMATION: '1',
         CHECKPOINT_DISABLE: '1',
-        CDKTF_FAILOVER_REPORT_FILE: reportFile,
+        [REPORT_FILE_ENV]: reportFile,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
