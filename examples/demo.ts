@@ -24,7 +24,7 @@ function show(run: TerraformRun): void {
 }
 
 async function main(): Promise<void> {
-  console.log('Starting the lab (local sshd hosts on loopback addresses)...');
+  console.log('Starting the lab (hosts with their own root filesystem and network, 198.18.0.0/24)...');
   const lab = await startLab();
   const [first, second] = lab.hosts;
   for (const host of [first, second]) {

@@ -229,14 +229,17 @@ describe('failures a person can act on', () => {
       {
         id: 'unreachable',
         description: 'x',
-        host: { ...hostProps(a, { address: '127.0.0.99', connectTimeoutSeconds: 3 }), name: 'ghost' },
+        // A real host where nothing listens on the port: refused at once, retried until the timeout.
+        host: { ...hostProps(a, { port: 2222, connectTimeoutSeconds: 3 }), name: 'ghost' },
         actions: [{ kind: 'file', path: '/etc/x', content: 'x' }],
       },
     ]);
     expect(first.code).not.toBe(0);
     const report = first.reports[0];
     expect(report.reason).toMatch(
-      /^ghost: cannot reach 127\.0\.0\.99:2222 over SSH within 3 s \(\d+ attempts\): connect ECONNREFUSED 127\.0\.0\.99:2222\. Check that sshd runs there/,
+      new RegExp(
+        `^ghost: cannot reach ${a.address.replace(/\./g, '\\.')}:2222 over SSH within 3 s \\(\\d+ attempts\\): connect ECONNREFUSED ${a.address.replace(/\./g, '\\.')}:2222\\. Check that sshd runs there`,
+      ),
     );
     expect(report.durationMs).toBeLessThan(3000 + 2000);
   });

@@ -85,7 +85,8 @@ function snapshot(host: string): Record<string, string> {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       const rel = full.slice(root.length - 1);
-      if (['/usr', '/dev', '/proc', '/lab'].includes(rel)) continue;
+      // The lab's own: the image's /usr, kernel filesystems, emulators, and sshd's log of our logins.
+      if (['/usr', '/dev', '/proc', '/sys', '/lab', '/var/log/lab-sshd.log'].includes(rel)) continue;
       const st = fs.lstatSync(full);
       const meta = `${st.mode.toString(8)} ${st.uid}:${st.gid}`;
       if (entry.isSymbolicLink()) out[rel] = `${meta} -> ${fs.readlinkSync(full)}`;
@@ -143,14 +144,20 @@ describe('NfsSharedDir on lab hosts', () => {
     // The server: directory, export file, applied table, NFSv4 only, ID mapping.
     expect(ok(SERVER, `stat -c '%u:%g %a' ${EXPORT}`)).toBe('4500:4500 770\n');
     expect(read(SERVER, '/etc/exports.d/cdktf-failover-srv-da-shared.exports').split('\n')[1]).toBe(
-      `${EXPORT} 127.0.0.14(rw,sync,no_subtree_check,root_squash,sec=sys) 127.0.0.15(rw,sync,no_subtree_check,root_squash,sec=sys)`,
+      `${EXPORT} 198.18.0.14(rw,sync,no_subtree_check,root_squash,sec=sys) 198.18.0.15(rw,sync,no_subtree_check,root_squash,sec=sys)`,
     );
     expect(ok(SERVER, 'exportfs -v')).toBe(
-      `${EXPORT}\t127.0.0.14(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,root_squash,no_all_squash)\n${EXPORT}\t127.0.0.15(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,root_squash,no_all_squash)\n`,
+      `${EXPORT}\t198.18.0.14(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,root_squash,no_all_squash)\n${EXPORT}\t198.18.0.15(sync,wdelay,hide,no_subtree_check,sec=sys,rw,secure,root_squash,no_all_squash)\n`,
     );
-    expect(read(SERVER, '/etc/nfs.conf')).toBe('[nfsd]\nvers3 = n\n');
+    // Debian's own nfs.conf (from nfs-common in the lab image) keeps every byte but the one key.
+    const shipped = fs.readFileSync(path.join(lab.imageRootfs, 'etc/nfs.conf'), 'utf8');
+    expect(read(SERVER, '/etc/nfs.conf')).toBe(shipped.replace(/^\[nfsd\]\n/m, '[nfsd]\nvers3 = n\n'));
     expect(read(SERVER, '/var/lib/lab-nfs/nfs-server.log').trim().split('\n')).toHaveLength(1);
-    expect(read(SERVER, '/etc/idmapd.conf')).toBe('[General]\nDomain = lab.example\n');
+    // Debian's idmapd.conf: the domain added after [General]'s last key, every other line (comments too) kept.
+    const idmapd = fs.readFileSync(path.join(lab.imageRootfs, 'etc/idmapd.conf'), 'utf8');
+    expect(read(SERVER, '/etc/idmapd.conf')).toBe(
+      idmapd.replace('Verbosity = 0\n', 'Verbosity = 0\nDomain = lab.example\n'),
+    );
 
     // The clients: owner with exact IDs, fstab with every other line kept, an NFSv4.1 mount.
     for (const client of CLIENTS) {
@@ -158,11 +165,11 @@ describe('NfsSharedDir on lab hosts', () => {
         /^dauser:x:4500:4500:.*\ndauser:x:4500:\n$/,
       );
       expect(read(client, '/etc/fstab')).toBe(
-        `${FSTAB}127.0.0.13:${EXPORT} ${MOUNT} nfs4 vers=4.1,hard,proto=tcp,_netdev 0 0\n`,
+        `${FSTAB}198.18.0.13:${EXPORT} ${MOUNT} nfs4 vers=4.1,hard,proto=tcp,_netdev 0 0\n`,
       );
       expect(read(client, '/etc/idmapd.conf')).toContain('Domain = lab.example');
       const mount = findmntOptions(client);
-      expect(mount).toMatchObject({ target: MOUNT, source: `127.0.0.13:${EXPORT}`, fstype: 'nfs4' });
+      expect(mount).toMatchObject({ target: MOUNT, source: `198.18.0.13:${EXPORT}`, fstype: 'nfs4' });
       expect(mount.options.split(',')).toEqual(
         expect.arrayContaining(['vers=4.1', 'hard', 'proto=tcp', 'local_lock=none']),
       );
@@ -205,7 +212,7 @@ describe('NfsSharedDir on lab hosts', () => {
     // Someone mounts the share on lab-e with local locks.
     ok(
       'lab-e',
-      `umount ${MOUNT} && mount -t nfs4 -o vers=4.1,hard,proto=tcp,local_lock=all 127.0.0.13:${EXPORT} ${MOUNT}`,
+      `umount ${MOUNT} && mount -t nfs4 -o vers=4.1,hard,proto=tcp,local_lock=all 198.18.0.13:${EXPORT} ${MOUNT}`,
     );
     const resources = await stateResources(dir);
     const only = (id: string) => resources.filter((r) => r.includes(`_${id}_`)).map((r) => `-replace=${r}`);
@@ -248,7 +255,7 @@ describe('NfsSharedDir on lab hosts', () => {
       outcome: 'changed',
       detail: `exportfs -ra (the table does not export ${EXPORT})`,
     });
-    expect(ok(SERVER, 'exportfs')).toBe(`${EXPORT}\t127.0.0.14\n${EXPORT}\t127.0.0.15\n`);
+    expect(ok(SERVER, 'exportfs')).toBe(`${EXPORT}\t198.18.0.14\n${EXPORT}\t198.18.0.15\n`);
   });
 
   it('fails when the clients do not really share one directory: data and locks are checked, not assumed', async () => {
@@ -257,11 +264,11 @@ describe('NfsSharedDir on lab hosts', () => {
     for (const server of [SERVER, 'lab-d']) {
       ok(
         server,
-        "mkdir -p /etc/exports.d /srv/nas && chown 4600:4600 /srv/nas && chmod 770 /srv/nas && echo '/srv/nas 127.0.0.0/24(rw,sync,no_subtree_check)' > /etc/exports.d/nas.exports && exportfs -ra",
+        "mkdir -p /etc/exports.d /srv/nas && chown 4600:4600 /srv/nas && chmod 770 /srv/nas && echo '/srv/nas 198.18.0.0/24(rw,sync,no_subtree_check)' > /etc/exports.d/nas.exports && exportfs -ra",
       );
     }
-    fs.appendFileSync(hostPath('lab-d', '/etc/hosts'), '127.0.0.13\tnfs-share\n');
-    fs.appendFileSync(hostPath('lab-e', '/etc/hosts'), '127.0.0.14\tnfs-share\n');
+    fs.appendFileSync(hostPath('lab-d', '/etc/hosts'), '198.18.0.13\tnfs-share\n');
+    fs.appendFileSync(hostPath('lab-e', '/etc/hosts'), '198.18.0.14\tnfs-share\n');
     const props = sharedDirProps({
       serverHost: undefined,
       exportPath: undefined,
@@ -288,7 +295,7 @@ describe('NfsSharedDir on lab hosts', () => {
   });
 
   it('catches a UID held by another user on one client in preflight and changes nothing on any host', async () => {
-    ok('lab-e', 'usermod -u 4500 postgres');
+    ok('lab-e', 'useradd -u 4500 -N postgres');
     const before = Object.fromEntries(HOSTS.map((h) => [h, snapshot(h)]));
     const dir = await synthAndInit(sharedDirProps());
     const run = await apply(dir);
@@ -338,13 +345,13 @@ describe('NfsSharedDir on lab hosts', () => {
     // A NAS stand-in: the export exists already; the construct only configures the clients.
     ok(
       SERVER,
-      "mkdir -p /etc/exports.d /srv/nas && chown 4600:4600 /srv/nas && chmod 2770 /srv/nas && echo '/srv/nas 127.0.0.0/24(rw,sync,no_subtree_check)' > /etc/exports.d/nas.exports && exportfs -ra",
+      "mkdir -p /etc/exports.d /srv/nas && chown 4600:4600 /srv/nas && chmod 2770 /srv/nas && echo '/srv/nas 198.18.0.0/24(rw,sync,no_subtree_check)' > /etc/exports.d/nas.exports && exportfs -ra",
     );
     const props = sharedDirProps({
       serverHost: undefined,
       exportPath: undefined,
       serverNfsV4Only: false,
-      existingExport: '127.0.0.13:/srv/nas',
+      existingExport: '198.18.0.13:/srv/nas',
       owner: { user: 'nasuser', uid: 4600, group: 'nasgrp', gid: 4600 },
       mode: '2770',
       nfsVersion: '4.2',
@@ -363,11 +370,11 @@ describe('NfsSharedDir on lab hosts', () => {
       expect.arrayContaining(['noatime', 'vers=4.2']),
     );
     expect(read('lab-e', '/etc/fstab')).toBe(
-      `${FSTAB}127.0.0.13:/srv/nas ${MOUNT} nfs4 vers=4.2,hard,proto=tcp,_netdev,noatime 0 0\n`,
+      `${FSTAB}198.18.0.13:/srv/nas ${MOUNT} nfs4 vers=4.2,hard,proto=tcp,_netdev,noatime 0 0\n`,
     );
     const kept = await destroy(dir);
     expect(kept.code).toBe(0);
     expect(kept.reports).toEqual([]);
-    expect(findmntOptions('lab-e').source).toBe('127.0.0.13:/srv/nas');
+    expect(findmntOptions('lab-e').source).toBe('198.18.0.13:/srv/nas');
   });
 });

@@ -1,14 +1,16 @@
-/** Manual control of the lab: npx ts-node test/lab/cli.ts start|stop|status|reset */
-import { labIsRunning, readInventory, resetLab, startLab, stopLab } from './lab';
+/** Manual control of the lab: npm run lab -- start|stop|status|reset */
+import { labIsRunning, lastStart, readInventory, resetLab, startLab, stopLab } from './lab';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'start': {
-      const started = Date.now();
       const inventory = await startLab();
       console.log(JSON.stringify(inventory, null, 2));
+      const how = lastStart.reused
+        ? 'already running'
+        : `image ${lastStart.imageBuilt ? 'built' : 'cached'} in ${lastStart.imageMs} ms`;
       console.error(
-        `Lab ready in ${Date.now() - started} ms. Connect with: ssh -F ${inventory.sshConfigPath} ${inventory.hosts[0].name}`,
+        `Lab ready in ${lastStart.totalMs} ms (${how}). Connect with: ssh -F ${inventory.sshConfigPath} ${inventory.hosts[0].name}`,
       );
       return;
     }
@@ -20,13 +22,13 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     case 'reset':
-      resetLab();
+      await resetLab();
       return;
     case 'stop':
       stopLab();
       return;
     default:
-      console.error('Usage: ts-node test/lab/cli.ts start|stop|status|reset');
+      console.error('Usage: npm run lab -- start|stop|status|reset');
       process.exitCode = 2;
   }
 }

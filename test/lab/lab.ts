@@ -1,20 +1,53 @@
 /**
- * Local test lab: one real sshd per lab host, each on its own loopback address, each chrooted into
- * its own filesystem, all accepting one generated client key for root.
+ * Local test lab: hosts that behave like separate machines.
  *
- * Inside every host: /usr (read-only, the system's), /dev, /proc, writable per-host directories,
- * /lab/bin (emulated vendor commands, first on PATH), /lab/shared (one directory seen by all hosts)
- * and /lab/hosts/<name> (every host's root, so an emulator can bind-mount another host's directory).
+ * Each host runs from its own copy-on-write root over one Debian image built with debootstrap
+ * (image.ts, rootfs.ts), in its own network, UTS and PID namespaces (network.ts, host-process.ts),
+ * with its own address in 198.18.0.0/24 on the lab bridge, its own sshd on port 22 and host key.
+ * The lab's dnsmasq (dns.ts) is every host's nameserver. Nothing a host runs comes from this
+ * machine's /usr.
+ *
+ * Inside every host: /lab/bin (emulated vendor commands, first on PATH), /lab/shared (emulator
+ * state every host sees: a cluster's gossip view) and /lab/nfs (the emulated NFS fabric: a server
+ * publishes there exactly the directories it exports, see emulators/nfs).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { buildPristine, buildSkeleton, emptyDirectory, LAB_PATH, restoreFromPristine } from './host-fs';
-import { bindMount, isUnder, mountPoints, mountProc, unmountAll } from './mounts';
-import { isAlive, listProcesses, processesRootedUnder, terminate } from './processes';
-import { renderSshdConfig } from './sshd-config';
+import { clearDnsRecords, dnsPid, removeDnsRecord, setDnsRecord, startDns, stopDns } from './dns';
+import { hostInitPid, runInHost, spawnInHost, startHostProcess, stopHostProcess } from './host-process';
+import { ensureImage, LAB_NAMESERVER, LAB_PATH } from './image';
+import { bindMount, isUnder, mountPoints, unmountAll } from './mounts';
+import {
+  addAddress,
+  addFirewallRule,
+  BlockedProtocol,
+  createHostNetwork,
+  ensureBridge,
+  hostAddressAt,
+  labNamespaces,
+  ListeningSocket,
+  listeningSocketsOf,
+  MAX_HOSTS,
+  removeAddress,
+  removeBridge,
+  removeFirewallRule,
+  removeNamespace,
+  resetHostNetwork,
+} from './network';
+import { processesRootedUnder, terminate } from './processes';
+import {
+  dropRoot,
+  hostLayers,
+  HostLayers,
+  isMounted,
+  mountFreshRoot,
+  removeTree,
+  writeHostFile,
+} from './rootfs';
+import { AUTHORIZED_KEYS_PATH, HOST_KEY_PATH, renderSshdConfig } from './sshd-config';
 
 export interface LabHost {
   name: string;
@@ -23,12 +56,16 @@ export interface LabHost {
   user: string;
   /** As `ssh-keygen -lf` prints it: `SHA256:` and 43 base64 characters. */
   hostKeySha256: string;
-  /** The host's root directory on this machine. */
+  /** The host's merged root directory on this machine. */
   root: string;
 }
 
 export interface LabInventory {
   baseDir: string;
+  /** The image every host's root is layered over. */
+  imageRootfs: string;
+  /** Every host's DNS server. */
+  nameserver: string;
   clientKeyPath: string;
   /** known_hosts with every lab host, for `ssh -o StrictHostKeyChecking=yes`. */
   knownHostsPath: string;
@@ -49,116 +86,140 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Not under /tmp: sshd wants every component of a ChrootDirectory root-owned and not writable by others. */
 export const LAB_BASE_DIR = '/var/lib/cdktf-failover-lab';
 export const DEFAULT_HOST_NAMES = ['lab-a', 'lab-b', 'lab-c', 'lab-d', 'lab-e', 'lab-f', 'lab-g'];
-const SSH_PORT = 2222;
-const SSHD = '/usr/sbin/sshd';
+const SSH_PORT = 22;
 
 const dirs = {
   hosts: path.join(LAB_BASE_DIR, 'hosts'),
-  pristine: path.join(LAB_BASE_DIR, 'pristine'),
   shared: path.join(LAB_BASE_DIR, 'shared'),
+  nfs: path.join(LAB_BASE_DIR, 'nfs'),
   client: path.join(LAB_BASE_DIR, 'client'),
-  sshd: path.join(LAB_BASE_DIR, 'sshd'),
+  keys: path.join(LAB_BASE_DIR, 'keys'),
+  run: path.join(LAB_BASE_DIR, 'run'),
 };
 const inventoryPath = path.join(LAB_BASE_DIR, 'inventory.json');
 const clientKeyPath = path.join(dirs.client, 'id_ed25519');
-const authorizedKeysPath = path.join(dirs.client, 'authorized_keys');
 const knownHostsPath = path.join(dirs.client, 'known_hosts');
 const sshConfigPath = path.join(dirs.client, 'ssh_config');
+const hostKeyFile = (host: string): string => path.join(dirs.keys, `${host}_host_ed25519`);
 
-const sshdFile = (host: string, suffix: string): string => path.join(dirs.sshd, `${host}${suffix}`);
+/** Timings of the last startLab() in this process, for the benchmark and the README. */
+export const lastStart = { imageMs: 0, imageBuilt: false, totalMs: 0, reused: false };
 
 /**
- * Starts the lab, or reuses it when it already runs healthy and its first hosts are the requested ones.
- * A cold start cleans up whatever a previous run left (processes, mounts, pid files) and gives
- * every host pristine writable directories; keys are kept across cold starts once generated.
+ * Starts the lab, or reuses it when it already runs healthy and its first hosts are the requested
+ * ones. A cold start removes whatever a previous run left (processes, mounts, namespaces), builds
+ * the image if the package list changed, and gives every host a fresh root. Keys are kept across
+ * cold starts once generated, so pinned fingerprints stay valid.
  */
 export async function startLab(options: { hostNames?: string[] } = {}): Promise<LabInventory> {
+  const started = Date.now();
   const names = options.hostNames ?? DEFAULT_HOST_NAMES;
   validateHostNames(names);
   const current = tryReadInventory();
-  if (current && (await isHealthy(current, names))) return current;
+  if (current && (await isHealthy(current, names))) {
+    Object.assign(lastStart, { imageMs: 0, imageBuilt: false, totalMs: Date.now() - started, reused: true });
+    return current;
+  }
 
   stopLab();
-  assertChrootableParents(LAB_BASE_DIR);
-  for (const dir of [LAB_BASE_DIR, dirs.hosts, dirs.pristine, dirs.shared, dirs.sshd]) makeDir(dir, 0o755);
+  for (const dir of [LAB_BASE_DIR, dirs.hosts, dirs.shared, dirs.nfs, dirs.keys, dirs.run])
+    makeDir(dir, 0o755);
   makeDir(dirs.client, 0o700);
-  // sshd's privilege-separation directory; /run is often a fresh tmpfs without it.
-  makeDir('/run/sshd', 0o755);
+  const image = ensureImage(LAB_BASE_DIR);
   ensureKey(clientKeyPath, 'cdktf-failover-lab-client');
-  fs.writeFileSync(authorizedKeysPath, fs.readFileSync(`${clientKeyPath}.pub`), { mode: 0o600 });
 
-  const hosts: LabHost[] = names.map((name, i) => ({
-    name,
-    address: `127.0.0.${11 + i}`,
-    port: SSH_PORT,
-    user: 'root',
-    hostKeySha256: '',
-    root: path.join(dirs.hosts, name),
-  }));
-  for (const host of hosts) {
-    const keyPath = sshdFile(host.name, '_host_ed25519');
-    ensureKey(keyPath, host.name);
-    host.hostKeySha256 = fingerprint(fs.readFileSync(`${keyPath}.pub`, 'utf8'));
-    const pristine = path.join(dirs.pristine, host.name);
-    buildSkeleton(host.root);
-    buildPristine(pristine, host.name, hosts);
-    restoreFromPristine(host.root, pristine);
-    mountHost(host.root);
-  }
-  emptyDirectory(dirs.shared);
-  for (const host of hosts) startSshd(host);
-
+  const hosts: LabHost[] = names.map((name, i) => {
+    ensureKey(hostKeyFile(name), name);
+    return {
+      name,
+      address: hostAddressAt(i),
+      port: SSH_PORT,
+      user: 'root',
+      hostKeySha256: fingerprint(fs.readFileSync(`${hostKeyFile(name)}.pub`, 'utf8')),
+      root: hostLayers(dirs.hosts, name).root,
+    };
+  });
   const inventory: LabInventory = {
     baseDir: LAB_BASE_DIR,
+    imageRootfs: image.rootfs,
+    nameserver: LAB_NAMESERVER,
     clientKeyPath,
     knownHostsPath,
     sshConfigPath,
     hosts,
   };
+
+  ensureBridge();
+  startDns(
+    LAB_BASE_DIR,
+    hosts.map((h) => ({ name: h.name, address: h.address })),
+  );
+  // The NFS fabric is one shared mount: what a server publishes under its /lab/nfs appears in every host's.
+  bindMount(dirs.nfs, dirs.nfs);
+  execFileSync('mount', ['--make-shared', dirs.nfs], { stdio: 'pipe' });
+  emptyDirectory(dirs.shared);
+  hosts.forEach((host, i) => {
+    createHostNetwork(host.name, i);
+    bootHost(inventory, host);
+  });
   writeClientFiles(inventory);
-  await Promise.all(hosts.map((h) => waitForPort(h)));
+  await Promise.all(hosts.map((h) => waitForSsh(h)));
   fs.writeFileSync(inventoryPath, `${JSON.stringify(inventory, null, 2)}\n`);
+  Object.assign(lastStart, {
+    imageMs: image.elapsedMs,
+    imageBuilt: image.built,
+    totalMs: Date.now() - started,
+    reused: false,
+  });
   return inventory;
 }
 
-/** Stops every lab sshd and session, and unmounts everything below the lab directory. Files stay. */
+/** Stops every host, the DNS server and the network; unmounts everything. The image and keys stay. */
 export function stopLab(): void {
-  const pids = new Set<number>();
-  for (const p of listProcesses()) {
-    // sshd rewrites its command line ("sshd: /usr/sbin/sshd -f <config> [listener] ..."), so match a substring.
-    if (p.exe === SSHD && p.argv.join(' ').includes(`${dirs.sshd}/`)) pids.add(p.pid);
-  }
-  for (const p of processesRootedUnder(dirs.hosts)) pids.add(p.pid);
-  terminate([...pids]);
-  unmountAll((m) => m.startsWith(`${LAB_BASE_DIR}/`));
-  if (fs.existsSync(dirs.sshd)) {
-    for (const f of fs.readdirSync(dirs.sshd)) if (f.endsWith('.pid')) fs.rmSync(path.join(dirs.sshd, f));
-  }
+  const hostNames = fs.existsSync(dirs.hosts) ? fs.readdirSync(dirs.hosts) : [];
+  for (const name of hostNames) stopHostProcess(dirs.run, name, hostLayers(dirs.hosts, name).root);
+  terminate(
+    processesRootedUnder(dirs.hosts).map((p) => p.pid),
+    'SIGKILL',
+  );
+  stopDns(LAB_BASE_DIR);
+  detachFabric();
+  unmountAll((m) => isUnder(m, dirs.hosts) || isUnder(m, dirs.nfs));
+  for (const ns of labNamespaces()) removeNamespace(ns);
+  removeBridge();
 }
 
 /**
- * Restores one host's writable directories to pristine without restarting its sshd: unmounts what
- * was mounted inside the host (e.g. emulated NFS mounts), ends processes left running in it, and
- * empties /lab/bin. Open SSH connections to the host survive; commands still running in it do not.
+ * Gives one host a fresh root (its upper layer dropped), its first address only and an empty
+ * firewall, and restarts it: every process in it ends, open SSH connections to it close.
  */
 export function resetHost(hostName: string): void {
-  const host = findHost(readInventory(), hostName);
-  const leftovers = processesRootedUnder(host.root).filter((p) => p.exe !== SSHD);
-  terminate(leftovers.map((p) => p.pid));
-  unmountAll((m) => isUnder(m, host.root) && !isOwnMount(host.root, m));
-  restoreFromPristine(host.root, path.join(dirs.pristine, host.name));
+  const inventory = readInventory();
+  const host = findHost(inventory, hostName);
+  shutDownHost(host);
+  resetHostNetwork(host.name, inventory.hosts.indexOf(host));
+  fs.rmSync(path.join(dirs.run, `firewall-${host.name}.json`), { force: true });
+  bootHost(inventory, host);
+  waitForSshSync(host);
 }
 
-/** Resets every host and empties /lab/shared. */
-export function resetLab(): void {
-  for (const host of readInventory().hosts) resetHost(host.name);
+/** Resets every host, empties /lab/shared and removes the DNS records tests added. */
+export async function resetLab(): Promise<void> {
+  const inventory = readInventory();
+  for (const host of inventory.hosts) shutDownHost(host);
   emptyDirectory(dirs.shared);
+  inventory.hosts.forEach((host, i) => {
+    resetHostNetwork(host.name, i);
+    fs.rmSync(path.join(dirs.run, `firewall-${host.name}.json`), { force: true });
+    bootHost(inventory, host);
+  });
+  await clearDnsRecords(LAB_BASE_DIR);
+  await Promise.all(inventory.hosts.map((h) => waitForSsh(h)));
 }
 
-/** True when the lab described by the inventory is up: sshd processes alive, ports open, mounts in place. */
+/** True when the lab described by the inventory is up: hosts running, sshd answering, DNS alive. */
 export async function labIsRunning(): Promise<boolean> {
   const inventory = tryReadInventory();
   return inventory !== undefined && isHealthy(inventory, []);
@@ -167,9 +228,7 @@ export async function labIsRunning(): Promise<boolean> {
 export function readInventory(): LabInventory {
   const inventory = tryReadInventory();
   if (!inventory)
-    throw new Error(
-      `No lab inventory at ${inventoryPath}: start the lab first (npx ts-node test/lab/cli.ts start).`,
-    );
+    throw new Error(`No lab inventory at ${inventoryPath}: start the lab first (npm run lab -- start).`);
   return inventory;
 }
 
@@ -185,6 +244,7 @@ export function hostPath(hostName: string, pathInsideHost: string): string {
 export function installEmulator(hostName: string, commandName: string, scriptText: string): string {
   if (!/^[A-Za-z0-9._+-]+$/.test(commandName)) throw new Error(`Invalid command name: ${commandName}`);
   const file = hostPath(hostName, `/lab/bin/${commandName}`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, scriptText, { mode: 0o755 });
   fs.chmodSync(file, 0o755);
   return file;
@@ -220,6 +280,142 @@ export function runOnHostAsync(
   });
 }
 
+/** Runs a program inside a host without SSH (its namespaces, its root): for lab helpers, not for testing the library. */
+export function execInHost(hostName: string, argv: string[], options: RunOptions = {}): RunResult {
+  findHost(readInventory(), hostName);
+  const r = runInHost(dirs.run, hostName, argv, options);
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts a long-running program inside a host; stop() ends it, and so does a reset of the host. */
+export function startInHost(hostName: string, argv: string[]): { stop: () => void } {
+  findHost(readInventory(), hostName);
+  return spawnInHost(dirs.run, hostName, argv);
+}
+
+// ---------------------------------------------------------------- network helpers
+
+/** Traffic from one host to another, as a firewall on the receiving host sees it. */
+export interface TrafficSelector {
+  from: string;
+  to: string;
+  protocol: BlockedProtocol;
+  /** For tcp and udp. */
+  port?: number;
+}
+
+/**
+ * Makes the receiving host's firewall drop (default) or reject what `from` sends it on that port
+ * (or all ICMP from it, which also silences the replies to its pings). Other ports stay open.
+ */
+export function blockTraffic(selector: TrafficSelector, action: 'drop' | 'reject' = 'drop'): void {
+  const inventory = readInventory();
+  const from = findHost(inventory, selector.from);
+  findHost(inventory, selector.to);
+  addFirewallRule(LAB_BASE_DIR, selector.to, {
+    fromAddress: from.address,
+    protocol: selector.protocol,
+    action,
+    ...(selector.port !== undefined ? { port: selector.port } : {}),
+  });
+}
+
+export function unblockTraffic(selector: TrafficSelector): void {
+  const inventory = readInventory();
+  const from = findHost(inventory, selector.from);
+  removeFirewallRule(LAB_BASE_DIR, selector.to, {
+    fromAddress: from.address,
+    protocol: selector.protocol,
+    ...(selector.port !== undefined ? { port: selector.port } : {}),
+  });
+}
+
+/** Blocks a protocol and port in both directions between two hosts. */
+export function blockBetween(a: string, b: string, protocol: BlockedProtocol, port?: number): void {
+  blockTraffic({ from: a, to: b, protocol, ...(port !== undefined ? { port } : {}) });
+  blockTraffic({ from: b, to: a, protocol, ...(port !== undefined ? { port } : {}) });
+}
+
+/** An extra address on a host (a virtual IP): it answers ping and ARP, and every service listening on all addresses. */
+export function addHostAddress(hostName: string, address: string): void {
+  findHost(readInventory(), hostName);
+  addAddress(hostName, address);
+}
+
+export function removeHostAddress(hostName: string, address: string): void {
+  const host = findHost(readInventory(), hostName);
+  if (address === host.address)
+    throw new Error(`${address} is ${hostName}'s own address; reset the host instead`);
+  removeAddress(hostName, address);
+}
+
+/** What a host listens on: TCP sockets in LISTEN, bound UDP sockets. */
+export function listeningSockets(hostName: string): ListeningSocket[] {
+  findHost(readInventory(), hostName);
+  const pid = hostInitPid(dirs.run, hostName);
+  if (!pid) throw new Error(`Lab host ${hostName} is not running`);
+  return listeningSocketsOf(pid);
+}
+
+/** Makes `name` resolve to exactly these addresses from every host (a shared hostname: several). */
+export function setLabDnsRecord(name: string, addresses: readonly string[]): Promise<void> {
+  return setDnsRecord(LAB_BASE_DIR, name, addresses);
+}
+
+export function removeLabDnsRecord(name: string): Promise<void> {
+  return removeDnsRecord(LAB_BASE_DIR, name);
+}
+
+// ---------------------------------------------------------------- hosts
+
+function bootHost(inventory: LabInventory, host: LabHost): void {
+  const layers = hostLayers(dirs.hosts, host.name);
+  mountFreshRoot(inventory.imageRootfs, layers);
+  seedHost(layers, host);
+  bindMount(dirs.shared, path.join(layers.root, 'lab/shared'));
+  // A plain bind of a shared mount joins its peer group: publications propagate both ways.
+  execFileSync('mount', ['--bind', dirs.nfs, path.join(layers.root, 'lab/nfs')], { stdio: 'pipe' });
+  startHostProcess(dirs.run, host.name, layers.root);
+}
+
+/** What makes a host itself: its name, its address in /etc/hosts, its sshd and keys. */
+function seedHost(layers: HostLayers, host: LabHost): void {
+  writeHostFile(layers, '/etc/hostname', `${host.name}\n`);
+  writeHostFile(layers, '/etc/hosts', `127.0.0.1\tlocalhost\n${host.address}\t${host.name}\n`);
+  writeHostFile(
+    layers,
+    '/etc/ssh/sshd_config',
+    renderSshdConfig({ hostName: host.name, port: host.port, path: LAB_PATH }),
+  );
+  writeHostFile(layers, HOST_KEY_PATH, fs.readFileSync(hostKeyFile(host.name)), 0o600);
+  writeHostFile(layers, `${HOST_KEY_PATH}.pub`, fs.readFileSync(`${hostKeyFile(host.name)}.pub`));
+  writeHostFile(layers, AUTHORIZED_KEYS_PATH, fs.readFileSync(`${clientKeyPath}.pub`));
+}
+
+/** Ends the host's processes, withdraws what it published on the NFS fabric and drops its upper layer. */
+function shutDownHost(host: LabHost): void {
+  const layers = hostLayers(dirs.hosts, host.name);
+  stopHostProcess(dirs.run, host.name, layers.root);
+  const fabric = path.join(layers.root, 'lab/nfs');
+  // Out of the peer group first: unmounting this host's view must not unmount another server's exports.
+  if (isMounted(fabric)) execFileSync('mount', ['--make-rslave', fabric], { stdio: 'pipe' });
+  const published = path.join(dirs.nfs, host.address);
+  // Unmounted at the source, so every other host's view of this server's exports goes too.
+  unmountAll((m) => isUnder(m, published));
+  removeTree(published);
+  unmountAll((m) => isUnder(m, layers.root) && m !== layers.root);
+  dropRoot(layers);
+}
+
+/** Every host's view of the NFS fabric out of the peer group, so tearing one down leaves the others. */
+function detachFabric(): void {
+  for (const m of mountPoints()) {
+    if (m.startsWith(`${dirs.hosts}/`) && m.endsWith('/root/lab/nfs'))
+      spawnSync('mount', ['--make-rslave', m], { stdio: 'ignore' });
+  }
+}
+
 function sshArgs(hostName: string, shellCommand: string): string[] {
   const inventory = readInventory();
   findHost(inventory, hostName);
@@ -243,94 +439,51 @@ function tryReadInventory(): LabInventory | undefined {
 }
 
 function validateHostNames(names: string[]): void {
-  if (names.length === 0 || names.length > 200) throw new Error('A lab has 1 to 200 hosts.');
+  if (names.length === 0 || names.length > MAX_HOSTS) throw new Error(`A lab has 1 to ${MAX_HOSTS} hosts.`);
   for (const name of names) {
-    if (!/^[a-z][a-z0-9-]{0,62}$/.test(name)) throw new Error(`Invalid lab host name: ${name}`);
+    // Short enough for a network namespace name with its prefix.
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new Error(`Invalid lab host name: ${name}`);
   }
   if (new Set(names).size !== names.length) throw new Error('Lab host names must be unique.');
-}
-
-/** The lab's own mounts in a host; anything else below the host root was mounted by a test or an emulator. */
-function isOwnMount(root: string, mountPoint: string): boolean {
-  return (
-    [`${root}/usr`, `${root}/lab/shared`, `${root}/lab/hosts`].includes(mountPoint) ||
-    isUnder(mountPoint, `${root}/dev`) ||
-    isUnder(mountPoint, `${root}/proc`)
-  );
-}
-
-function mountHost(root: string): void {
-  bindMount('/usr', `${root}/usr`, { readOnly: true });
-  bindMount('/dev', `${root}/dev`, { recursive: true });
-  mountProc(`${root}/proc`);
-  bindMount(dirs.shared, `${root}/lab/shared`);
-  // Not recursive: another host's /usr, /dev and /proc mounts are not entered again through it, and
-  // a plain bind of a private mount keeps later mounts inside one host from appearing in the others.
-  bindMount(dirs.hosts, `${root}/lab/hosts`);
-}
-
-function startSshd(host: LabHost): void {
-  const config = sshdFile(host.name, '.conf');
-  const log = sshdFile(host.name, '.log');
-  fs.writeFileSync(
-    config,
-    renderSshdConfig({
-      hostName: host.name,
-      address: host.address,
-      port: host.port,
-      hostKeyPath: sshdFile(host.name, '_host_ed25519'),
-      pidFilePath: sshdFile(host.name, '.pid'),
-      authorizedKeysPath,
-      chrootDirectory: host.root,
-      path: LAB_PATH,
-    }),
-  );
-  fs.writeFileSync(log, '');
-  // Own UTS namespace: `hostname` inside the host answers its lab name, as on a real machine.
-  const r = spawnSync(
-    'unshare',
-    [
-      '--uts',
-      '--',
-      '/bin/sh',
-      '-c',
-      'hostname "$1" && exec "$2" -f "$3" -E "$4"',
-      'sh',
-      host.name,
-      SSHD,
-      config,
-      log,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`sshd for ${host.name} did not start: ${r.stderr}${logTail(log)}`);
 }
 
 async function isHealthy(inventory: LabInventory, names: string[]): Promise<boolean> {
   // A lab started with more hosts (same names first) serves a caller that wants fewer: no restart.
   if (!names.every((name, i) => inventory.hosts[i]?.name === name)) return false;
-  if (![clientKeyPath, knownHostsPath, sshConfigPath].every((f) => fs.existsSync(f))) return false;
+  if (![clientKeyPath, knownHostsPath, sshConfigPath, inventory.imageRootfs].every((f) => fs.existsSync(f)))
+    return false;
+  if (!dnsPid(LAB_BASE_DIR)) return false;
   const mounts = new Set(mountPoints());
   for (const host of inventory.hosts) {
-    if (![`${host.root}/usr`, `${host.root}/proc`, `${host.root}/lab/hosts`].every((m) => mounts.has(m)))
-      return false;
-    const pid = Number(readOr(sshdFile(host.name, '.pid'), ''));
-    if (!pid || !isAlive(pid)) return false;
+    if (![host.root, `${host.root}/proc`, `${host.root}/lab/nfs`].every((m) => mounts.has(m))) return false;
+    if (!hostInitPid(dirs.run, host.name)) return false;
   }
   const open = await Promise.all(inventory.hosts.map((h) => acceptsTcp(h.address, h.port, 500)));
   return open.every(Boolean);
 }
 
-async function waitForPort(host: LabHost): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  const pidFile = sshdFile(host.name, '.pid');
+async function waitForSsh(host: LabHost): Promise<void> {
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    if (fs.existsSync(pidFile) && (await acceptsTcp(host.address, host.port, 300))) return;
+    if (await acceptsTcp(host.address, host.port, 300)) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(
-    `sshd for ${host.name} is not listening on ${host.address}:${host.port}.${logTail(sshdFile(host.name, '.log'))}`,
+    `sshd of ${host.name} is not listening on ${host.address}:${host.port}.${hostLogTail(host)}`,
   );
+}
+
+/** resetHost stays synchronous for its callers: poll with a child process instead of the event loop. */
+function waitForSshSync(host: LabHost): void {
+  const probe =
+    'const net=require("net");const [h,p]=process.argv.slice(1);const d=Date.now()+15000;' +
+    '(function t(){const s=net.connect({host:h,port:+p});s.once("connect",()=>process.exit(0));' +
+    's.once("error",()=>{s.destroy();Date.now()>d?process.exit(1):setTimeout(t,25)})})()';
+  const r = spawnSync(process.execPath, ['-e', probe, host.address, String(host.port)], { timeout: 20_000 });
+  if (r.status !== 0)
+    throw new Error(
+      `sshd of ${host.name} is not listening on ${host.address}:${host.port}.${hostLogTail(host)}`,
+    );
 }
 
 function acceptsTcp(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -348,8 +501,11 @@ function acceptsTcp(host: string, port: number, timeoutMs: number): Promise<bool
 
 function writeClientFiles(inventory: LabInventory): void {
   const knownHosts = inventory.hosts.map((h) => {
-    const [type, key] = fs.readFileSync(sshdFile(h.name, '_host_ed25519.pub'), 'utf8').trim().split(/\s+/);
-    return `[${h.address}]:${h.port} ${type} ${key}\n`;
+    const [type, key] = fs
+      .readFileSync(`${hostKeyFile(h.name)}.pub`, 'utf8')
+      .trim()
+      .split(/\s+/);
+    return `${h.address} ${type} ${key}\n`;
   });
   fs.writeFileSync(knownHostsPath, knownHosts.join(''), { mode: 0o644 });
   const perHost = inventory.hosts.map((h) => `Host ${h.name}\n  HostName ${h.address}\n  Port ${h.port}\n`);
@@ -389,28 +545,21 @@ function makeDir(dir: string, mode: number): void {
   fs.chmodSync(dir, mode);
 }
 
-/** Fails early with a clear message instead of sshd's "bad ownership or modes for chroot directory". */
-function assertChrootableParents(dir: string): void {
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    const st = fs.statSync(d);
-    if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
-      throw new Error(
-        `${d} must be owned by root and not group- or world-writable: sshd refuses chroot directories below it.`,
-      );
-    }
-    if (d === '/') return;
-  }
+/** Deletes a directory's contents but keeps the directory itself (it is a bind-mount source). */
+function emptyDirectory(dir: string): void {
+  for (const entry of fs.readdirSync(dir)) removeTree(path.join(dir, entry));
 }
 
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return fallback;
-  }
-}
-
-function logTail(log: string): string {
-  const lines = readOr(log, '').split('\n').slice(-15).join('\n');
-  return lines ? `\nLast lines of ${log}:\n${lines}` : '';
+function hostLogTail(host: LabHost): string {
+  const logs = [path.join(dirs.run, `${host.name}.log`), path.join(host.root, 'var/log/lab-sshd.log')];
+  return logs
+    .map((log) => {
+      try {
+        const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+        return lines ? `\nLast lines of ${log}:\n${lines}` : '';
+      } catch {
+        return '';
+      }
+    })
+    .join('');
 }

@@ -51,8 +51,8 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** SIGTERM, then SIGKILL whatever is still there after a short grace period. */
-export function terminate(pids: number[]): void {
+/** SIGTERM (or the given signal), then SIGKILL whatever is still there after a short grace period. */
+export function terminate(pids: number[], firstSignal: NodeJS.Signals = 'SIGTERM'): void {
   const sendTo = (list: number[], signal: NodeJS.Signals): void => {
     for (const pid of list) {
       try {
@@ -62,7 +62,7 @@ export function terminate(pids: number[]): void {
       }
     }
   };
-  sendTo(pids, 'SIGTERM');
+  sendTo(pids, firstSignal);
   const deadline = Date.now() + 2000;
   let left = pids.filter(isAlive);
   while (left.length > 0 && Date.now() < deadline) {

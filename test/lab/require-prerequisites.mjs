@@ -1,8 +1,27 @@
-// Checks what the lab and the end-to-end tests need before they start, and installs sshd when it can.
-// Plain Node without dependencies, so it runs before anything is compiled or installed.
+// Checks what the lab, the tests, the demo and the benchmark need on this machine, and installs the
+// Debian packages that are missing. Plain Node without dependencies, so it runs before anything is
+// compiled or installed. What lab hosts themselves have is not decided here: that is the lab
+// image's package list (test/lab/image/packages.txt), built with debootstrap.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+
+/** Each command the lab runs on this machine, and the Debian package that provides it. */
+const NEEDED = [
+  ['debootstrap', 'debootstrap', 'builds the lab image'],
+  ['ip', 'iproute2', 'creates the lab bridge and network namespaces'],
+  ['nft', 'nftables', 'blocks ports between lab hosts'],
+  ['dnsmasq', 'dnsmasq-base', 'is the lab DNS server'],
+  ['ssh', 'openssh-client', 'reaches lab hosts from the tests'],
+  ['ssh-keygen', 'openssh-client', 'makes the lab keys'],
+  ['ssh-keyscan', 'openssh-client', 'checks lab host keys'],
+  ['sftp', 'openssh-client', 'checks the lab SFTP server'],
+  ['openssl', 'openssl', 'makes the lab TLS certificates'],
+  ['nsenter', 'util-linux', 'enters lab hosts'],
+  ['unshare', 'util-linux', 'starts lab hosts'],
+  ['mount', 'mount', 'mounts lab host filesystems'],
+];
+const BENCH = [['ansible-playbook', 'ansible-core', 'is the benchmark baseline']];
 
 function onPath(command) {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
@@ -20,34 +39,43 @@ function fail(message) {
   process.exit(1);
 }
 
-/** Installs Debian packages quietly; apt's output is shown only if it fails. */
-function aptInstall(packages, reason) {
-  console.log(`Installing ${packages.join(' ')} with apt-get (${reason})...`);
+/** Installs Debian packages quietly; returns what went wrong, or undefined. */
+function aptInstall(packages) {
+  if (!onPath('apt-get')) return 'apt-get is not available';
+  console.log(`Installing ${packages.join(' ')} with apt-get (needed by the lab)...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', ...packages]]) {
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', '--no-install-recommends', ...packages],
+  ]) {
     const r = spawnSync('apt-get', args, { env, encoding: 'utf8' });
     if (r.status !== 0) {
-      console.error(`apt-get ${args.join(' ')} failed:\n${r.stdout ?? ''}${r.stderr ?? r.error ?? ''}`);
-      return;
+      const tail = `${r.stdout ?? ''}${r.stderr ?? r.error ?? ''}`.trim().split('\n').slice(-5).join('\n');
+      return `apt-get ${args[0]} failed:\n${tail}`;
     }
   }
+  return undefined;
 }
 
 if (process.getuid?.() !== 0) {
-  fail('The lab needs root: it starts sshd processes and bind-mounts directories. Run as root.');
+  fail(
+    'The lab needs root: it creates network namespaces, mounts host filesystems and runs debootstrap. Run as root.',
+  );
 }
 
-if (!existsSync('/usr/sbin/sshd') && onPath('apt-get'))
-  aptInstall(['openssh-server'], '/usr/sbin/sshd is missing');
-if (!existsSync('/usr/sbin/sshd')) fail('Install openssh-server (Debian: apt-get install openssh-server)');
-
-const clientTools = ['ssh', 'ssh-keygen', 'ssh-keyscan'];
-if (!clientTools.every(onPath) && onPath('apt-get'))
-  aptInstall(['openssh-client'], `one of ${clientTools.join(', ')} is missing`);
-if (!clientTools.every(onPath)) fail('Install openssh-client (Debian: apt-get install openssh-client)');
-
-for (const tool of ['mount', 'umount', 'unshare', 'flock']) {
-  if (!onPath(tool)) fail(`Install ${tool} (Debian: apt-get install util-linux mount)`);
+const wanted = process.argv.includes('--bench') ? [...NEEDED, ...BENCH] : NEEDED;
+const missing = wanted.filter(([command]) => !onPath(command));
+if (missing.length > 0) {
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))];
+  const problem = aptInstall(packages);
+  const still = missing.filter(([command]) => !onPath(command));
+  if (still.length > 0) {
+    fail(
+      `Could not install ${[...new Set(still.map(([, pkg]) => pkg))].join(', ')} (${still
+        .map(([command, , why]) => `${command} ${why}`)
+        .join('; ')}): install them with apt-get as root${problem ? `; ${problem}` : ''}`,
+    );
+  }
 }
 
 if (!onPath('terraform')) {

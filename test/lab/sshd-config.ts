@@ -1,34 +1,33 @@
-/** Everything sshd needs to know about one lab host. */
+/** Everything sshd needs to know about one lab host; paths are as seen inside the host. */
 export interface SshdConfigInput {
-  address: string;
+  hostName: string;
   port: number;
-  hostKeyPath: string;
-  pidFilePath: string;
-  authorizedKeysPath: string;
-  chrootDirectory: string;
   /** PATH for every session; the host's emulator directory comes first. */
   path: string;
-  hostName: string;
 }
+
+export const HOST_KEY_PATH = '/etc/ssh/ssh_host_ed25519_key';
+export const AUTHORIZED_KEYS_PATH = '/etc/ssh/lab_authorized_keys';
+export const SSHD_LOG_PATH = '/var/log/lab-sshd.log';
 
 /** Renders the sshd_config of one lab host (pure, so it can be unit-tested). */
 export function renderSshdConfig(c: SshdConfigInput): string {
   return [
-    `# Lab host ${c.hostName}: rewritten at every cold start of the lab.`,
-    `ListenAddress ${c.address}:${c.port}`,
-    `HostKey ${c.hostKeyPath}`,
-    `PidFile ${c.pidFilePath}`,
+    `# Lab host ${c.hostName}: rewritten at every start of the host.`,
+    // Every address of the host, as a real server: a virtual IP added to a host answers SSH too.
+    `Port ${c.port}`,
+    'ListenAddress 0.0.0.0',
+    `HostKey ${HOST_KEY_PATH}`,
+    'PidFile /run/sshd.pid',
     'PermitRootLogin prohibit-password',
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
-    // No PAM: the system's PAM stack would run outside the host's view and is not needed for key logins.
+    // Key logins only; PAM would add nothing here but start-up time.
     'UsePAM no',
-    // Read before the chroot, so this is a path on the machine, not inside the host.
-    `AuthorizedKeysFile ${c.authorizedKeysPath}`,
+    `AuthorizedKeysFile ${AUTHORIZED_KEYS_PATH}`,
     'StrictModes yes',
-    `ChrootDirectory ${c.chrootDirectory}`,
-    // internal-sftp runs inside sshd itself, so no sftp-server binary is needed in the chroot.
+    // internal-sftp runs inside sshd itself.
     'Subsystem sftp internal-sftp',
     // A host must be usable as a jump host (ssh -J) for another one.
     'AllowTcpForwarding yes',
@@ -37,7 +36,6 @@ export function renderSshdConfig(c: SshdConfigInput): string {
     // Tests open many connections at once: the defaults (10:30:100 / 10) would drop some.
     'MaxStartups 100',
     'MaxSessions 50',
-    // These read files outside the chroot or do DNS lookups: useless here and slow.
     'PrintMotd no',
     'PrintLastLog no',
     'UseDNS no',

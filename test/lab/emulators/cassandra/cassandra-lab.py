@@ -12,10 +12,14 @@ Host-local state (restored by the lab's host reset):
   /var/lib/cassandra-lab/state.json        the running process and the configuration it started with
   /var/lib/cassandra/data/system/cluster_name  the cluster name stored at the first start
   /var/log/cassandra/system.log            start failures, in Cassandra's words
-Cluster-wide (every host sees it):
+Cluster-wide (every host sees it: the gossip a real node would receive, not another host's files):
   /lab/shared/cassandra/nodes/<host>.json  {"host": ..., "address": ...}: the nodes that may gossip
+  /lab/shared/cassandra/state/<host>.json  what each node announces: its configuration at start,
+                                           whether it runs, the cluster name it stored
   /lab/shared/cassandra/fail-start-<listen address>  knob: a start stays Joining (UJ), never UN
-Hosts share one network here, so a node binds exactly the addresses its cassandra.yaml names.
+A node binds exactly the addresses its cassandra.yaml names, in its host's own network. A peer is
+up (U) when it announces itself running and its storage port answers over the lab network: a
+firewall between two nodes makes each see the other down, as gossip would.
 """
 import json
 import os
@@ -120,6 +124,23 @@ def load_state(root=''):
     return json.loads(text) if text else None
 
 
+def save_state(state):
+    """The node's own state, and its announcement to the cluster."""
+    text = json.dumps(state)
+    write(state_path(), text)
+    announced = dict(state, stored_name=(read(STORED_NAME) or '').strip())
+    announced.pop('pid', None)
+    write('%s/state/%s.json' % (SHARED, own_host()), json.dumps(announced))
+
+
+def answers(address, port, timeout=0.5):
+    try:
+        with socket.create_connection((address, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -154,7 +175,7 @@ def service_start():
     if stored and stored != snap['cluster_name']:
         log('ERROR [main] Fatal exception during initialization\norg.apache.cassandra.exceptions.ConfigurationException: '
             'Saved cluster name %s != configured name %s' % (stored, snap['cluster_name']))
-        write(state_path(), json.dumps(dict(snap, running=False, failed=True)))
+        save_state(dict(snap, running=False, failed=True))
         return 0
     ready = STATE_DIR + '/listener.ready'
     if os.path.exists(ready):
@@ -172,13 +193,13 @@ def service_start():
         log('ERROR [main] %s' % (answer.strip() or 'the process ended during start'))
         if child.poll() is None:
             child.terminate()
-        write(state_path(), json.dumps(dict(snap, running=False, failed=True)))
+        save_state(dict(snap, running=False, failed=True))
         return 0
     if not stored:
         write(STORED_NAME, snap['cluster_name'] + '\n')
     joining = os.path.exists('%s/fail-start-%s' % (SHARED, snap['listen']))
-    write(state_path(), json.dumps(dict(snap, running=True, failed=False, pid=child.pid, joining=joining,
-                                        started=time.strftime('%a %Y-%m-%d %H:%M:%S UTC', time.gmtime()))))
+    save_state(dict(snap, running=True, failed=False, pid=child.pid, joining=joining,
+                                        started=time.strftime('%a %Y-%m-%d %H:%M:%S UTC', time.gmtime())))
     return 0
 
 
@@ -193,7 +214,7 @@ def service_stop():
     if state:
         state['running'] = False
         state.pop('pid', None)
-        write(state_path(), json.dumps(state))
+        save_state(state)
     return 0
 
 
@@ -258,10 +279,9 @@ def peers():
         host = info.get('host')
         if not host or host == me:
             continue
-        root = '/lab/hosts/' + host
-        state = load_state(root)
+        state = json.loads(read('%s/state/%s.json' % (SHARED, host), 'null') or 'null')
         if state:
-            found.append((host, state, (read(root + STORED_NAME) or '').strip()))
+            found.append((host, state, state.get('stored_name', '')))
     return found
 
 
@@ -278,7 +298,7 @@ def members(me):
             continue
         if not gossips_with(me, state):
             continue
-        up = is_running(state)
+        up = bool(state.get('running')) and answers(state['listen'], state['ports'][0][1])
         view.append((state['listen'], 'U' if up else 'D', ('J' if state.get('joining') else 'N'), state))
     return sorted(view, key=lambda m: [int(p) if p.isdigit() else p for p in re.split(r'[.:]', m[0])])
 

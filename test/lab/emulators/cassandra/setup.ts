@@ -64,6 +64,7 @@ export function installCassandraNode(host: LabHost, options: EmulatedNodeOptions
 export function forgetCassandraNode(host: LabHost): void {
   const shared = hostPath(host.name, '/lab/shared/cassandra');
   fs.rmSync(path.join(shared, 'nodes', `${host.name}.json`), { force: true });
+  fs.rmSync(path.join(shared, 'state', `${host.name}.json`), { force: true });
   fs.rmSync(path.join(shared, `fail-start-${host.address}`), { force: true });
 }
 

@@ -6,14 +6,19 @@
  *              table in /var/lib/nfs/etab (as nfs-utils does) and prints it as `exportfs -v` does.
  *   systemctl  (server) `restart nfs-server` takes /etc/nfs.conf's [nfsd] versions into effect.
  *   mount      (client) `mount -t nfs4 -o OPTS SERVER:/PATH TARGET`: the server must export PATH to
- *              this host (its etab, read through /lab/hosts/<server>); the export directory is then
+ *              this host (the etab it published); the published export directory is then
  *              bind-mounted at TARGET, so files and locks are really shared between the clients, and
  *              the NFS mount is recorded with the options the kernel would list.
  *   umount     (client) unmounts an emulated NFS mount and forgets it.
  *   findmnt    (client) answers for emulated NFS mounts as for real ones (fstype nfs4, kernel options).
  *
- * Anything that is not about NFS goes to the real command in /usr/bin. Servers are found through the
- * host's /etc/hosts, which lists every lab host by address.
+ * Anything that is not about NFS goes to the real command in /usr/bin.
+ *
+ * The network side: a server publishes what a real NFS server would offer, and nothing else, on the
+ * lab's NFS fabric, /lab/nfs/<server address>/ (one mount that every host shares): its applied
+ * export table (etab), the versions nfsd serves, and each exported directory bind-mounted under
+ * root/<export path>. A client finds a server by name or address (the host's resolver, so DNS and
+ * /etc/hosts both work) and mounts from that publication. No host ever reads another host's files.
  */
 /* global require, process */
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain script run by node inside the lab hosts */
@@ -27,6 +32,9 @@ const ETAB = '/var/lib/nfs/etab';
 const STATE_DIR = '/var/lib/lab-nfs';
 const MOUNTS = `${STATE_DIR}/mounts.json`;
 const NFSD_VERSIONS = `${STATE_DIR}/nfsd-versions`;
+const PUBLISHED = `${STATE_DIR}/published.json`;
+const FABRIC = '/lab/nfs';
+const ALL_VERSIONS = '+3 +4 +4.1 +4.2';
 
 const command = path.basename(process.argv[1]);
 const args = process.argv.slice(2);
@@ -241,8 +249,8 @@ function readExportsFiles(errors) {
 }
 
 /** The applied table, from an etab written by this emulator (or by nfs-utils). */
-function readEtab(root = '') {
-  return readOr(`${root}${ETAB}`, '')
+function readEtab(file = ETAB) {
+  return readOr(file, '')
     .split('\n')
     .filter(Boolean)
     .map((line) => {
@@ -259,6 +267,7 @@ function writeEtab(entries) {
     ETAB,
     entries.map((e) => `${escapePath(e.path)}\t${e.client}(${etabOptions(e.flags)})\n`).join(''),
   );
+  publish();
 }
 
 function dump(entries, verbose) {
@@ -349,6 +358,7 @@ function systemctl() {
       .filter((s) => s !== '+4.0' && s !== '-4.0')
       .join(' ');
     writeAtomic(NFSD_VERSIONS, `${line}\n`);
+    publish();
     fs.appendFileSync(`${STATE_DIR}/nfs-server.log`, `${new Date().toISOString()} ${verb}\n`);
     return 0;
   }
@@ -358,31 +368,43 @@ function systemctl() {
 
 // ---------------------------------------------------------------- client side (mount, umount, findmnt)
 
-function hostsTable() {
-  return readOr('/etc/hosts', '')
-    .split('\n')
-    .map((l) => l.replace(/#.*$/, '').trim().split(/\s+/))
-    .filter((f) => f.length >= 2);
-}
-
+/** The host's own address on the lab network (eth0's /24 address, not a virtual IP added beside it). */
 function ownAddress() {
-  const me = os.hostname();
-  const line = hostsTable().find((f) => f.slice(1).includes(me) && f[0] !== '127.0.1.1');
-  return line ? line[0] : '127.0.0.1';
+  const eth0 = os.networkInterfaces().eth0 ?? [];
+  const primary = eth0.find((a) => a.family === 'IPv4' && a.netmask === '255.255.255.0');
+  return primary ? primary.address : '127.0.0.1';
 }
 
-/** The lab host serving an address or a name: the name's address by /etc/hosts, then the lab host with that address. */
+/** The server's IPv4 address by the host's resolver, when it publishes NFS exports on the fabric. */
 function resolveServer(server) {
-  const table = hostsTable();
-  const named = table.find(([address, ...names]) => address === server || names.includes(server));
-  if (!named) return undefined;
-  const address = named[0];
-  for (const [other, ...names] of table) {
-    if (other !== address) continue;
-    const labName = names.find((n) => fs.existsSync(`/lab/hosts/${n}`));
-    if (labName) return { address, labName };
+  let address = /^\d+\.\d+\.\d+\.\d+$/.test(server) ? server : undefined;
+  if (!address) {
+    const r = spawnSync('getent', ['ahostsv4', server], { encoding: 'utf8' });
+    address = r.status === 0 ? r.stdout.split(/\s+/)[0] : undefined;
   }
-  return undefined;
+  if (!address) return undefined;
+  const published = `${FABRIC}/${address}`;
+  return fs.existsSync(`${published}/etab`) ? { address, published } : { address, published: undefined };
+}
+
+/** Offers exactly the applied exports on the fabric: the etab, nfsd's versions, each exported directory. */
+function publish() {
+  const base = `${FABRIC}/${ownAddress()}`;
+  const table = readEtab(ETAB);
+  writeAtomic(`${base}/etab`, readOr(ETAB, ''));
+  writeAtomic(`${base}/nfsd-versions`, readOr(NFSD_VERSIONS, `${ALL_VERSIONS}\n`));
+  const wanted = [...new Set(table.map((e) => e.path))];
+  const before = JSON.parse(readOr(PUBLISHED, '[]'));
+  const run = (argv) => spawnSync('/usr/bin/mount', argv, { encoding: 'utf8' });
+  for (const p of before.filter((p) => !wanted.includes(p))) {
+    spawnSync('/usr/bin/umount', ['-l', `${base}/root${p}`], { encoding: 'utf8' });
+  }
+  for (const p of wanted.filter((p) => !before.includes(p))) {
+    fs.mkdirSync(`${base}/root${p}`, { recursive: true });
+    const r = run(['--bind', p, `${base}/root${p}`]);
+    if (r.status !== 0) fail(`exportfs: could not export ${p}: ${(r.stderr || '').trim()}`, 1);
+  }
+  writeAtomic(PUBLISHED, JSON.stringify(wanted));
 }
 
 function ipv4ToInt(ip) {
@@ -515,13 +537,14 @@ function mountNfs(parsed) {
     fail(`${helper}: an incorrect mount option was specified`, 32);
   const server = resolveServer(parts.server);
   if (!server) fail(`${helper}: Failed to resolve server ${parts.server}: Name or service not known`, 32);
-  const serverRoot = `/lab/hosts/${server.labName}`;
-  const versions = readOr(`${serverRoot}${NFSD_VERSIONS}`, '+3 +4 +4.1 +4.2').trim().split(/\s+/);
+  if (!server.published)
+    fail(`${helper}: mount to NFS server '${parts.server}' failed: RPC Error: Program not registered`, 32);
+  const versions = readOr(`${server.published}/nfsd-versions`, ALL_VERSIONS).trim().split(/\s+/);
   if (versions.includes(`-${version}`) || (version === '2' && !versions.includes('+2'))) {
     fail(`${helper}: requested NFS version or transport protocol is not supported`, 32);
   }
   const me = { address: ownAddress(), name: os.hostname() };
-  const exportEntry = readEtab(serverRoot).find(
+  const exportEntry = readEtab(`${server.published}/etab`).find(
     (e) =>
       (parts.path === e.path || parts.path.startsWith(`${e.path.replace(/\/$/, '')}/`)) &&
       clientMatches(e.client, me.address, me.name),
@@ -541,7 +564,7 @@ function mountNfs(parsed) {
     const r = spawnSync('/usr/bin/mount', argv, { encoding: 'utf8' });
     if (r.status !== 0) fail(`${helper}: ${(r.stderr || '').trim() || `mount ${argv.join(' ')} failed`}`, 32);
   };
-  run(['--bind', `${serverRoot}${parts.path}`, target]);
+  run(['--bind', `${server.published}/root${parts.path}`, target]);
   run(['--make-private', target]);
   if (readOnly) run(['-o', 'remount,bind,ro', target]);
   const options = kernelOptions(parsed.options, version, me.address, server.address, readOnly);
