@@ -24,6 +24,25 @@ export default tseslint.config(
     },
   },
   {
+    // The core sits below the constructs: nothing in src/ may know a construct exists.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // constructs/, and the top-level files above src/ (reached only by going up past src/).
+              regex: '^(\\.\\./)+(constructs(/.*)?|index|registry|runner)$',
+              message:
+                'src/ is the core: it never imports constructs/ or the top-level entries that gather them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests walk synthesized Terraform JSON, whose shape is Terraform's, not ours.
     files: ['test/**/*.ts', 'constructs/**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
-import { CassandraTwoNode, SshCredentials } from '../src';
-import type { HostProps } from '../src';
+import { CassandraTwoNode, SshCredentials } from '../index';
+import type { HostProps } from '../index';
 
 /**
  * Two example pairs:

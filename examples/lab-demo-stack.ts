@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
-import { HostSteps, SshCredentials } from '../src';
-import type { HostProps } from '../src';
+import { HostSteps, SshCredentials } from '../index';
+import type { HostProps } from '../index';
 
 /** What the example needs to know of each lab host (the lab's inventory has it). */
 export interface DemoHost {

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
-import { NfsSharedDir, SshCredentials } from '../src';
-import type { HostProps } from '../src';
+import { NfsSharedDir, SshCredentials } from '../index';
+import type { HostProps } from '../index';
 
 /** A host of the example network, reached as `deploy` with the key in $DEPLOY_SSH_KEY. */
 function exampleHost(name: string, address: string, hostKeySha256: string): HostProps {

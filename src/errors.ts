@@ -62,3 +62,11 @@ export class StepFailure extends Error {
     this.name = 'StepFailure';
   }
 }
+
+/**
+ * One message listing every problem found, so a person fixes them all before the next run:
+ * the headline, then one "  - problem" line each.
+ */
+export function problemList(headline: string, problems: readonly string[]): string {
+  return `${headline}\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+}

@@ -8,5 +8,3 @@ export type { HostConfig, HostProps, SshCredentialsConfig } from './schema/host'
 export { ENGINE_CONTEXT_KEY, NODE_CONTEXT_KEY, StepResources } from './engine/step-resources';
 export type { StepEngine } from './engine/step-resources';
 export type { Step } from './step';
-export * from '../constructs/cassandra-two-node';
-export * from '../constructs/nfs-shared-dir';

@@ -16,6 +16,13 @@ export interface Step {
   readonly after: readonly string[];
   /** "destroy" steps run when the construct is removed from the stack. */
   readonly when: 'create' | 'destroy';
+  /**
+   * Run again whenever any step of the same construct will (its spec changed): a preflight that
+   * must check every host before anything changes. Steps always run again when a step they come
+   * after changed; this adds the other direction.
+   * @default false
+   */
+  readonly rerunsWithAnyStep?: boolean;
 }
 
 /** What a step resource carries into the runner; `after` becomes Terraform's depends_on. */
@@ -35,6 +42,19 @@ export const STEP_SPEC_ENV = 'CDKTF_FAILOVER_STEP';
 export const REPORT_FILE_ENV = 'CDKTF_FAILOVER_REPORT_FILE';
 
 export const STEP_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * A step id for a step per host or per item: `prefix-label` with the label in lower case and
+ * anything but letters and digits as hyphens; the 1-based position when the label gives nothing
+ * (a Token, say). Always matches STEP_ID.
+ */
+export function slugStepId(prefix: string, label: string | undefined, position: number): string {
+  const slug = (label ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${prefix}-${slug || String(position)}`.slice(0, 63).replace(/-+$/, '');
+}
 
 export function toStepSpec(step: Step): StepSpec {
   return {

@@ -68,9 +68,7 @@ export type VerifyClusterAction = {
   readonly clusterName?: string;
   readonly expectedReleaseVersion?: string;
   readonly healthTimeoutSeconds: number;
-  /**
-   * A digest of the steps before this one: Terraform re-runs a step only when its own spec
-   * changes, and the cluster must be verified again whenever a step before it changed.
-   */
-  readonly inputsDigest: string;
 };
+
+/** Every action kind CassandraTwoNode contributes. */
+export type CassandraTwoNodeAction = PreflightAction | SetDataAsideAction | VerifyClusterAction;

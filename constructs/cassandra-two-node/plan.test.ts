@@ -1,3 +1,4 @@
+import { upstreamDigests } from '../../src/engine/step-resources';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
@@ -7,7 +8,7 @@ import { getYamlValue, setYamlValues } from '../../src/edit/yaml';
 import { SshCredentials } from '../../src/schema/host';
 import { orderSteps } from '../../src/step';
 import { parseProps } from '../../src/validate';
-import type { PreflightAction, SetDataAsideAction, VerifyClusterAction } from './actions';
+import type { PreflightAction, SetDataAsideAction } from './actions';
 import { ownedSettings, planCassandraSteps, restartMarker } from './plan';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
 
@@ -154,11 +155,14 @@ describe('planCassandraSteps', () => {
     ).toEqual(['preflight']);
   });
 
-  it('verification changes its spec whenever a step before it changes, so Terraform runs it again', () => {
-    const digestOf = (extra: Partial<CassandraTwoNodeProps>) =>
-      (planCassandraSteps(config(extra)).at(-1)!.actions[0] as VerifyClusterAction).inputsDigest;
-    expect(digestOf({})).toBe(digestOf({}));
-    expect(digestOf({ endpointSnitch: 'SimpleSnitch' })).not.toBe(digestOf({}));
+  it('verification re-runs whenever a step before it changes, preflight whenever any step does', () => {
+    const digests = (extra: Partial<CassandraTwoNodeProps>) =>
+      upstreamDigests(orderSteps(planCassandraSteps(config(extra))));
+    expect(digests({}).get('verify')).toBe(digests({}).get('verify'));
+    expect(digests({ endpointSnitch: 'SimpleSnitch' }).get('verify')).not.toBe(digests({}).get('verify'));
+    expect(digests({ endpointSnitch: 'SimpleSnitch' }).get('preflight')).not.toBe(
+      digests({}).get('preflight'),
+    );
   });
 
   it('names the restart marker after the service', () => {

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Action, ConfigSetting } from '../../src/actions';
-import type { Step } from '../../src/step';
+import { slugStepId, Step } from '../../src/step';
 import {
   NodeTarget,
   PREFLIGHT_KIND,
@@ -31,21 +30,11 @@ export function restartMarker(serviceName: string): string {
   return `restart-${serviceName.toLowerCase().replace(/[^a-z0-9.-]+/g, '-')}`.slice(0, 63);
 }
 
-function slug(name: string): string {
-  return (
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 40) || 'node'
-  );
-}
-
 export const PREFLIGHT_STEP_ID = 'preflight';
 export const VERIFY_STEP_ID = 'verify';
 
 export function configureStepId(index: number, node: CassandraNodeConfig): string {
-  return `configure-${index + 1}-${slug(node.name)}`;
+  return slugStepId(`configure-${index + 1}`, node.name, index + 1);
 }
 
 function target(node: CassandraNodeConfig): NodeTarget {
@@ -55,10 +44,6 @@ function target(node: CassandraNodeConfig): NodeTarget {
     listenAddress: node.listenAddress,
     clientAddress: node.clientAddress,
   };
-}
-
-function digest(steps: readonly Step[]): string {
-  return createHash('sha256').update(JSON.stringify(steps)).digest('hex').slice(0, 32);
 }
 
 /**
@@ -99,6 +84,7 @@ export function planCassandraSteps(config: CassandraTwoNodeConfig): Step[] {
   const steps: Step[] = [
     {
       id: PREFLIGHT_STEP_ID,
+      rerunsWithAnyStep: true,
       description: `Cassandra preflight on ${first.name} and ${second.name}`,
       host: first.host,
       actions: [preflight],
@@ -133,7 +119,6 @@ export function planCassandraSteps(config: CassandraTwoNodeConfig): Step[] {
       ? { expectedReleaseVersion: config.expectedReleaseVersion }
       : {}),
     healthTimeoutSeconds: config.healthTimeoutSeconds,
-    inputsDigest: digest(steps),
   };
   steps.push({
     id: VERIFY_STEP_ID,

@@ -70,8 +70,6 @@ export type VerifyAction = {
   readonly mode: string;
   /** How long the lock check waits for a lock or a signal, in seconds. */
   readonly lockWaitSeconds: number;
-  /** A digest of the steps before; it changes whenever they do, so the verification runs again. */
-  readonly planRevision: string;
 };
 
 /** Unmounts the share when it is mounted at the mount point; never deletes data. */
@@ -81,3 +79,7 @@ export type UnmountAction = {
   readonly exportSource: string;
   readonly mountPath: string;
 };
+
+/** Every action kind NfsSharedDir contributes. */
+export type NfsSharedDirAction =
+  PreflightAction | ExportTableAction | MountAction | VerifyAction | UnmountAction;

@@ -1,3 +1,4 @@
+import { upstreamDigests } from '../../src/engine/step-resources';
 import type { CommandAction, FileAction, LineAction } from '../../src/actions';
 import { editLines } from '../../src/edit/lines';
 import { SshCredentials } from '../../src/schema/host';
@@ -171,10 +172,13 @@ describe('planNfsSharedDirSteps', () => {
       lockWaitSeconds: 30,
     });
     expect(verify.clients.map((c) => c.name)).toEqual(['da1', 'da2']);
-    const again = step(plan({ exportOptions: ['rw', 'sync', 'root_squash'] }), 'verify')
-      .actions[0] as VerifyAction;
-    expect(again.planRevision).not.toBe(verify.planRevision);
-    expect((step(plan(), 'verify').actions[0] as VerifyAction).planRevision).toBe(verify.planRevision);
+    // Any change before it (an export option, say) re-runs the verification, and any change at
+    // all re-runs the preflight: the engine folds those specs into their triggers.
+    const digests = (extra: Partial<NfsSharedDirProps> = {}) => upstreamDigests(orderSteps(plan(extra)));
+    const changed = digests({ exportOptions: ['rw', 'sync', 'root_squash'] });
+    expect(changed.get('verify')).not.toBe(digests().get('verify'));
+    expect(changed.get('preflight')).not.toBe(digests().get('preflight'));
+    expect(digests().get('verify')).toBe(digests().get('verify'));
   });
 
   it('mounts an existing export without a server step, checking from the first client', () => {

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Action, CommandAction, ConfigAction, LineAction } from '../../src/actions';
 import { shellScript } from '../../src/dialect/posix';
 import { HostConfig, hostLabel } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
-import { Step, toStepSpec } from '../../src/step';
+import { slugStepId, Step } from '../../src/step';
 import {
   EXPORT_TABLE,
   ExportTableAction,
@@ -39,13 +38,7 @@ export const VERIFY_STEP = 'verify';
 /** A step id for a host: its name (or address) in lower case, or its position when it is a Token. */
 export function hostStepId(prefix: string, host: HostConfig, index: number): string {
   const label = hostLabel(host);
-  const slug = isToken(label)
-    ? ''
-    : label
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '');
-  return `${prefix}-${slug || String(index + 1)}`.slice(0, 63).replace(/-+$/, '');
+  return slugStepId(prefix, isToken(label) ? undefined : label, index + 1);
 }
 
 export const clientStepId = (config: NfsSharedDirConfig, i: number) =>
@@ -96,6 +89,7 @@ function preflightStep(config: NfsSharedDirConfig): Step {
   };
   return {
     id: PREFLIGHT_STEP,
+    rerunsWithAnyStep: true,
     description: `check every host before changing any (${config.exportSource} at ${config.mountPath})`,
     host: server.kind === 'host' ? server.host : config.clients[0],
     actions: [action],
@@ -236,7 +230,7 @@ function clientStep(config: NfsSharedDirConfig, i: number, after: string[]): Ste
   };
 }
 
-function verifyStep(config: NfsSharedDirConfig, clients: readonly Step[], before: readonly Step[]): Step {
+function verifyStep(config: NfsSharedDirConfig, clients: readonly Step[]): Step {
   const action: VerifyAction = {
     kind: VERIFY,
     description: `every client shares ${config.mountPath}: NFS ${config.nfsVersion}, owner, data and locks`,
@@ -248,11 +242,6 @@ function verifyStep(config: NfsSharedDirConfig, clients: readonly Step[], before
     owner: config.owner,
     mode: config.mode,
     lockWaitSeconds: LOCK_WAIT_SECONDS,
-    // Any change to the steps before (an export option, say) changes this, so the share is verified again.
-    planRevision: createHash('sha256')
-      .update(JSON.stringify(before.map(toStepSpec)))
-      .digest('hex')
-      .slice(0, 16),
   };
   return {
     id: VERIFY_STEP,
@@ -305,7 +294,7 @@ export function planNfsSharedDirSteps(config: NfsSharedDirConfig): Step[] {
     preflight,
     ...(server ? [server] : []),
     ...clients,
-    verifyStep(config, clients, [preflight, ...(server ? [server] : []), ...clients]),
+    verifyStep(config, clients),
     ...(config.removalPolicy === 'unmount' ? config.clients.map((_, i) => unmountStep(config, i)) : []),
   ];
 }

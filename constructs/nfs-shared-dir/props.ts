@@ -248,9 +248,9 @@ const nfsSharedDirObject = z.strictObject({
       error:
         'expected a mode that gives the owner read, write and search (u=rwx), such as "0770": the owner writes KahaDB there',
     })
-    .default('0770'),
-  nfsVersion: nfsVersionSchema.default('4.1'),
-  mountOptions: optionListSchema(mountOptionProblem, 'mount option').default([]),
+    .optional(),
+  nfsVersion: nfsVersionSchema.optional(),
+  mountOptions: optionListSchema(mountOptionProblem, 'mount option').optional(),
   idmapDomain: z
     .string({ error: 'expected a domain such as "example.com"' })
     .regex(IDMAP_DOMAIN, { error: 'expected a DNS domain such as "example.com" (the same on every host)' })
@@ -261,13 +261,13 @@ const nfsSharedDirObject = z.strictObject({
       if (problem) ctx.addIssue({ code: 'custom', input: options, message: problem });
     })
     .optional(),
-  serverNfsV4Only: z.boolean({ error: 'expected true or false' }).default(false),
+  serverNfsV4Only: z.boolean({ error: 'expected true or false' }).optional(),
   removalPolicy: z
     .enum(['retain', 'unmount'], {
       error:
         'expected "retain" (leave everything) or "unmount" (remove the fstab line and unmount; data stays)',
     })
-    .default('retain'),
+    .optional(),
 });
 
 type ParsedProps = z.output<typeof nfsSharedDirObject>;
@@ -360,32 +360,33 @@ function addCrossFieldIssues(props: ParsedProps, ctx: z.RefinementCtx): void {
 
 export const nfsSharedDirSchema: z.ZodType<NfsSharedDirConfig, NfsSharedDirProps> = nfsSharedDirObject
   .superRefine(addCrossFieldIssues, EVEN_WITH_FIELD_ERRORS)
-  .transform((props): NfsSharedDirConfig => {
-    const server: NfsServerConfig = props.serverHost
-      ? {
-          kind: 'host',
-          host: props.serverHost,
-          exportPath: props.exportPath!,
-          exportOptions: props.exportOptions ?? DEFAULT_EXPORT_OPTIONS,
-          nfsV4Only: props.serverNfsV4Only,
-        }
-      : existingServer(props.existingExport!);
-    return {
-      server,
-      exportSource:
-        server.kind === 'host'
-          ? exportSourceOf(server.host.address, server.exportPath)
-          : props.existingExport!,
-      mountPath: props.mountPath,
-      clients: props.clients,
-      owner: props.owner,
-      mode: props.mode.padStart(4, '0'),
-      nfsVersion: props.nfsVersion,
-      mountOptions: props.mountOptions,
-      ...(props.idmapDomain !== undefined ? { idmapDomain: props.idmapDomain } : {}),
-      removalPolicy: props.removalPolicy,
-    };
-  }) as unknown as z.ZodType<NfsSharedDirConfig, NfsSharedDirProps>;
+  .transform(toNfsSharedDirConfig) as unknown as z.ZodType<NfsSharedDirConfig, NfsSharedDirProps>;
+
+/** Props to config: every default is applied here, and only here. */
+function toNfsSharedDirConfig(props: ParsedProps): NfsSharedDirConfig {
+  const server: NfsServerConfig = props.serverHost
+    ? {
+        kind: 'host',
+        host: props.serverHost,
+        exportPath: props.exportPath!,
+        exportOptions: props.exportOptions ?? DEFAULT_EXPORT_OPTIONS,
+        nfsV4Only: props.serverNfsV4Only ?? false,
+      }
+    : existingServer(props.existingExport!);
+  return {
+    server,
+    exportSource:
+      server.kind === 'host' ? exportSourceOf(server.host.address, server.exportPath) : props.existingExport!,
+    mountPath: props.mountPath,
+    clients: props.clients,
+    owner: props.owner,
+    mode: (props.mode ?? '0770').padStart(4, '0'),
+    nfsVersion: props.nfsVersion ?? '4.1',
+    mountOptions: props.mountOptions ?? [],
+    ...(props.idmapDomain !== undefined ? { idmapDomain: props.idmapDomain } : {}),
+    removalPolicy: props.removalPolicy ?? 'retain',
+  };
+}
 
 function existingServer(existingExport: string): NfsServerConfig {
   const parts = splitExport(existingExport);

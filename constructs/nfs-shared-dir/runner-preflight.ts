@@ -3,7 +3,7 @@
  * once, before any step changes anything.
  */
 import { shellScript } from '../../src/dialect/posix';
-import { StepFailure } from '../../src/errors';
+import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
@@ -115,7 +115,7 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   const problems = results.flat();
   if (problems.length > 0) {
     throw new StepFailure(
-      `the shared directory cannot be set up yet; nothing was changed on any host:\n  - ${problems.join('\n  - ')}`,
+      problemList('the shared directory cannot be set up yet; nothing was changed on any host:', problems),
     );
   }
   return { changed: false, detail: `${results.length} host${results.length === 1 ? '' : 's'} ready` };

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { shellScript } from '../../src/dialect/posix';
-import { StepFailure } from '../../src/errors';
+import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { CommandResult, RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
@@ -134,7 +134,8 @@ async function lockProblems(
   const held = `/tmp/cdktf-failover-lock-${token}.held`;
   const release = `/tmp/cdktf-failover-lock-${token}.release`;
   const wait = String(action.lockWaitSeconds);
-  const holding = holder.run(
+  // On a channel of its own: the holder keeps running while the same host is asked whether it holds.
+  const holding = holder.runAlongside(
     asOwner(action.owner, shellScript(HOLD_LOCK, `${action.mountPath}/${LOCK_FILE}`, held, release, wait)),
   );
   const announced = holder.run({ argv: shellScript(WAIT_FOR_FILE, held, wait) });
@@ -175,7 +176,7 @@ async function lockProblems(
 
 function failure(problems: readonly string[]): StepFailure {
   return new StepFailure(
-    `the shared directory does not work as a shared KahaDB directory:\n  - ${problems.join('\n  - ')}`,
+    problemList('the shared directory does not work as a shared KahaDB directory:', problems),
   );
 }
 

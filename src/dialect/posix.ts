@@ -60,3 +60,51 @@ trap - EXIT
 
 /** Prints "mode owner group" of $1 (mode in octal as chmod takes it), exit 3 when missing. */
 export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec stat -c '%a %U %G' -- "$1"`;
+
+/**
+ * For each path argument, one record: `M` (missing), `D` (a directory), `E` (unreadable), or
+ * `F <mode> <owner> <group> <bytes>` followed by exactly that many bytes of content. The content is
+ * copied first, so its length is the length of what is printed even while the file changes.
+ */
+export const READ_FILES_SCRIPT = `t=$(mktemp) || exit 70
+trap 'rm -f "$t"' EXIT
+for f do
+  if [ ! -e "$f" ]; then printf 'M\\n'; continue; fi
+  if [ -d "$f" ]; then printf 'D\\n'; continue; fi
+  if ! m=$(stat -c '%a %U %G' -- "$f") || ! cat -- "$f" > "$t"; then printf 'E\\n'; continue; fi
+  printf 'F %s %s\\n' "$m" "$(wc -c < "$t")"
+  cat -- "$t"
+done`;
+
+/**
+ * Writes several files, each atomically and with a backup as ATOMIC_WRITE_SCRIPT does, from one
+ * stdin holding their contents back to back. Arguments, six per file: path mode owner group
+ * backup-suffix (empty: keep no backup) byte-count. Prints one line per file: the backup path, or
+ * `-` when there was no previous file or no backup was asked for. Stops at the first failure:
+ * files before it are written, the one that failed and those after it are untouched.
+ */
+export const WRITE_FILES_SCRIPT = `set -eu
+while [ "$#" -ge 6 ]; do
+  target=$1; mode=$2; owner=$3; group=$4; suffix=$5; size=$6; shift 6
+  dir=$(dirname -- "$target"); base=$(basename -- "$target")
+  mkdir -p -- "$dir"
+  tmp=$(mktemp "$dir/.$base.cdktf-failover.XXXXXX")
+  trap 'rm -f -- "$tmp"' EXIT
+  if [ "$size" -gt 0 ]; then dd bs="$size" count=1 iflag=fullblock of="$tmp" 2>/dev/null; fi
+  [ "$(wc -c < "$tmp")" -eq "$size" ] || { echo "short input for $target" >&2; exit 65; }
+  if [ -e "$target" ]; then
+    chmod --reference="$target" -- "$tmp"
+    chown --reference="$target" -- "$tmp" 2>/dev/null || true
+  else
+    chmod 0644 -- "$tmp"
+  fi
+  [ -z "$mode" ] || chmod -- "$mode" "$tmp"
+  [ -z "$owner" ] || chown -- "$owner" "$tmp"
+  [ -z "$group" ] || chgrp -- "$group" "$tmp"
+  sync -- "$tmp" 2>/dev/null || true
+  made=-
+  if [ -n "$suffix" ] && [ -e "$target" ]; then cp -p -- "$target" "$target$suffix"; made="$target$suffix"; fi
+  mv -f -- "$tmp" "$target"
+  trap - EXIT
+  printf '%s\\n' "$made"
+done`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
@@ -49,8 +50,12 @@ export class StepResources extends Construct {
     if (engine === 'null_resource') ensureNullProvider(this);
 
     const resources = new Map<string, TerraformResource>();
-    for (const step of orderSteps(props.steps)) {
+    const ordered = orderSteps(props.steps);
+    const upstream = upstreamDigests(ordered);
+    for (const step of ordered) {
       const spec = escapeTemplateSequences(JSON.stringify(toStepSpec(step)));
+      // Beside the spec: what the step follows. A changed step re-runs every step after it.
+      const triggers = { spec, upstream: upstream.get(step.id)! };
       const selfSpec = engine === 'null_resource' ? 'self.triggers.spec' : 'self.triggers_replace.spec';
       const provisioner = {
         type: 'local-exec' as const,
@@ -62,9 +67,9 @@ export class StepResources extends Construct {
         step.after.length > 0 ? { dependsOn: step.after.map((dep) => resources.get(dep)!) } : {};
       const resource =
         engine === 'null_resource'
-          ? new NullResource(this, step.id, { triggers: { spec }, provisioners: [provisioner], ...ordering })
+          ? new NullResource(this, step.id, { triggers, provisioners: [provisioner], ...ordering })
           : new StepDataResource(this, step.id, {
-              triggersReplace: { spec },
+              triggersReplace: triggers,
               provisioners: [provisioner],
               ...ordering,
             });
@@ -73,6 +78,38 @@ export class StepResources extends Construct {
     this.resources = resources;
     warnAboutUnpinnedHosts(this, props.steps);
   }
+}
+
+/**
+ * For each step, a digest of the specs it must run again with: every step it comes after,
+ * transitively, and for a step that reruns with any step, every other step of the set. Folded into
+ * the replacement trigger, so the Terraform plan replaces exactly those steps; done once here
+ * rather than in each construct.
+ */
+export function upstreamDigests(ordered: readonly Step[]): Map<string, string> {
+  const byId = new Map(ordered.map((s) => [s.id, s]));
+  const specOf = new Map(ordered.map((s) => [s.id, JSON.stringify(toStepSpec(s))]));
+  const ancestors = new Map<string, Set<string>>();
+  for (const step of ordered) {
+    const all = new Set<string>();
+    for (const dep of step.after) {
+      all.add(dep);
+      for (const a of ancestors.get(dep) ?? []) all.add(a);
+    }
+    ancestors.set(step.id, all);
+  }
+  const digests = new Map<string, string>();
+  for (const step of ordered) {
+    const ids = step.rerunsWithAnyStep
+      ? ordered.filter((s) => s.id !== step.id && s.when === step.when).map((s) => s.id)
+      : [...ancestors.get(step.id)!].sort(
+          (a, b) => ordered.indexOf(byId.get(a)!) - ordered.indexOf(byId.get(b)!),
+        );
+    const hash = createHash('sha256');
+    for (const id of ids) hash.update(`${id}\n${specOf.get(id)}\n`);
+    digests.set(step.id, ids.length === 0 ? '' : hash.digest('hex').slice(0, 32));
+  }
+  return digests;
 }
 
 /**

@@ -5,6 +5,7 @@ import { setXmlValues } from '../edit/xml';
 import { setYamlValues } from '../edit/yaml';
 import { StepFailure } from '../errors';
 import type { ActionContext, ActionHandler, ActionResult } from './action-handler';
+import type { HandlerMap } from './action-registry';
 import { tail } from './remote-host';
 
 /**
@@ -46,43 +47,62 @@ const file: ActionHandler<FileAction> = (action, context) =>
     ...(action.group ? { group: action.group } : {}),
   });
 
-const config: ActionHandler<ConfigAction> = (action, context) =>
-  ensureContent(context, action.path, (current) => {
-    if (current === undefined && action.format !== 'ini') {
-      throw new StepFailure(
-        `${action.path} does not exist on ${context.host.label}; it should have come with the software that owns it.`,
-      );
-    }
-    try {
-      switch (action.format) {
-        case 'yaml':
-          return setYamlValues(current!, action.settings);
-        case 'xml':
-          return setXmlValues(
-            current!,
-            action.settings.map((s) => ({ key: s.key, value: String(s.value) })),
-          );
-        case 'ini':
-          return setIniValues(
-            current,
-            action.settings.map((s) => ({ key: s.key, value: String(s.value) })),
-          );
+/**
+ * What a file-type action wants the file to hold, given what it holds now (undefined: missing).
+ * Pure: the batched path and the one-command-at-a-time path both decide with it.
+ */
+export function wantedContent(
+  action: FileAction | ConfigAction | LineAction,
+  current: string | undefined,
+  hostLabel: string,
+): string {
+  switch (action.kind) {
+    case 'file':
+      return action.content;
+    case 'line':
+      if (current === undefined && action.create === false) {
+        throw new StepFailure(`${action.path} does not exist on ${hostLabel}.`);
       }
-    } catch (error) {
-      if (error instanceof StepFailure) throw error;
-      throw new StepFailure(
-        `cannot edit ${action.path} on ${context.host.label}: ${(error as Error).message}. The file was left as it was.`,
-      );
+      return editLines(current, action);
+    case 'config':
+      return editConfig(action, current, hostLabel);
+  }
+}
+
+function editConfig(action: ConfigAction, current: string | undefined, hostLabel: string): string {
+  if (current === undefined && action.format !== 'ini') {
+    throw new StepFailure(
+      `${action.path} does not exist on ${hostLabel}; it should have come with the software that owns it.`,
+    );
+  }
+  try {
+    switch (action.format) {
+      case 'yaml':
+        return setYamlValues(current!, action.settings);
+      case 'xml':
+        return setXmlValues(
+          current!,
+          action.settings.map((s) => ({ key: s.key, value: String(s.value) })),
+        );
+      case 'ini':
+        return setIniValues(
+          current,
+          action.settings.map((s) => ({ key: s.key, value: String(s.value) })),
+        );
     }
-  });
+  } catch (error) {
+    if (error instanceof StepFailure) throw error;
+    throw new StepFailure(
+      `cannot edit ${action.path} on ${hostLabel}: ${(error as Error).message}. The file was left as it was.`,
+    );
+  }
+}
+
+const config: ActionHandler<ConfigAction> = (action, context) =>
+  ensureContent(context, action.path, (current) => wantedContent(action, current, context.host.label));
 
 const line: ActionHandler<LineAction> = (action, context) =>
-  ensureContent(context, action.path, (current) => {
-    if (current === undefined && action.create === false) {
-      throw new StepFailure(`${action.path} does not exist on ${context.host.label}.`);
-    }
-    return editLines(current, action);
-  });
+  ensureContent(context, action.path, (current) => wantedContent(action, current, context.host.label));
 
 const command: ActionHandler<CommandAction> = async (action, context) => {
   const { host } = context;
@@ -107,7 +127,8 @@ const command: ActionHandler<CommandAction> = async (action, context) => {
   return { changed: true };
 };
 
-export const BUILTIN_ACTIONS: Readonly<Record<string, ActionHandler<never>>> = {
+/** The built-in kinds, one at a time: Windows hosts (POSIX hosts batch them, see builtin-batch.ts). */
+export const BUILTIN_ACTIONS: HandlerMap<FileAction | ConfigAction | LineAction | CommandAction> = {
   file,
   config,
   line,

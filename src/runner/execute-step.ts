@@ -2,8 +2,10 @@ import type { Action } from '../actions';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
 import type { StepSpec } from '../step';
-import { ActionHandler, describeAction } from './action-handler';
-import type { RemoteHost } from './remote-host';
+import { describeAction } from './action-handler';
+import type { ActionRegistry } from './action-registry';
+import { ActionFailure, BuiltinAction, isBuiltinAction, runBuiltinSegment } from './builtin-batch';
+import type { RemoteHost, Traffic } from './remote-host';
 
 export type Outcome = 'ok' | 'changed' | 'failed';
 
@@ -22,15 +24,21 @@ export interface StepReport {
   readonly durationMs: number;
   readonly reason?: string;
   readonly actions: readonly ActionReport[];
+  /** Network waits this step made (a batch of commands counts once). */
+  readonly roundTrips: number;
+  /** Commands run on hosts. */
+  readonly remoteCommands: number;
 }
 
 export interface ExecuteOptions {
   /** Opens a host; the executor closes nothing, the caller owns the connections. */
   readonly connect: (host: HostConfig) => Promise<RemoteHost>;
-  readonly handlers: Readonly<Record<string, ActionHandler<never>>>;
+  readonly handlers: ActionRegistry;
   readonly checkOnly?: boolean;
   /** Called after each action, for live progress. */
   readonly onAction?: (report: ActionReport) => void;
+  /** Counts the step's remote traffic (shared by every host the step connects to). */
+  readonly traffic?: Traffic;
 }
 
 /**
@@ -49,13 +57,43 @@ export async function executeStep(spec: StepSpec, options: ExecuteOptions): Prom
     durationMs: Date.now() - started,
     ...(reason ? { reason } : {}),
     actions,
+    roundTrips: options.traffic?.roundTrips ?? 0,
+    remoteCommands: options.traffic?.remoteCommands ?? 0,
   });
   let current: Action | undefined;
   try {
     const host = await options.connect(spec.host);
-    for (const action of spec.actions) {
+    const record = (report: ActionReport): void => {
+      actions.push(report);
+      options.onAction?.(report);
+    };
+    for (let i = 0; i < spec.actions.length;) {
+      // Consecutive built-in actions on a POSIX host run together, in a fixed number of round trips.
+      if (!host.isWindows && isBuiltinAction(spec.actions[i])) {
+        let end = i;
+        while (end < spec.actions.length && isBuiltinAction(spec.actions[end])) end++;
+        const segment = spec.actions.slice(i, end) as BuiltinAction[];
+        current = segment[0];
+        try {
+          const reports = await runBuiltinSegment(host, segment, {
+            stepId: spec.id,
+            checkOnly: options.checkOnly ?? false,
+            describe: describeAction,
+          });
+          reports.forEach(record);
+        } catch (error) {
+          if (error instanceof ActionFailure) {
+            error.completed.forEach(record);
+            current = segment[error.actionIndex];
+          }
+          throw error;
+        }
+        i = end;
+        continue;
+      }
+      const action = spec.actions[i++];
       current = action;
-      const handler = options.handlers[action.kind] as ActionHandler<Action> | undefined;
+      const handler = options.handlers.handlerFor(action.kind);
       if (!handler)
         throw new StepFailure(
           `this runner has no action "${action.kind}"; the library that synthesized the stack is newer than its runner`,
@@ -69,13 +107,11 @@ export async function executeStep(spec: StepSpec, options: ExecuteOptions): Prom
             await host.setPending(action.notifies, `${spec.id}: ${describeAction(action)}`);
         },
       });
-      const report: ActionReport = {
+      record({
         action: describeAction(action),
         outcome: result.changed ? 'changed' : 'ok',
         ...(result.detail ? { detail: result.detail } : {}),
-      };
-      actions.push(report);
-      options.onAction?.(report);
+      });
     }
     current = undefined;
     return finish(actions.some((a) => a.outcome === 'changed') ? 'changed' : 'ok');

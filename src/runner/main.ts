@@ -13,13 +13,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONSTRUCT_ACTIONS } from '../../constructs/runner-actions';
 import { StepFailure } from '../errors';
 import { REPORT_FILE_ENV, STEP_SPEC_ENV } from '../step';
 import { HostConfig, hostLabel } from '../schema/host';
-import { BUILTIN_ACTIONS } from './builtin-actions';
+import type { ActionRegistry } from './action-registry';
 import { executeStep, StepReport } from './execute-step';
-import { RemoteHost } from './remote-host';
+import { RemoteHost, Traffic } from './remote-host';
 import { formatActionLine, formatJsonLine, formatStepLine } from './report';
 import { parseStepSpec } from './spec-schema';
 import { SshSession } from './ssh-session';
@@ -63,12 +62,12 @@ function readSpec(options: Options): string {
 }
 
 /** One SSH session per host for the whole step, shared by actions that reach other hosts. */
-function connectionPool() {
+function connectionPool(traffic: Traffic) {
   const sessions = new Map<string, Promise<SshSession>>();
   const connect = async (host: HostConfig): Promise<RemoteHost> => {
     const key = JSON.stringify([host.user, host.address, host.port, host.bastion?.address ?? '']);
     if (!sessions.has(key)) sessions.set(key, SshSession.open(host));
-    return new RemoteHost(host, await sessions.get(key)!);
+    return new RemoteHost(host, await sessions.get(key)!, undefined, traffic);
   };
   const closeAll = async () => {
     for (const pending of sessions.values()) (await pending.catch(() => undefined))?.close();
@@ -76,13 +75,15 @@ function connectionPool() {
   return { connect, closeAll };
 }
 
-async function runStep(raw: string, options: Options): Promise<StepReport> {
+async function runStep(raw: string, options: Options, handlers: ActionRegistry): Promise<StepReport> {
   const spec = parseStepSpec(raw);
-  const pool = connectionPool();
+  const traffic = new Traffic();
+  const pool = connectionPool(traffic);
   try {
     return await executeStep(spec, {
       connect: pool.connect,
-      handlers: { ...BUILTIN_ACTIONS, ...CONSTRUCT_ACTIONS },
+      traffic,
+      handlers,
       checkOnly: options.checkOnly,
       onAction: (action) => {
         if (!options.json) console.log(formatActionLine(spec.id, hostLabel(spec.host), action));
@@ -102,7 +103,7 @@ function publish(report: StepReport, options: Options): void {
 }
 
 /** Checks every step of a synthesized stack in order; later steps see the hosts as they are now. */
-async function checkStack(dir: string, options: Options): Promise<number> {
+async function checkStack(dir: string, options: Options, handlers: ActionRegistry): Promise<number> {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
   let failed = 0;
   for (const step of stepsOfStack(config)) {
@@ -111,19 +112,19 @@ async function checkStack(dir: string, options: Options): Promise<number> {
       console.log(`[failover] ${step.resource}: SKIPPED - it uses values known only at apply time`);
       continue;
     }
-    const report = await runStep(step.spec, options);
+    const report = await runStep(step.spec, options, handlers);
     publish(report, options);
     if (report.outcome === 'failed') failed += 1;
   }
   return failed > 0 ? 1 : 0;
 }
 
-async function main(): Promise<number> {
+async function main(handlers: ActionRegistry): Promise<number> {
   let options: Options = { checkOnly: false, json: false };
   try {
     options = parseArgs(process.argv.slice(2));
-    if (options.checkStack) return await checkStack(options.checkStack, options);
-    const report = await runStep(readSpec(options), options);
+    if (options.checkStack) return await checkStack(options.checkStack, options, handlers);
+    const report = await runStep(readSpec(options), options, handlers);
     publish(report, options);
     return report.outcome === 'failed' ? 1 : 0;
   } catch (error) {
@@ -133,6 +134,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+/** Runs the runner with these handlers (the top-level runner.ts gathers them); sets the exit code. */
+export async function runRunner(handlers: ActionRegistry): Promise<void> {
+  process.exitCode = await main(handlers);
+}

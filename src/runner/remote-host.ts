@@ -2,6 +2,7 @@ import type { RemoteCommand } from '../actions';
 import {
   ATOMIC_WRITE_SCRIPT,
   MISSING_FILE_STATUS,
+  quotePosix,
   READ_FILE_SCRIPT,
   renderPosixCommand,
   shellScript,
@@ -15,17 +16,38 @@ import {
 } from '../dialect/powershell';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
+import type { ShellAgent } from './shell-agent';
 import type { ExecOptions, ExecResult } from './ssh-session';
 
 /** Anything that runs a command line on a host: an SSH session, or a local shell in tests. */
 export interface CommandExecutor {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  /** The persistent shell of a POSIX host, when the executor has one: commands in batches. */
+  agent?(): Promise<ShellAgent>;
 }
 
 export interface CommandResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Not run: an earlier command of its batch that had to succeed failed. */
+  readonly skipped?: boolean;
+}
+
+/** One command of a batch. */
+export interface RemoteCall {
+  readonly command: RemoteCommand;
+  readonly stdin?: string;
+  /** When it fails, the rest of the batch is skipped (POSIX hosts; elsewhere the batch stops). */
+  readonly mustSucceed?: boolean;
+  /** Names the command in a timeout message. */
+  readonly what?: string;
+}
+
+/** What a step cost in remote traffic: round trips (network waits) and commands run on hosts. */
+export class Traffic {
+  roundTrips = 0;
+  remoteCommands = 0;
 }
 
 export interface FileMeta {
@@ -63,6 +85,7 @@ export class RemoteHost {
     private readonly executor: CommandExecutor,
     /** Where pending notifications live on a Linux host. */
     private readonly stateDirectory = '/var/lib/cdktf-failover',
+    public readonly traffic = new Traffic(),
   ) {}
 
   get label(): string {
@@ -75,21 +98,98 @@ export class RemoteHost {
 
   /** Runs a command in the host's dialect; a non-zero exit is returned, not thrown. */
   async run(command: RemoteCommand, stdin?: string): Promise<CommandResult> {
-    const line = this.render(command);
-    const result = await this.executor.exec(line, {
-      timeoutMs: this.config.commandTimeoutSeconds * 1000,
-      ...(stdin !== undefined ? { stdin } : {}),
-    });
-    if (result.code === null) {
-      throw new StepFailure(
-        `${this.label}: a remote command ended without an exit status${result.signal ? ` (signal ${result.signal})` : ''}.`,
-      );
+    const [result] = await this.batch([{ command, ...(stdin !== undefined ? { stdin } : {}) }]);
+    return result;
+  }
+
+  /**
+   * Runs commands in order. On a POSIX host with a persistent shell they travel together: one
+   * round trip for the whole batch. Elsewhere, one round trip each.
+   */
+  async batch(calls: readonly RemoteCall[]): Promise<CommandResult[]> {
+    if (calls.length === 0) return [];
+    const agent = !this.isWindows && this.executor.agent ? await this.executor.agent() : undefined;
+    return agent ? this.batchThroughAgent(agent, calls) : this.batchOneByOne(calls);
+  }
+
+  private async batchThroughAgent(agent: ShellAgent, calls: readonly RemoteCall[]): Promise<CommandResult[]> {
+    const timeoutSeconds = this.config.commandTimeoutSeconds;
+    const requests = calls.map((call) => ({
+      command: this.renderForAgent(call.command),
+      ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
+      timeoutSeconds,
+      mustSucceed: call.mustSucceed ?? false,
+    }));
+    this.traffic.roundTrips += 1;
+    this.traffic.remoteCommands += calls.length;
+    // The agent enforces each command's timeout; this bound only catches a shell that stopped answering.
+    const localTimeoutMs = (timeoutSeconds * calls.length + 30) * 1000;
+    let responses;
+    try {
+      responses = await agent.batch(requests, localTimeoutMs);
+    } catch (error) {
+      throw new StepFailure(`${this.label}: ${(error as Error).message}`);
     }
-    return {
-      code: result.code,
-      stdout: result.stdout.toString('utf8'),
-      stderr: result.stderr.toString('utf8'),
-    };
+    return responses.map((response, i) => {
+      if (response.status === 'timeout') {
+        throw new StepFailure(
+          `${this.label}: ${calls[i].what ?? 'a remote command'} did not finish within ${timeoutSeconds} s; its whole process group on the host was killed.`,
+        );
+      }
+      if (response.status === 'skipped') return { code: null, stdout: '', stderr: '', skipped: true };
+      return {
+        code: response.status,
+        stdout: response.stdout.toString('utf8'),
+        stderr: response.stderr.toString('utf8'),
+      };
+    });
+  }
+
+  private async batchOneByOne(calls: readonly RemoteCall[]): Promise<CommandResult[]> {
+    const results: CommandResult[] = [];
+    let stopped = false;
+    for (const call of calls) {
+      if (stopped) {
+        results.push({ code: null, stdout: '', stderr: '', skipped: true });
+        continue;
+      }
+      this.traffic.roundTrips += 1;
+      this.traffic.remoteCommands += 1;
+      const result = await this.executor.exec(this.render(call.command), {
+        timeoutMs: this.config.commandTimeoutSeconds * 1000,
+        ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
+      });
+      if (result.code === null) {
+        throw new StepFailure(
+          `${this.label}: a remote command ended without an exit status${result.signal ? ` (signal ${result.signal})` : ''}.`,
+        );
+      }
+      results.push({
+        code: result.code,
+        stdout: result.stdout.toString('utf8'),
+        stderr: result.stderr.toString('utf8'),
+      });
+      if (call.mustSucceed && result.code !== 0) stopped = true;
+    }
+    return results;
+  }
+
+  /**
+   * Runs a command on a channel of its own, beside the persistent shell: for a command that must
+   * keep running while others run on the same host (a lock holder while its peer tries the lock).
+   * One round trip; its timeout is the connection's, and it is abandoned, not killed, when it passes.
+   */
+  async runAlongside(command: RemoteCommand, stdin?: string): Promise<CommandResult> {
+    const [result] = await this.batchOneByOne([{ command, ...(stdin !== undefined ? { stdin } : {}) }]);
+    return result;
+  }
+
+  /** The persistent shell already runs as the right user with LC_ALL=C: the argv alone. */
+  private renderForAgent(command: RemoteCommand): string {
+    if (!('argv' in command))
+      throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
+    if (command.argv.length === 0) throw new Error('a remote command needs at least a program name');
+    return command.argv.map(quotePosix).join(' ');
   }
 
   /** Runs a command that must succeed; a failure names what was attempted and the tail of stderr. */
@@ -170,7 +270,7 @@ export class RemoteHost {
     return backup === '' ? undefined : backup;
   }
 
-  private markerPath(name: string): string {
+  markerPath(name: string): string {
     if (!MARKER_NAME.test(name)) throw new Error(`notification name "${name}" must match ${MARKER_NAME}`);
     return this.isWindows
       ? `C:\\ProgramData\\cdktf-failover\\pending\\${name}`

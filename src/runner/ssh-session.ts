@@ -4,6 +4,8 @@ import { Client, ConnectConfig } from 'ssh2';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
 import { resolveCredentials } from './credentials';
+import { quotePosix } from '../dialect/posix';
+import { AGENT_SCRIPT, ShellAgent } from './shell-agent';
 
 export interface ExecResult {
   readonly code: number | null;
@@ -31,6 +33,8 @@ class HostKeyMismatch extends StepFailure {}
 
 /** An authenticated SSH connection to one host, opened with its pinned host key. */
 export class SshSession {
+  private agentStarted: Promise<ShellAgent> | undefined;
+
   private constructor(
     private readonly client: Client,
     public readonly host: HostConfig,
@@ -109,6 +113,34 @@ export class SshSession {
     });
   }
 
+  /**
+   * The persistent shell of this connection (POSIX hosts), started on first use: every command of
+   * the step goes through it. Under `sudo -n` when the host asks for sudo, so each command need not.
+   */
+  agent(): Promise<ShellAgent> {
+    if (!this.agentStarted) {
+      const label = hostLabel(this.host);
+      const script = `sh -c ${quotePosix(AGENT_SCRIPT)}`;
+      const line = this.host.sudo ? `sudo -n -- ${script}` : script;
+      this.agentStarted = new Promise<ShellAgent>((resolve, reject) => {
+        this.client.exec(line, (err, stream) => {
+          if (err) return reject(new StepFailure(`${label}: cannot start a remote shell: ${err.message}`));
+          const agent = new ShellAgent(stream, stream, stream.stderr);
+          agent.whenReady().then(
+            () => resolve(agent),
+            (error: Error) =>
+              reject(
+                new StepFailure(
+                  `${label}: cannot start a remote shell (${error.message})${this.host.sudo ? `; check that user ${this.host.user} may run sudo -n without a password` : ''}.`,
+                ),
+              ),
+          );
+        });
+      });
+    }
+    return this.agentStarted;
+  }
+
   /** A TCP stream from this host to another: how a bastion carries the next hop. */
   forward(address: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
@@ -125,6 +157,7 @@ export class SshSession {
   }
 
   close(): void {
+    void this.agentStarted?.then((a) => a.close()).catch(() => undefined);
     this.client.end();
     this.via?.close();
   }

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CassandraTwoNode, CassandraTwoNodeProps } from '../../src';
+import { CassandraTwoNode, CassandraTwoNodeProps } from '../../index';
 import { forgetCassandraNode, installCassandraNode } from '../lab/emulators/cassandra/setup';
 import { LabHost, resetHost, startLab } from '../lab/lab';
 import { labHostProps } from '../support/lab-hosts';

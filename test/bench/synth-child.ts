@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, LocalBackend, TerraformStack } from '../../src/cdktf';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
-import { HostSteps, SshCredentials } from '../../src';
+import { HostSteps, SshCredentials } from '../../index';
 
 const steps = Number(process.argv[2]);
 const engine = process.argv[3] ?? 'terraform_data';

@@ -7,8 +7,8 @@ import { labHostProps } from '../support/lab-hosts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CassandraTwoNode, CassandraTwoNodeProps } from '../../src';
-import type { HostProps } from '../../src';
+import { CassandraTwoNode, CassandraTwoNodeProps } from '../../index';
+import type { HostProps } from '../../index';
 import {
   CASSANDRA_YAML,
   EmulatedNodeOptions,

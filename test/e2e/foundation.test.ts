@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataResource, Token } from '../../src/cdktf';
-import { HostSteps, HostStepProps, SshCredentials } from '../../src';
-import type { HostProps } from '../../src';
-import { hostPath, LabHost, LabInventory, resetHost, startLab } from '../lab/lab';
+import { HostSteps, HostStepProps, SshCredentials } from '../../index';
+import type { HostProps } from '../../index';
+import { hostPath, LabHost, LabInventory, resetHost, runOnHost, startLab } from '../lab/lab';
 import { apply, destroy, init, stateResources, synthStack } from '../support/terraform';
 
 jest.setTimeout(240_000);
@@ -279,20 +279,28 @@ describe('failures a person can act on', () => {
     expect(exists(b, '/etc/later')).toBe(false);
   });
 
-  it('abandons a remote command that outlives its timeout, saying so', async () => {
+  it('kills a remote command that outlives its timeout, with every process it started, saying so', async () => {
     const { first } = await deployFresh([
       {
         id: 'hangs',
         description: 'x',
         host: hostProps(a, { commandTimeoutSeconds: 2 }),
-        actions: [{ kind: 'command', description: 'wait for the service', run: { argv: ['sleep', '30'] } }],
+        actions: [
+          {
+            kind: 'command',
+            description: 'wait for the service',
+            run: { argv: ['sh', '-c', '(sleep 41; touch /tmp/orphan-ran) & sleep 42'] },
+          },
+        ],
       },
     ]);
     expect(first.code).not.toBe(0);
     expect(first.reports[0].reason).toBe(
-      'lab-a: a remote command did not finish within 2 s and was abandoned.',
+      'lab-a: wait for the service did not finish within 2 s; its whole process group on the host was killed.',
     );
     expect(first.reports[0].durationMs).toBeLessThan(10_000);
+    // Nothing of it runs on: the next apply would not start a second copy beside it.
+    expect(runOnHost('lab-a', 'ps -eo args').stdout).not.toMatch(/sleep 4[12]/);
   });
 
   it('keeps a private key given by environment variable out of the state and the logs', async () => {

@@ -1,5 +1,5 @@
-import { SshCredentials } from '../../src';
-import type { HostProps } from '../../src';
+import { SshCredentials } from '../../index';
+import type { HostProps } from '../../index';
 import type { LabHost, LabInventory } from '../lab/lab';
 
 /** A lab host as a construct's host prop: pinned host key, the lab's client key by file reference. */

@@ -1,11 +1,26 @@
 import { spawn } from 'node:child_process';
 import type { CommandExecutor } from '../../src/runner/remote-host';
+import { AGENT_SCRIPT, ShellAgent } from '../../src/runner/shell-agent';
 import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
 import type { HostConfig } from '../../src/schema/host';
 
 /** Runs command lines with the local `sh`, as sshd would run them with the login shell. */
 export class LocalExecutor implements CommandExecutor {
   public readonly commands: string[] = [];
+  private started: Promise<ShellAgent> | undefined;
+
+  /** The real persistent shell, run locally: `sh -c AGENT_SCRIPT`, as a host runs it. */
+  agent(): Promise<ShellAgent> {
+    if (!this.started) {
+      const child = spawn('sh', ['-c', AGENT_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.unref();
+      for (const stream of [child.stdin, child.stdout, child.stderr])
+        (stream as unknown as { unref?: () => void }).unref?.();
+      const agent = new ShellAgent(child.stdin, child.stdout, child.stderr);
+      this.started = agent.whenReady().then(() => agent);
+    }
+    return this.started;
+  }
 
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
     this.commands.push(command);

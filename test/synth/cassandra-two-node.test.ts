@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataResource, Testing, TerraformStack, Token } from '../../src/cdktf';
-import { CassandraTwoNode, CassandraTwoNodeProps, SshCredentials, ValidationError } from '../../src';
+import { CassandraTwoNode, CassandraTwoNodeProps, SshCredentials, ValidationError } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { addCassandraExamples } from '../../examples/cassandra-two-node-example';
 import { synthStack } from '../support/terraform';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DataResource, Testing, TerraformStack, Token } from '../../src/cdktf';
-import { HostSteps, HostStepsProps, SshCredentials, ValidationError } from '../../src';
+import { HostSteps, HostStepsProps, SshCredentials, ValidationError } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { synthStack } from '../support/terraform';
 

@@ -2,7 +2,7 @@ import { warningsUnder } from '../support/warnings';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { TerraformResource, TerraformStack, Testing } from '../../src/cdktf';
-import { NfsSharedDir, NfsSharedDirProps, SshCredentials, ValidationError } from '../../src';
+import { NfsSharedDir, NfsSharedDirProps, SshCredentials, ValidationError } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { addDataAggregatorSharedDir } from '../../examples/nfs-shared-dir-example';
 import { synthStack } from '../support/terraform';

@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Action } from '../../src/actions';
+import { ActionRegistry } from '../../src/runner/action-registry';
 import { BUILTIN_ACTIONS } from '../../src/runner/builtin-actions';
 import { executeStep } from '../../src/runner/execute-step';
-import { RemoteHost } from '../../src/runner/remote-host';
+import { RemoteHost, Traffic } from '../../src/runner/remote-host';
 import { formatActionLine, formatStepLine } from '../../src/runner/report';
 import type { StepSpec } from '../../src/step';
 import { LOCAL_HOST, LocalExecutor } from '../support/local-executor';
@@ -22,9 +23,73 @@ function run(actions: Action[], checkOnly = false) {
     actions,
     when: 'create',
   };
-  const host = new RemoteHost(LOCAL_HOST, new LocalExecutor(), path.join(dir, 'state'));
-  return executeStep(spec, { connect: async () => host, handlers: BUILTIN_ACTIONS, checkOnly });
+  const traffic = new Traffic();
+  const host = new RemoteHost(LOCAL_HOST, new LocalExecutor(), path.join(dir, 'state'), traffic);
+  return executeStep(spec, {
+    connect: async () => host,
+    handlers: new ActionRegistry().add('built-in', BUILTIN_ACTIONS),
+    checkOnly,
+    traffic,
+  });
 }
+
+describe('round trips per step', () => {
+  const twenty = (): Action[] =>
+    Array.from({ length: 20 }, (_, i): Action => {
+      if (i % 3 === 0) return { kind: 'file', path: `${dir}/f${i}`, content: `file ${i}\n`, mode: '0640' };
+      if (i % 3 === 1)
+        return {
+          kind: 'config',
+          format: 'ini',
+          path: `${dir}/app.ini`,
+          settings: [{ key: `s.k${i}`, value: `${i}` }],
+        };
+      return { kind: 'line', path: `${dir}/hosts`, line: `10.0.0.${i} h${i}`, match: `\\sh${i}$` };
+    });
+
+  it('20 built-in actions: facts, changes and verification in 3 round trips; a second run in 1', async () => {
+    const first = await run(twenty());
+    expect(first.outcome).toBe('changed');
+    expect(first.roundTrips).toBe(3);
+    expect(first.remoteCommands).toBe(3);
+    // Seven INI actions edit one file: each saw the previous one's result.
+    expect(fs.readFileSync(`${dir}/app.ini`, 'utf8').match(/^k\d+ = /gm)).toHaveLength(7);
+    const second = await run(twenty());
+    expect(second.outcome).toBe('ok');
+    expect(second.actions.every((a) => a.outcome === 'ok')).toBe(true);
+    expect(second.roundTrips).toBe(1);
+  });
+
+  it('a command whose check reads a file an earlier action writes is checked after that write', async () => {
+    const actions: Action[] = [
+      { kind: 'file', path: `${dir}/flag`, content: 'on\n' },
+      {
+        kind: 'command',
+        description: 'only while the flag is off',
+        check: { argv: ['grep', '-q', 'on', `${dir}/flag`] },
+        run: { argv: ['touch', `${dir}/ran`] },
+      },
+    ];
+    const report = await run(actions);
+    expect(report.actions.map((a) => a.outcome)).toEqual(['changed', 'ok']);
+    expect(fs.existsSync(`${dir}/ran`)).toBe(false);
+    // Facts, the write, the check asked again, the verification.
+    expect(report.roundTrips).toBe(4);
+  });
+
+  it('a failing change stops the rest of the batch on the host and names the action', async () => {
+    const report = await run([
+      { kind: 'file', path: `${dir}/a`, content: 'a\n' },
+      { kind: 'command', description: 'fails', run: { argv: ['sh', '-c', 'echo broken >&2; exit 4'] } },
+      { kind: 'file', path: `${dir}/b`, content: 'b\n' },
+    ]);
+    expect(report.outcome).toBe('failed');
+    expect(report.actions.map((a) => a.outcome)).toEqual(['changed', 'failed']);
+    expect(report.reason).toBe('fails failed on local (exit 4):\nbroken');
+    expect(fs.existsSync(`${dir}/a`)).toBe(true);
+    expect(fs.existsSync(`${dir}/b`)).toBe(false);
+  });
+});
 
 describe('executeStep with the built-in actions', () => {
   const actions = (): Action[] => [

@@ -14,7 +14,8 @@ import type { StepSpec } from '../../src/step';
 import { FIRST_DATA_FILE_PS, NODETOOL_PS, PORT_CHECK_PS, SERVICE_STATE_PS } from './commands';
 import { planCassandraSteps } from './plan';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
-import { CASSANDRA_ACTIONS } from './runner-actions';
+import { ActionRegistry } from '../../src/runner/action-registry';
+import { CASSANDRA_TWO_NODE_HANDLERS } from './handlers';
 
 interface FakeNode {
   service: 'Running' | 'Stopped' | 'missing';
@@ -152,7 +153,10 @@ async function runStep(id: string, props: CassandraTwoNodeProps, nodes: Record<s
     }
     return new RemoteHost(host, executors.get(host.name!)!);
   };
-  const report = await executeStep(spec, { connect, handlers: CASSANDRA_ACTIONS as never });
+  const report = await executeStep(spec, {
+    connect,
+    handlers: new ActionRegistry().add('CassandraTwoNode', CASSANDRA_TWO_NODE_HANDLERS),
+  });
   return { report, executors };
 }
 

@@ -4,10 +4,12 @@
  */
 import { shellScript } from '../../src/dialect/posix';
 import { setYamlValues } from '../../src/edit/yaml';
-import { StepFailure } from '../../src/errors';
+import { problemList, StepFailure } from '../../src/errors';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
+import type { HandlerMap } from '../../src/runner/action-registry';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import {
+  CassandraTwoNodeAction,
   NodeTarget,
   PREFLIGHT_KIND,
   PreflightAction,
@@ -41,7 +43,7 @@ import type { CassandraLocations, CassandraPorts } from './props';
 
 function failWith(what: string, problems: readonly string[], closing: string): never {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  throw new StepFailure(`${what} found ${count}; ${closing}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  throw new StepFailure(problemList(`${what} found ${count}; ${closing}`, problems));
 }
 
 async function connectBoth(
@@ -379,8 +381,9 @@ const verifyCluster: ActionHandler<VerifyClusterAction> = async (action, context
   return { changed: false, ...(notes.size > 0 ? { detail: [...notes].join('; ') } : {}) };
 };
 
-export const CASSANDRA_ACTIONS = {
+/** The runner's handler of each CassandraTwoNode action kind. */
+export const CASSANDRA_TWO_NODE_HANDLERS: HandlerMap<CassandraTwoNodeAction> = {
   [PREFLIGHT_KIND]: preflight,
   [SET_DATA_ASIDE_KIND]: setDataAside,
   [VERIFY_CLUSTER_KIND]: verifyCluster,
-} as const;
+};

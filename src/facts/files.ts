@@ -1,0 +1,79 @@
+/**
+ * The `files` fact: what several files on a POSIX host hold, in one remote command.
+ * Missing value: `{ state: 'missing' }` for a path that does not exist.
+ */
+import { READ_FILES_SCRIPT, shellScript, WRITE_FILES_SCRIPT } from '../dialect/posix';
+import type { RemoteCommand } from '../actions';
+
+export type FileFact =
+  | { readonly state: 'missing' }
+  | { readonly state: 'directory' }
+  | { readonly state: 'unreadable' }
+  | {
+      readonly state: 'file';
+      readonly content: string;
+      /** Octal, four digits: "0644". */
+      readonly mode: string;
+      readonly owner: string;
+      readonly group: string;
+    };
+
+export function readFilesCommand(paths: readonly string[]): RemoteCommand {
+  return { argv: shellScript(READ_FILES_SCRIPT, ...paths) };
+}
+
+/** Parses READ_FILES_SCRIPT's records, one per path, in order. */
+export function parseFiles(paths: readonly string[], stdout: Buffer): Map<string, FileFact> {
+  const facts = new Map<string, FileFact>();
+  let at = 0;
+  for (const path of paths) {
+    const nl = stdout.indexOf(0x0a, at);
+    if (nl < 0) throw new Error(`the file listing ended before ${path}`);
+    const header = stdout.subarray(at, nl).toString('utf8');
+    at = nl + 1;
+    if (header === 'M') facts.set(path, { state: 'missing' });
+    else if (header === 'D') facts.set(path, { state: 'directory' });
+    else if (header === 'E') facts.set(path, { state: 'unreadable' });
+    else {
+      const m = /^F (\d+) (\S+) (\S+) (\d+)$/.exec(header);
+      if (!m) throw new Error(`unexpected file record for ${path}: ${header}`);
+      const size = Number(m[4]);
+      const content = stdout.subarray(at, at + size).toString('utf8');
+      at += size;
+      facts.set(path, { state: 'file', content, mode: m[1].padStart(4, '0'), owner: m[2], group: m[3] });
+    }
+  }
+  return facts;
+}
+
+export interface FileWrite {
+  readonly path: string;
+  readonly content: string;
+  readonly mode?: string;
+  readonly owner?: string;
+  readonly group?: string;
+  /** Appended to the path for the backup of the previous content; none when absent. */
+  readonly backupSuffix?: string;
+}
+
+/** One command and its stdin that write every file atomically, in order. */
+export function writeFilesCall(writes: readonly FileWrite[]): { command: RemoteCommand; stdin: string } {
+  const args = writes.flatMap((w) => [
+    w.path,
+    w.mode ?? '',
+    w.owner ?? '',
+    w.group ?? '',
+    w.backupSuffix ?? '',
+    String(Buffer.byteLength(w.content, 'utf8')),
+  ]);
+  return {
+    command: { argv: shellScript(WRITE_FILES_SCRIPT, ...args) },
+    stdin: writes.map((w) => w.content).join(''),
+  };
+}
+
+/** The backup paths WRITE_FILES_SCRIPT printed, one per file (undefined where none was made). */
+export function parseWrittenFiles(writes: readonly FileWrite[], stdout: string): Array<string | undefined> {
+  const lines = stdout.split('\n');
+  return writes.map((_, i) => (lines[i] === undefined || lines[i] === '-' ? undefined : lines[i]));
+}

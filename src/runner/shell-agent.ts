@@ -1,0 +1,226 @@
+/**
+ * One persistent shell per connection to a POSIX host: the runner starts AGENT_SCRIPT once (in one
+ * SSH exec channel, under `sudo -n` when the host asks for it) and sends it framed commands over
+ * stdin; the agent answers each with its exit status, stdout and stderr. A batch of commands is
+ * written at once and answered at once: one network round trip however many commands it holds.
+ *
+ * Each command runs in its own session (setsid), so its timeout kills its whole process group on
+ * the host, never just the shell that started it. A command can end before its watchdog has made
+ * its own session: the watchdog is then killed by pid, so the agent never waits out a timeout.
+ *
+ * Request:  "<id> <mustSucceed 0|1> <timeoutSeconds> <commandBytes> <stdinBytes>\n" command stdin
+ *           "resume\n" ends the skipping that a failed mustSucceed command started (a new batch)
+ * Response: "<id> <status> <stdoutBytes> <stderrBytes>\n" stdout stderr
+ *           status: the exit code, T (timed out, process group killed) or S (skipped: an earlier
+ *           command of the batch that had to succeed failed)
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** Constant: no value is ever spliced into it; commands arrive as data on stdin. */
+export const AGENT_SCRIPT = `export LC_ALL=C
+d=$(mktemp -d "\${TMPDIR:-/tmp}/cdktf-failover-agent.XXXXXX") || exit 70
+trap 'rm -rf "$d"' EXIT
+printf 'cdktf-failover-agent ready\\n'
+skip=0
+while IFS=' ' read -r id must timeout clen ilen; do
+  if [ "$id" = resume ]; then skip=0; continue; fi
+  dd bs="$clen" count=1 iflag=fullblock of="$d/c" 2>/dev/null
+  if [ "$ilen" -gt 0 ]; then dd bs="$ilen" count=1 iflag=fullblock of="$d/i" 2>/dev/null; else : > "$d/i"; fi
+  if [ "$skip" = 1 ]; then printf '%s S 0 0\\n' "$id"; continue; fi
+  rm -f "$d/t"
+  setsid sh "$d/c" < "$d/i" > "$d/o" 2> "$d/e" &
+  pid=$!
+  setsid sh -c 'sleep "$1" && : > "$3" && kill -KILL "-$2"' watchdog "$timeout" "$pid" "$d/t" </dev/null >/dev/null 2>&1 &
+  w=$!
+  wait "$pid"; rc=$?
+  kill -KILL "-$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; wait "$w" 2>/dev/null
+  if [ -e "$d/t" ]; then rc=T; fi
+  if [ "$rc" != 0 ] && [ "$must" = 1 ]; then skip=1; fi
+  printf '%s %s %s %s\\n' "$id" "$rc" "$(wc -c < "$d/o")" "$(wc -c < "$d/e")"
+  cat "$d/o" "$d/e"
+done`;
+
+export const AGENT_READY = 'cdktf-failover-agent ready\n';
+
+export interface AgentRequest {
+  /** A shell command line; the agent runs it with `sh`. */
+  readonly command: string;
+  readonly stdin?: string | Buffer;
+  readonly timeoutSeconds: number;
+  /** When it fails (or times out), the rest of the batch is skipped. */
+  readonly mustSucceed?: boolean;
+}
+
+export type AgentStatus = number | 'timeout' | 'skipped';
+
+export interface AgentResponse {
+  readonly status: AgentStatus;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+/** Renders one request's frame (pure, for tests). */
+export function frameRequest(id: number, request: AgentRequest): Buffer {
+  const command = Buffer.from(request.command, 'utf8');
+  if (command.length === 0) throw new Error('an agent request needs a command');
+  const stdin = Buffer.isBuffer(request.stdin) ? request.stdin : Buffer.from(request.stdin ?? '', 'utf8');
+  const timeout = Math.max(1, Math.ceil(request.timeoutSeconds));
+  const header = `${id} ${request.mustSucceed ? 1 : 0} ${timeout} ${command.length} ${stdin.length}\n`;
+  return Buffer.concat([Buffer.from(header), command, stdin]);
+}
+
+/** Incremental parser of the agent's answers. */
+export class ResponseParser {
+  private buffer = Buffer.alloc(0);
+  private pending: { id: number; status: AgentStatus; out: number; err: number } | undefined;
+  public readyLineSeen = false;
+
+  /** Feeds bytes; returns every response completed by them, with its request id. */
+  push(chunk: Buffer): Array<{ id: number; response: AgentResponse }> {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    const done: Array<{ id: number; response: AgentResponse }> = [];
+    for (;;) {
+      if (!this.readyLineSeen) {
+        const nl = this.buffer.indexOf(0x0a);
+        if (nl < 0) return done;
+        const line = this.buffer.subarray(0, nl + 1).toString('utf8');
+        if (line !== AGENT_READY) throw new Error(`the remote shell did not start: ${line.trim()}`);
+        this.readyLineSeen = true;
+        this.buffer = this.buffer.subarray(nl + 1);
+        continue;
+      }
+      if (!this.pending) {
+        const nl = this.buffer.indexOf(0x0a);
+        if (nl < 0) return done;
+        const fields = this.buffer.subarray(0, nl).toString('utf8').split(' ');
+        this.buffer = this.buffer.subarray(nl + 1);
+        if (
+          fields.length !== 4 ||
+          !/^\d+$/.test(fields[0]) ||
+          !/^\d+$/.test(fields[2]) ||
+          !/^\d+$/.test(fields[3])
+        )
+          throw new Error(`garbled answer from the remote shell: ${fields.join(' ')}`);
+        const status: AgentStatus =
+          fields[1] === 'T' ? 'timeout' : fields[1] === 'S' ? 'skipped' : Number(fields[1]);
+        this.pending = { id: Number(fields[0]), status, out: Number(fields[2]), err: Number(fields[3]) };
+      }
+      const { id, status, out, err } = this.pending;
+      if (this.buffer.length < out + err) return done;
+      done.push({
+        id,
+        response: {
+          status,
+          stdout: Buffer.from(this.buffer.subarray(0, out)),
+          stderr: Buffer.from(this.buffer.subarray(out, out + err)),
+        },
+      });
+      this.buffer = this.buffer.subarray(out + err);
+      this.pending = undefined;
+    }
+  }
+}
+
+/**
+ * The runner's end of one agent. Batches run one at a time, in order; the returned responses are in
+ * request order. A transport failure (the channel closed, the agent died) rejects the batch.
+ */
+export class ShellAgent {
+  private readonly parser = new ResponseParser();
+  private nextId = 1;
+  private waiting = new Map<number, (response: AgentResponse) => void>();
+  private failure: Error | undefined;
+  private failWaiting: ((error: Error) => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stderrTail = '';
+  private readonly ready: Promise<void>;
+
+  constructor(
+    private readonly input: Writable,
+    output: Readable,
+    stderr?: Readable,
+  ) {
+    let resolveReady: () => void = () => undefined;
+    let rejectReady: (e: Error) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    output.on('data', (chunk: Buffer) => {
+      try {
+        const wasReady = this.parser.readyLineSeen;
+        for (const { id, response } of this.parser.push(chunk)) {
+          this.waiting.get(id)?.(response);
+          this.waiting.delete(id);
+        }
+        if (!wasReady && this.parser.readyLineSeen) resolveReady();
+      } catch (error) {
+        this.fail(error as Error);
+        rejectReady(error as Error);
+      }
+    });
+    const closed = (): void => {
+      const detail = this.stderrTail.trim().split('\n').slice(-3).join('\n');
+      const error = new Error(`the remote shell ended${detail ? `: ${detail}` : ''}`);
+      this.fail(error);
+      rejectReady(error);
+    };
+    output.on('close', closed);
+    output.on('end', closed);
+    input.on('error', (e: Error) => this.fail(e));
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.failWaiting?.(error);
+  }
+
+  /** Sends every request at once and resolves with every answer: one round trip. */
+  batch(requests: readonly AgentRequest[], localTimeoutMs: number): Promise<AgentResponse[]> {
+    const run = async (): Promise<AgentResponse[]> => {
+      await this.ready;
+      if (this.failure) throw this.failure;
+      if (requests.length === 0) return [];
+      const ids = requests.map(() => this.nextId++);
+      const answers = ids.map((id) => new Promise<AgentResponse>((resolve) => this.waiting.set(id, resolve)));
+      const transportFailure = new Promise<never>((_, reject) => {
+        this.failWaiting = reject;
+        if (this.failure) reject(this.failure);
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const overdue = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`the remote shell did not answer within ${Math.round(localTimeoutMs / 1000)} s`),
+            ),
+          localTimeoutMs,
+        );
+      });
+      this.input.write(
+        Buffer.concat([Buffer.from('resume\n'), ...requests.map((r, i) => frameRequest(ids[i], r))]),
+      );
+      try {
+        return await Promise.race([Promise.all(answers), transportFailure, overdue]);
+      } finally {
+        clearTimeout(timer);
+        this.failWaiting = undefined;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  close(): void {
+    this.input.end();
+  }
+}
