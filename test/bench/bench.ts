@@ -22,6 +22,12 @@ function timeMs(fn: () => void): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+async function timedBatch(fn: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
@@ -114,15 +120,29 @@ async function runnerFigures(): Promise<void> {
     stepMs.push(JSON.parse(out).durationMs);
   }
 
-  // What the SSH transport costs: handshake, and one command round trip on an open session.
+  // Start-up: node plus the bundle, before connecting (an unknown argument ends it right there).
+  const startUp = (): number =>
+    timeMs(() => spawnSync(process.execPath, [runner, '--start-up-probe'], { stdio: 'ignore' }));
+  const bareNode = Array.from({ length: runs }, () =>
+    timeMs(() => spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' })),
+  );
+  fs.rmSync(path.join(path.dirname(runner), '.runner.cjs.v8cache'), { force: true });
+  const coldStart = startUp();
+  const warmStart = Array.from({ length: runs }, startUp);
+
+  // What the SSH transport costs: handshake, a command on a new exec channel, one on the persistent shell.
   const connect: number[] = [];
   const roundTrip: number[] = [];
+  const agentTrip: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = Date.now();
     const session = await SshSession.open(host);
     connect.push(Date.now() - started);
     for (let j = 0; j < 5; j++)
       roundTrip.push((await session.exec("'true'", { timeoutMs: 10000 })).durationMs);
+    const agent = await session.agent();
+    for (let j = 0; j < 5; j++)
+      agentTrip.push(await timedBatch(() => agent.batch([{ command: 'true', timeoutSeconds: 10 }], 10000)));
     session.close();
   }
   const own = timeMs(() => execFileSync('true'));
@@ -138,7 +158,13 @@ async function runnerFigures(): Promise<void> {
     `  SSH connect + authenticate (pinned key check included)                            ${fmt(median(connect))}`,
   );
   console.log(
-    `  one remote command round trip on an open session                                   ${fmt(median(roundTrip))}`,
+    `  one remote command on a new exec channel (login shell each time)                    ${fmt(median(roundTrip))}`,
+  );
+  console.log(
+    `  one remote command on the persistent shell (what steps use)                         ${fmt(median(agentTrip))}`,
+  );
+  console.log(
+    `  runner start-up (node + bundle): first ${coldStart.toFixed(0)} ms, then ${median(warmStart).toFixed(0)} ms with the V8 code cache; bare node ${median(bareNode).toFixed(0)} ms`,
   );
   console.log(
     `  the command's own time (\`true\`, run locally)                                       ${fmt(own)}`,
