@@ -1,6 +1,6 @@
 /**
  * The custom action kinds of CassandraTwoNode: plain JSON carried in the step specs, executed by
- * the handlers in runner-actions.ts.
+ * the handlers in handlers.ts.
  */
 import type { ConfigSetting } from '../../src/actions';
 import type { HostConfig } from '../../src/schema/host';
@@ -22,9 +22,9 @@ export interface PreflightNode extends NodeTarget {
   readonly dataWipeAllowed: boolean;
 }
 
-export const PREFLIGHT_KIND = 'cassandra.preflight';
-export const SET_DATA_ASIDE_KIND = 'cassandra.setDataAside';
-export const VERIFY_CLUSTER_KIND = 'cassandra.verifyCluster';
+export const PREFLIGHT_KIND = 'cassandra-two-node.preflight';
+export const SET_DATA_ASIDE_KIND = 'cassandra-two-node.set-data-aside';
+export const VERIFY_CLUSTER_KIND = 'cassandra-two-node.verify-cluster';
 
 /**
  * Read-only checks on both nodes before anything changes: services, releases, ports, stored

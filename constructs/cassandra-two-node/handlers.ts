@@ -31,7 +31,7 @@ import {
   ServiceState,
   serviceState,
   storedClusterName,
-} from './inspect';
+} from './facts';
 import {
   clusterProblems,
   NodeRelease,

@@ -109,7 +109,7 @@ describe('planCassandraSteps', () => {
     expect(steps[1].actions.map((a) => a.kind)).toEqual(['config', 'command']);
     const aside = steps[2].actions[0] as SetDataAsideAction;
     expect(aside).toMatchObject({
-      kind: 'cassandra.setDataAside',
+      kind: 'cassandra-two-node.set-data-aside',
       clusterName: 'Lab Cluster',
       notifies: 'restart-cassandra',
     });
@@ -122,7 +122,7 @@ describe('planCassandraSteps', () => {
   it('preflight carries both nodes, their edits, the pin and the restart marker', () => {
     const [preflight] = planCassandraSteps(config({ expectedReleaseVersion: '3.11.4', numTokens: 16 }));
     const action = preflight.actions[0] as PreflightAction;
-    expect(action.kind).toBe('cassandra.preflight');
+    expect(action.kind).toBe('cassandra-two-node.preflight');
     expect(action.nodes.map((n) => [n.name, n.listenAddress, n.clientAddress])).toEqual([
       ['cas1', '10.0.0.1', '10.0.0.1'],
       ['cas2', '10.0.0.2', '10.0.0.2'],
@@ -143,8 +143,8 @@ describe('planCassandraSteps', () => {
       ['verify', ['preflight']],
     ]);
     expect(steps.flatMap((s) => s.actions).map((a) => a.kind)).toEqual([
-      'cassandra.preflight',
-      'cassandra.verifyCluster',
+      'cassandra-two-node.preflight',
+      'cassandra-two-node.verify-cluster',
     ]);
     expect((steps[0].actions[0] as PreflightAction).nodes.every((n) => n.settings.length === 0)).toBe(true);
   });

@@ -30,8 +30,8 @@ export function restartMarker(serviceName: string): string {
   return `restart-${serviceName.toLowerCase().replace(/[^a-z0-9.-]+/g, '-')}`.slice(0, 63);
 }
 
-export const PREFLIGHT_STEP_ID = 'preflight';
-export const VERIFY_STEP_ID = 'verify';
+export const PREFLIGHT_STEP = 'preflight';
+export const VERIFY_STEP = 'verify';
 
 export function configureStepId(index: number, node: CassandraNodeConfig): string {
   return slugStepId(`configure-${index + 1}`, node.name, index + 1);
@@ -83,7 +83,7 @@ export function planCassandraSteps(config: CassandraTwoNodeConfig): Step[] {
   };
   const steps: Step[] = [
     {
-      id: PREFLIGHT_STEP_ID,
+      id: PREFLIGHT_STEP,
       rerunsWithAnyStep: true,
       description: `Cassandra preflight on ${first.name} and ${second.name}`,
       host: first.host,
@@ -102,7 +102,7 @@ export function planCassandraSteps(config: CassandraTwoNodeConfig): Step[] {
         host: node.host,
         actions: configureActions(config, node, marker),
         // The second node waits for the first to be back UN: never both down at once.
-        after: [i === 0 ? PREFLIGHT_STEP_ID : configureStepId(0, first)],
+        after: [i === 0 ? PREFLIGHT_STEP : configureStepId(0, first)],
         when: 'create',
       });
     });
@@ -121,11 +121,11 @@ export function planCassandraSteps(config: CassandraTwoNodeConfig): Step[] {
     healthTimeoutSeconds: config.healthTimeoutSeconds,
   };
   steps.push({
-    id: VERIFY_STEP_ID,
+    id: VERIFY_STEP,
     description: `Cassandra cluster of ${first.name} and ${second.name} is healthy`,
     host: first.host,
     actions: [verify],
-    after: [configuring ? configureStepId(1, second) : PREFLIGHT_STEP_ID],
+    after: [configuring ? configureStepId(1, second) : PREFLIGHT_STEP],
     when: 'create',
   });
   return steps;

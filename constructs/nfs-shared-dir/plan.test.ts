@@ -3,7 +3,7 @@ import type { CommandAction, FileAction, LineAction } from '../../src/actions';
 import { editLines } from '../../src/edit/lines';
 import { SshCredentials } from '../../src/schema/host';
 import { orderSteps } from '../../src/step';
-import type { MountAction, PreflightAction, VerifyAction } from './action-specs';
+import type { MountAction, PreflightAction, VerifyAction } from './actions';
 import { fstabLine, fstabMatch, hostStepId, planNfsSharedDirSteps } from './plan';
 import { nfsSharedDirSchema, NfsSharedDirProps } from './props';
 

@@ -4,17 +4,17 @@ import { HostConfig, hostLabel } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
 import { slugStepId, Step } from '../../src/step';
 import {
-  EXPORT_TABLE,
+  EXPORT_TABLE_KIND,
   ExportTableAction,
-  MOUNT,
+  MOUNT_KIND,
   MountAction,
-  PREFLIGHT,
+  PREFLIGHT_KIND,
   PreflightAction,
-  UNMOUNT,
+  UNMOUNT_KIND,
   UnmountAction,
-  VERIFY,
+  VERIFY_KIND,
   VerifyAction,
-} from './action-specs';
+} from './actions';
 import { exportsFileFor, renderExportsFile } from './export-options';
 import { extraMountOptions, mountOptionList } from './mount-options';
 import type { NfsSharedDirConfig } from './props';
@@ -23,7 +23,7 @@ import {
   GROUP_EXISTS_WITH_GID,
   MAKE_DIRECTORY,
   USER_EXISTS_WITH_IDS,
-} from './scripts';
+} from './commands';
 
 /** Pending-marker names: a changed export file is applied, a changed nfs.conf restarts nfsd. */
 const EXPORTS_CHANGED = 'nfs-exports-changed';
@@ -70,7 +70,7 @@ const statMode = (mode: string) => parseInt(mode, 8).toString(8);
 function preflightStep(config: NfsSharedDirConfig): Step {
   const { server } = config;
   const action: PreflightAction = {
-    kind: PREFLIGHT,
+    kind: PREFLIGHT_KIND,
     description: `every host ready for the shared directory ${config.mountPath}`,
     ...(server.kind === 'host'
       ? {
@@ -142,7 +142,7 @@ function serverStep(config: NfsSharedDirConfig): Step | undefined {
       ]
     : [];
   const table: ExportTableAction = {
-    kind: EXPORT_TABLE,
+    kind: EXPORT_TABLE_KIND,
     description: `export table lists ${server.exportPath} for ${config.clients.map(hostLabel).join(', ')}`,
     exportPath: server.exportPath,
     clients: config.clients.map((c) => c.address),
@@ -190,7 +190,7 @@ function clientStep(config: NfsSharedDirConfig, i: number, after: string[]): Ste
     match: fstabMatch(config.mountPath),
   };
   const mount: MountAction = {
-    kind: MOUNT,
+    kind: MOUNT_KIND,
     description: `${config.exportSource} mounted at ${config.mountPath} (NFS ${config.nfsVersion})`,
     exportSource: config.exportSource,
     mountPath: config.mountPath,
@@ -232,7 +232,7 @@ function clientStep(config: NfsSharedDirConfig, i: number, after: string[]): Ste
 
 function verifyStep(config: NfsSharedDirConfig, clients: readonly Step[]): Step {
   const action: VerifyAction = {
-    kind: VERIFY,
+    kind: VERIFY_KIND,
     description: `every client shares ${config.mountPath}: NFS ${config.nfsVersion}, owner, data and locks`,
     clients: config.clients,
     exportSource: config.exportSource,
@@ -255,7 +255,7 @@ function verifyStep(config: NfsSharedDirConfig, clients: readonly Step[]): Step 
 
 function unmountStep(config: NfsSharedDirConfig, i: number): Step {
   const action: UnmountAction = {
-    kind: UNMOUNT,
+    kind: UNMOUNT_KIND,
     description: `unmount ${config.mountPath} (the data stays on the server)`,
     exportSource: config.exportSource,
     mountPath: config.mountPath,

@@ -1,4 +1,4 @@
-import type { OwnerSpec } from './action-specs';
+import type { OwnerSpec } from './actions';
 import {
   exportProblems,
   HostFacts,

@@ -2,7 +2,7 @@
  * What the preflight concludes from the facts it gathered on each host. Pure: every rule is tested
  * with facts as the hosts print them. Each problem names the host, what was found and the fix.
  */
-import type { OwnerSpec } from './action-specs';
+import type { OwnerSpec } from './actions';
 import type { MountEntry } from './mount-options';
 import { ExportsFileHit, FstabHit, GroupEntry, parseGroupLine, parsePasswdLine, PasswdEntry } from './parse';
 

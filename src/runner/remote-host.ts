@@ -16,14 +16,14 @@ import {
 } from '../dialect/powershell';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
-import type { ShellAgent } from './shell-agent';
+import type { CommandBatcher } from './shell-agent';
 import type { ExecOptions, ExecResult } from './ssh-session';
 
 /** Anything that runs a command line on a host: an SSH session, or a local shell in tests. */
 export interface CommandExecutor {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** The persistent shell of a POSIX host, when the executor has one: commands in batches. */
-  agent?(): Promise<ShellAgent>;
+  agent?(): Promise<CommandBatcher>;
 }
 
 export interface CommandResult {
@@ -112,7 +112,10 @@ export class RemoteHost {
     return agent ? this.batchThroughAgent(agent, calls) : this.batchOneByOne(calls);
   }
 
-  private async batchThroughAgent(agent: ShellAgent, calls: readonly RemoteCall[]): Promise<CommandResult[]> {
+  private async batchThroughAgent(
+    agent: CommandBatcher,
+    calls: readonly RemoteCall[],
+  ): Promise<CommandResult[]> {
     const timeoutSeconds = this.config.commandTimeoutSeconds;
     const requests = calls.map((call) => ({
       command: this.renderForAgent(call.command),

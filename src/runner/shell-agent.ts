@@ -121,11 +121,16 @@ export class ResponseParser {
   }
 }
 
+/** What the runner needs of a persistent shell: a batch of commands, answered in order. */
+export interface CommandBatcher {
+  batch(requests: readonly AgentRequest[], localTimeoutMs: number): Promise<AgentResponse[]>;
+}
+
 /**
  * The runner's end of one agent. Batches run one at a time, in order; the returned responses are in
  * request order. A transport failure (the channel closed, the agent died) rejects the batch.
  */
-export class ShellAgent {
+export class ShellAgent implements CommandBatcher {
   private readonly parser = new ResponseParser();
   private nextId = 1;
   private waiting = new Map<number, (response: AgentResponse) => void>();

@@ -58,8 +58,10 @@ afterAll(async () => {
 });
 
 test('inventory describes every default host on its own address in 198.18.0.0/24, sshd on port 22', () => {
-  expect(inventory.hosts.map((h) => [h.name, h.address, h.port, h.user])).toEqual(
-    DEFAULT_HOST_NAMES.map((name, i) => [name, `198.18.0.${11 + i}`, 22, 'root']),
+  // The default hosts first; a lab started with more (the benchmark's ten) is reused as it is.
+  expect(inventory.hosts.slice(0, DEFAULT_HOST_NAMES.length).map((h) => h.name)).toEqual(DEFAULT_HOST_NAMES);
+  expect(inventory.hosts.map((h) => [h.address, h.port, h.user])).toEqual(
+    inventory.hosts.map((_, i) => [`198.18.0.${11 + i}`, 22, 'root']),
   );
   for (const h of inventory.hosts) expect(h.hostKeySha256).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
   expect(fs.statSync(inventory.clientKeyPath).mode & 0o777).toBe(0o600);

@@ -76,7 +76,7 @@ describe.each([
     expect(second.actions[0].settings).toContainEqual({ key: 'cluster_name', value: 'Orders ${env} %{x}' });
     expect(second.actions[1]).toMatchObject({ kind: 'command', whenNotified: 'restart-cassandra' });
     const preflight = specOf(byId.preflight, triggerKey);
-    expect(preflight.actions[0].kind).toBe('cassandra.preflight');
+    expect(preflight.actions[0].kind).toBe('cassandra-two-node.preflight');
     expect(preflight.actions[0].nodes.map((n: any) => n.host.name)).toEqual(['cas1', 'cas2']);
   });
 

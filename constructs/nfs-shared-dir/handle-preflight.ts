@@ -8,7 +8,7 @@ import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import { HostConfig, hostLabel } from '../../src/schema/host';
-import type { PreflightAction } from './action-specs';
+import type { PreflightAction } from './actions';
 import { findExportsOf, findFstabEntries } from './parse';
 import {
   CLIENT_COMMANDS,
@@ -20,8 +20,8 @@ import {
   platformProblems,
   SERVER_COMMANDS,
 } from './preflight-rules';
-import { readMount } from './runner-support';
-import { DUMP_EXPORTS_FILES, HOST_FACTS } from './scripts';
+import { readMount } from './facts';
+import { DUMP_EXPORTS_FILES, HOST_FACTS } from './commands';
 
 async function gatherFacts(
   host: RemoteHost,

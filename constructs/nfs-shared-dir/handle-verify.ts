@@ -9,9 +9,10 @@ import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { CommandResult, RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
-import type { VerifyAction } from './action-specs';
+import type { VerifyAction } from './actions';
 import { localLockProblem, mountDifferences } from './mount-options';
-import { asOwner, readMount } from './runner-support';
+import { asOwner } from './commands';
+import { readMount } from './facts';
 import {
   HOLD_LOCK,
   LOCK_CONFLICT_STATUS,
@@ -19,7 +20,7 @@ import {
   TRY_LOCK,
   WAIT_FOR_FILE,
   WRITE_FILE,
-} from './scripts';
+} from './commands';
 
 /** Names of the check files in the share; the lock file stays, so no client ever races to create it. */
 export const LOCK_FILE = '.cdktf-failover-lock-check';

@@ -1,3 +1,4 @@
+import type { OwnerSpec } from './actions';
 /**
  * The fixed shell scripts NfsSharedDir runs on hosts. Values only ever arrive as positional
  * parameters ($1, $2, ...) through `shellScript`, never inside the script text.
@@ -77,3 +78,13 @@ export const DUMP_EXPORTS_FILES = `for f in /etc/exports /etc/exports.d/*.export
   cat -- "$f"
   echo
 done`;
+
+/**
+ * Runs an argv as the share's owner. With root_squash the server treats root as nobody, so the
+ * checks read, write and lock as the user the application runs as.
+ */
+export function asOwner(owner: OwnerSpec, argv: readonly string[]): { argv: string[] } {
+  return {
+    argv: ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', ...argv],
+  };
+}

@@ -2,18 +2,12 @@
 import { StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
-import type { ExportTableAction } from './action-specs';
+import type { ExportTableAction } from './actions';
 import { exportTableProblems } from './export-options';
-import { parseExportfsVerbose } from './parse';
+import { readExportTable } from './facts';
 
 async function tableProblems(host: RemoteHost, action: ExportTableAction): Promise<string[]> {
-  const result = await host.runOrFail({ argv: ['exportfs', '-v'] }, 'reading the export table (exportfs -v)');
-  return exportTableProblems(
-    parseExportfsVerbose(result.stdout),
-    action.exportPath,
-    action.clients,
-    action.options,
-  );
+  return exportTableProblems(await readExportTable(host), action.exportPath, action.clients, action.options);
 }
 
 /**

@@ -5,11 +5,11 @@
 import type { HostConfig } from '../../src/schema/host';
 import type { NfsVersion } from './mount-options';
 
-export const PREFLIGHT = 'nfs-shared-dir.preflight';
-export const EXPORT_TABLE = 'nfs-shared-dir.export-table';
-export const MOUNT = 'nfs-shared-dir.mount';
-export const VERIFY = 'nfs-shared-dir.verify';
-export const UNMOUNT = 'nfs-shared-dir.unmount';
+export const PREFLIGHT_KIND = 'nfs-shared-dir.preflight';
+export const EXPORT_TABLE_KIND = 'nfs-shared-dir.export-table';
+export const MOUNT_KIND = 'nfs-shared-dir.mount';
+export const VERIFY_KIND = 'nfs-shared-dir.verify';
+export const UNMOUNT_KIND = 'nfs-shared-dir.unmount';
 
 export interface OwnerSpec {
   readonly user: string;
@@ -20,7 +20,7 @@ export interface OwnerSpec {
 
 /** Checks every host before anything changes; changes nothing. */
 export type PreflightAction = {
-  readonly kind: typeof PREFLIGHT;
+  readonly kind: typeof PREFLIGHT_KIND;
   readonly description: string;
   /** The server when the construct configures it. */
   readonly server?: {
@@ -37,7 +37,7 @@ export type PreflightAction = {
 
 /** The server's applied export table lists the path for exactly these clients, read-write. */
 export type ExportTableAction = {
-  readonly kind: typeof EXPORT_TABLE;
+  readonly kind: typeof EXPORT_TABLE_KIND;
   readonly description: string;
   readonly exportPath: string;
   readonly clients: readonly string[];
@@ -46,7 +46,7 @@ export type ExportTableAction = {
 
 /** The share is mounted at the mount point with the wanted options (umount + mount when not). */
 export type MountAction = {
-  readonly kind: typeof MOUNT;
+  readonly kind: typeof MOUNT_KIND;
   readonly description: string;
   readonly exportSource: string;
   readonly mountPath: string;
@@ -59,7 +59,7 @@ export type MountAction = {
 
 /** Every client sees the same share, owner, data and locks. Changes nothing. */
 export type VerifyAction = {
-  readonly kind: typeof VERIFY;
+  readonly kind: typeof VERIFY_KIND;
   readonly description: string;
   readonly clients: readonly HostConfig[];
   readonly exportSource: string;
@@ -74,7 +74,7 @@ export type VerifyAction = {
 
 /** Unmounts the share when it is mounted at the mount point; never deletes data. */
 export type UnmountAction = {
-  readonly kind: typeof UNMOUNT;
+  readonly kind: typeof UNMOUNT_KIND;
   readonly description: string;
   readonly exportSource: string;
   readonly mountPath: string;

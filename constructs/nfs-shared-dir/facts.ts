@@ -1,13 +1,15 @@
-/** What the NfsSharedDir action handlers share: reading a mount point, running as the owner. */
+/**
+ * NfsSharedDir's remote reads. Each is a fact: a command, a pure parser (parse.ts), and what
+ * "missing" looks like.
+ */
 import { StepFailure } from '../../src/errors';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
-import type { OwnerSpec } from './action-specs';
 import type { MountEntry } from './mount-options';
-import { parseFindmntJson } from './parse';
+import { ExportTableEntry, parseExportfsVerbose, parseFindmntJson } from './parse';
 
 /**
- * The mount on top of `mountPath`, or undefined when nothing is mounted there. findmnt reads the
+ * Fact `mount`: the mount on top of `mountPath`. Missing: undefined, nothing is mounted there. findmnt reads the
  * kernel's mount table (/proc/self/mountinfo), with an NFS mount's options as the kernel applied them.
  */
 export async function readMount(host: RemoteHost, mountPath: string): Promise<MountEntry | undefined> {
@@ -30,12 +32,8 @@ export async function readMount(host: RemoteHost, mountPath: string): Promise<Mo
   }
 }
 
-/**
- * Runs an argv as the share's owner. With root_squash the server treats root as nobody, so the
- * checks read, write and lock as the user the application runs as.
- */
-export function asOwner(owner: OwnerSpec, argv: readonly string[]): { argv: string[] } {
-  return {
-    argv: ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', ...argv],
-  };
+/** Fact `exportTable`: the server's applied export table (`exportfs -v`). Missing: no entries. */
+export async function readExportTable(host: RemoteHost): Promise<ExportTableEntry[]> {
+  const result = await host.runOrFail({ argv: ['exportfs', '-v'] }, 'reading the export table (exportfs -v)');
+  return parseExportfsVerbose(result.stdout);
 }

@@ -6,9 +6,9 @@ import { StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
-import type { MountAction, UnmountAction } from './action-specs';
+import type { MountAction, UnmountAction } from './actions';
 import { mountDifferences, WantedMount } from './mount-options';
-import { readMount } from './runner-support';
+import { readMount } from './facts';
 
 async function unmount(host: RemoteHost, mountPath: string, why: string): Promise<void> {
   const result = await host.run({ argv: ['umount', mountPath] });
