@@ -46,6 +46,7 @@ export function addLabDemo(
         {
           kind: 'config' as const,
           format: 'ini' as const,
+          createIfMissing: true,
           path: '/etc/failover-demo/pair.conf',
           settings: [
             { key: 'pair.peer', value: peer.address },

@@ -53,6 +53,14 @@ export interface ConfigAction extends ActionBase {
   readonly format: 'yaml' | 'ini' | 'xml';
   readonly path: string;
   readonly settings: readonly ConfigSetting[];
+  /**
+   * When the file does not exist: create it (an empty INI or YAML file, or an XML file holding
+   * the keys' root element) instead of failing. Off by default for every format: a configuration
+   * file normally comes with the software that reads it, and its absence means that software is
+   * missing.
+   * @default false
+   */
+  readonly createIfMissing?: boolean;
 }
 
 /** A line-based file contains (or lacks) a line; other lines are kept byte for byte. */

@@ -4,6 +4,7 @@
  */
 export {
   Annotations,
+  Aspects,
   App,
   AssetType,
   DataResource,
@@ -19,4 +20,4 @@ export {
   hashMapper,
   hashMapperHcl,
 } from 'cdktf';
-export type { ITerraformDependable, LocalExecProvisioner } from 'cdktf';
+export type { IAspect, ITerraformDependable, LocalExecProvisioner } from 'cdktf';

@@ -43,6 +43,10 @@ export function formatProblems(problems: readonly ValidationProblem[]): string {
 /** Renders a received value for an error message: short, single line, never undefined-looking. */
 export function renderReceived(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // JSON would show these as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function' || typeof value === 'symbol') return String(value);
   let text: string;
   try {
     text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
-import { Annotations } from '../../src/cdktf';
+import { Annotations, ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
-import { parseProps } from '../../src/validate';
+import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
 import { planCassandraSteps } from './plan';
 import {
   cassandraTwoNodeSchema,
@@ -26,22 +26,36 @@ export class CassandraTwoNode extends Construct {
   public readonly ports: CassandraPorts;
   /** The listen addresses of the two nodes, first node first. */
   public readonly listenAddresses: readonly string[];
-  /** The validated configuration, defaults applied. */
+  /** The validated configuration, defaults applied (undefined when the props were refused). */
   public readonly config: CassandraTwoNodeConfig;
   /** The steps, in plan order. */
   public readonly steps: readonly Step[];
   /** The Terraform resources of the steps. */
-  public readonly stepResources: StepResources;
+  public readonly stepResources?: StepResources;
+  /** Depend on this to run after the last step: the cluster verified (or, in preflight mode, checked). */
+  public readonly ready: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: CassandraTwoNodeProps) {
     super(scope, id);
-    this.config = parseProps(this, cassandraTwoNodeSchema, props);
+    const config = parsePropsAtSynth(this, cassandraTwoNodeSchema, props);
+    if (!config) {
+      // Refused: the synth reports the problems of every construct at once; nothing is planned.
+      this.config = undefined as never;
+      this.contactPoints = [];
+      this.listenAddresses = [];
+      this.ports = undefined as never;
+      this.steps = [];
+      this.ready = REFUSED_PROPS;
+      return;
+    }
+    this.config = config;
     this.contactPoints = this.config.nodes.map((n) => n.clientAddress);
     this.listenAddresses = this.config.nodes.map((n) => n.listenAddress);
     if (this.config.clusterName !== undefined) this.clusterName = this.config.clusterName;
     this.ports = this.config.ports;
     this.steps = planCassandraSteps(this.config);
     this.stepResources = new StepResources(this, 'Steps', { steps: this.steps });
+    this.ready = this.stepResources.resources.get(this.steps[this.steps.length - 1].id)!;
     for (const warning of twoNodeWarnings(this.config)) Annotations.of(this).addWarning(warning);
   }
 }

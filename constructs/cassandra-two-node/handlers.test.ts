@@ -131,6 +131,7 @@ function hostConfig(name: string, address: string, os: 'linux' | 'windows'): Hos
     sudo: false,
     connectTimeoutSeconds: 5,
     commandTimeoutSeconds: 60,
+    keepBackups: 5,
   };
 }
 

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Annotations, ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
-import { parseProps } from '../../src/validate';
+import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
 import { exportOptionWarnings } from './export-options';
 import { planNfsSharedDirSteps, VERIFY_STEP } from './plan';
 import { NfsSharedDirConfig, nfsSharedDirSchema, NfsSharedDirProps, NfsVersion } from './props';
@@ -32,7 +32,16 @@ export class NfsSharedDir extends Construct {
 
   constructor(scope: Construct, id: string, props: NfsSharedDirProps) {
     super(scope, id);
-    const config: NfsSharedDirConfig = parseProps(this, nfsSharedDirSchema, props);
+    const config = parsePropsAtSynth(this, nfsSharedDirSchema, props);
+    if (!config) {
+      // Refused: the synth reports the problems of every construct at once; nothing is planned.
+      this.mountPath = this.exportSource = this.exportPath = this.ownerUser = this.ownerGroup = '';
+      this.ownerUid = this.ownerGid = -1;
+      this.nfsVersion = '4.1';
+      this.steps = [];
+      this.ready = REFUSED_PROPS;
+      return;
+    }
     this.mountPath = config.mountPath;
     this.exportSource = config.exportSource;
     this.exportPath = config.server.exportPath;

@@ -105,6 +105,7 @@ describe('planNfsSharedDirSteps', () => {
         format: 'ini',
         path: '/etc/nfs.conf',
         settings: [{ key: 'nfsd.vers3', value: 'n' }],
+        createIfMissing: true,
         notifies: 'nfs-server-restart',
       },
       {
@@ -118,6 +119,7 @@ describe('planNfsSharedDirSteps', () => {
         format: 'ini',
         path: '/etc/idmapd.conf',
         settings: [{ key: 'General.Domain', value: 'example.com' }],
+        createIfMissing: true,
       },
     ]);
   });

@@ -61,6 +61,8 @@ function idmapAction(domain: string): ConfigAction {
     format: 'ini',
     path: '/etc/idmapd.conf',
     settings: [{ key: 'General.Domain', value: domain }],
+    // nfs-utils ships it; a host with only the kernel client may lack it.
+    createIfMissing: true,
   };
 }
 
@@ -131,6 +133,7 @@ function serverStep(config: NfsSharedDirConfig): Step | undefined {
           format: 'ini',
           path: '/etc/nfs.conf',
           settings: [{ key: 'nfsd.vers3', value: 'n' }],
+          createIfMissing: true,
           notifies: NFS_CONF_CHANGED,
         },
         {

@@ -30,10 +30,20 @@ export const MISSING_FILE_STATUS = 3;
 export const READ_FILE_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec cat -- "$1"`;
 
 /**
+ * prune_backups TARGET KEEP: deletes all but the KEEP most recent backups of TARGET (the names end
+ * in a sortable UTC timestamp). Never the file itself; KEEP is at least 1.
+ */
+const PRUNE_BACKUPS = `prune_backups() {
+  ls -1d -- "$1".cdktf-failover-backup-* 2>/dev/null | sort -r | tail -n +"$(( $2 + 1 ))" |
+    while IFS= read -r old; do rm -f -- "$old"; done
+}`;
+
+/**
  * Writes stdin to $1 atomically: a temporary file beside the target (same filesystem, so `mv` is a
  * rename), given the previous file's mode and owner, then the requested ones; the previous content is
  * kept as $1$5 (a timestamped backup) once the new file is ready, just before the rename. Prints the backup path when one was made.
- * $2 mode, $3 owner, $4 group: empty means keep (or 0644/current user for a new file).
+ * $2 mode, $3 owner, $4 group: empty means keep (or 0644/current user for a new file); $6 how many
+ * backups of the file to keep.
  */
 export const ATOMIC_WRITE_SCRIPT = `set -eu
 target=$1; mode=$2; owner=$3; group=$4; backup=$1$5
@@ -56,7 +66,9 @@ made_backup=0
 if [ -e "$target" ]; then cp -p -- "$target" "$backup"; made_backup=1; fi
 mv -f -- "$tmp" "$target"
 trap - EXIT
-[ "$made_backup" = 0 ] || printf '%s\\n' "$backup"`;
+[ "$made_backup" = 0 ] || printf '%s\\n' "$backup"
+${PRUNE_BACKUPS}
+prune_backups "$target" "$6"`;
 
 /** Prints "mode owner group" of $1 (mode in octal as chmod takes it), exit 3 when missing. */
 export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec stat -c '%a %U %G' -- "$1"`;
@@ -80,10 +92,13 @@ done`;
  * Writes several files, each atomically and with a backup as ATOMIC_WRITE_SCRIPT does, from one
  * stdin holding their contents back to back. Arguments, six per file: path mode owner group
  * backup-suffix (empty: keep no backup) byte-count. Prints one line per file: the backup path, or
- * `-` when there was no previous file or no backup was asked for. Stops at the first failure:
+ * `-` when there was no previous file or no backup was asked for. The first argument, before the
+ * files, is how many backups to keep per file; older ones are deleted. Stops at the first failure:
  * files before it are written, the one that failed and those after it are untouched.
  */
 export const WRITE_FILES_SCRIPT = `set -eu
+${PRUNE_BACKUPS}
+keep=$1; shift
 while [ "$#" -ge 6 ]; do
   target=$1; mode=$2; owner=$3; group=$4; suffix=$5; size=$6; shift 6
   dir=$(dirname -- "$target"); base=$(basename -- "$target")
@@ -106,5 +121,6 @@ while [ "$#" -ge 6 ]; do
   if [ -n "$suffix" ] && [ -e "$target" ]; then cp -p -- "$target" "$target$suffix"; made="$target$suffix"; fi
   mv -f -- "$tmp" "$target"
   trap - EXIT
+  [ -z "$suffix" ] || prune_backups "$target" "$keep"
   printf '%s\\n' "$made"
 done`;

@@ -52,6 +52,9 @@ if (Test-Path -LiteralPath $path -PathType Leaf) {
   $backup = $path + $suffix
   [IO.File]::Replace($tmp, $path, $backup)
   Write-Output $backup
+  # The most recent backups only: the names end in a sortable UTC timestamp.
+  Get-ChildItem -LiteralPath $dir -Filter ([IO.Path]::GetFileName($path) + '.cdktf-failover-backup-*') |
+    Sort-Object Name -Descending | Select-Object -Skip ([int]$keep) | Remove-Item -Force
 } else {
   [IO.File]::Move($tmp, $path)
 }`;

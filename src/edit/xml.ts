@@ -74,7 +74,8 @@ function unescapeXml(value: string): string {
     .replace(/&amp;/g, '&');
 }
 
-function parsePath(key: string): { steps: { name: string; index: number }[]; attribute?: string } {
+/** `DataMiner@id`, `DataBases/DataBase[2]/DBServer`: element steps and an optional attribute; throws on anything else. */
+export function parseXmlKey(key: string): { steps: { name: string; index: number }[]; attribute?: string } {
   const [elementPath, attribute, extra] = key.split('@');
   if (extra !== undefined || !elementPath)
     throw new Error(`"${key}" is not an XML path such as DataMiner@id`);
@@ -104,7 +105,7 @@ function find(
 
 /** Reads an attribute or element text (unescaped), or undefined when absent. */
 export function getXmlValue(text: string, key: string): string | undefined {
-  const { steps, attribute } = parsePath(key);
+  const { steps, attribute } = parseXmlKey(key);
   const { element } = find(scanXml(text), steps);
   if (!element) return undefined;
   if (attribute) {
@@ -124,7 +125,7 @@ export function setXmlValues(content: string, settings: readonly XmlSetting[]): 
 
 function setOne(text: string, setting: XmlSetting): string {
   if (getXmlValue(text, setting.key) === setting.value) return text;
-  const { steps, attribute } = parsePath(setting.key);
+  const { steps, attribute } = parseXmlKey(setting.key);
   const { parent, element } = find(scanXml(text), steps);
   if (!element) {
     if (!parent || attribute || parent.selfClosing) {

@@ -57,7 +57,10 @@ export interface FileWrite {
 }
 
 /** One command and its stdin that write every file atomically, in order. */
-export function writeFilesCall(writes: readonly FileWrite[]): { command: RemoteCommand; stdin: string } {
+export function writeFilesCall(
+  writes: readonly FileWrite[],
+  keepBackups: number,
+): { command: RemoteCommand; stdin: string } {
   const args = writes.flatMap((w) => [
     w.path,
     w.mode ?? '',
@@ -67,7 +70,7 @@ export function writeFilesCall(writes: readonly FileWrite[]): { command: RemoteC
     String(Buffer.byteLength(w.content, 'utf8')),
   ]);
   return {
-    command: { argv: shellScript(WRITE_FILES_SCRIPT, ...args) },
+    command: { argv: shellScript(WRITE_FILES_SCRIPT, String(keepBackups), ...args) },
     stdin: writes.map((w) => w.content).join(''),
   };
 }

@@ -1,7 +1,7 @@
 import type { CommandAction, ConfigAction, FileAction, LineAction } from '../actions';
 import { setIniValues } from '../edit/ini';
 import { editLines } from '../edit/lines';
-import { setXmlValues } from '../edit/xml';
+import { parseXmlKey, setXmlValues } from '../edit/xml';
 import { setYamlValues } from '../edit/yaml';
 import { StepFailure } from '../errors';
 import type { ActionContext, ActionHandler, ActionResult } from './action-handler';
@@ -70,11 +70,12 @@ export function wantedContent(
 }
 
 function editConfig(action: ConfigAction, current: string | undefined, hostLabel: string): string {
-  if (current === undefined && action.format !== 'ini') {
+  if (current === undefined && !action.createIfMissing) {
     throw new StepFailure(
-      `${action.path} does not exist on ${hostLabel}; it should have come with the software that owns it.`,
+      `${action.path} does not exist on ${hostLabel}; it should have come with the software that owns it (set createIfMissing: true to create it).`,
     );
   }
+  if (current === undefined) current = emptyConfig(action);
   try {
     switch (action.format) {
       case 'yaml':
@@ -96,6 +97,12 @@ function editConfig(action: ConfigAction, current: string | undefined, hostLabel
       `cannot edit ${action.path} on ${hostLabel}: ${(error as Error).message}. The file was left as it was.`,
     );
   }
+}
+
+/** What a created file starts as: nothing, or for XML the root element the keys name. */
+function emptyConfig(action: ConfigAction): string {
+  if (action.format !== 'xml') return '';
+  return `<${parseXmlKey(action.settings[0].key).steps[0].name}/>\n`;
 }
 
 const config: ActionHandler<ConfigAction> = (action, context) =>

@@ -241,7 +241,7 @@ async function applyChanges(
     if (first.type === 'write' || first.type === 'marker') {
       const writes = group.map((c) => (c as { write: FileWrite }).write);
       calls.push({
-        ...writeFilesCall(writes),
+        ...writeFilesCall(writes, host.config.keepBackups),
         mustSucceed: true,
         what: `writing ${writes.map((w) => w.path).join(', ')}`,
       });

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { ConnectConfig } from 'ssh2';
+import { utils, type ConnectConfig } from 'ssh2';
 import { StepFailure } from '../errors';
 import type { SshCredentialsConfig } from '../schema/host';
 
@@ -7,12 +7,40 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function fromEnv(env: Env, name: string, what: string, hostLabel: string): string {
   const value = env[name];
-  if (value === undefined || value === '') {
+  if (value === undefined) {
     throw new StepFailure(
       `${hostLabel}: the environment variable ${name} (${what}) is not set in the environment of terraform.`,
     );
   }
+  if (value.trim() === '') {
+    throw new StepFailure(
+      `${hostLabel}: the environment variable ${name} (${what}) is set but empty in the environment of terraform.`,
+    );
+  }
   return value;
+}
+
+/**
+ * A key that cannot be used is a problem on this machine, found before any connection: say so,
+ * naming where the key came from (never the key), instead of blaming the host or the network.
+ */
+function usableKey(
+  privateKey: string | Buffer,
+  passphrase: string | undefined,
+  source: string,
+  hostLabel: string,
+): void {
+  const parsed = utils.parseKey(privateKey, passphrase);
+  const error = parsed instanceof Error ? parsed : undefined;
+  if (!error) return;
+  const encrypted = /encrypted|passphrase/i.test(error.message);
+  throw new StepFailure(
+    `${hostLabel}: the private key in ${source} cannot be used (${error.message})${
+      encrypted && !passphrase
+        ? '; it is encrypted: name the variable holding its passphrase in passphraseEnv'
+        : ''
+    }. This is a problem on this machine, not on the host; nothing was attempted there.`,
+  );
 }
 
 /**
@@ -39,6 +67,7 @@ export function resolveCredentials(
       const passphrase = credentials.passphraseEnv
         ? fromEnv(env, credentials.passphraseEnv, 'the key passphrase', hostLabel)
         : undefined;
+      usableKey(privateKey, passphrase, `the file ${credentials.path}`, hostLabel);
       return { privateKey, ...(passphrase ? { passphrase } : {}) };
     }
     case 'privateKeyEnv': {
@@ -46,6 +75,7 @@ export function resolveCredentials(
       const passphrase = credentials.passphraseEnv
         ? fromEnv(env, credentials.passphraseEnv, 'the key passphrase', hostLabel)
         : undefined;
+      usableKey(privateKey, passphrase, `the environment variable ${credentials.env}`, hostLabel);
       return { privateKey, ...(passphrase ? { passphrase } : {}) };
     }
     case 'passwordEnv':

@@ -251,7 +251,12 @@ export class RemoteHost {
       ? await this.runOrFail(
           {
             powershell: ATOMIC_WRITE_PS,
-            vars: { path, suffix, content64: Buffer.from(content, 'utf8').toString('base64') },
+            vars: {
+              path,
+              suffix,
+              keep: String(this.config.keepBackups),
+              content64: Buffer.from(content, 'utf8').toString('base64'),
+            },
           },
           `writing ${path}`,
         )
@@ -264,6 +269,7 @@ export class RemoteHost {
               options.owner ?? '',
               options.group ?? '',
               suffix,
+              String(this.config.keepBackups),
             ),
           },
           `writing ${path}`,

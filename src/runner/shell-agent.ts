@@ -151,6 +151,9 @@ export class ShellAgent implements CommandBatcher {
       resolveReady = resolve;
       rejectReady = reject;
     });
+    // A shell that ends before anyone asked it anything is not an error of its own: whoever awaits
+    // ready still sees the rejection.
+    this.ready.catch(() => undefined);
     stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });

@@ -49,7 +49,8 @@ export class SshSession {
   static async open(host: HostConfig, env = process.env): Promise<SshSession> {
     const via = host.bastion ? await SshSession.open(host.bastion, env) : undefined;
     const label = hostLabel(host);
-    const deadline = Date.now() + host.connectTimeoutSeconds * 1000;
+    const started = Date.now();
+    const deadline = started + host.connectTimeoutSeconds * 1000;
     let attempt = 0;
     let delayMs = 250;
     for (;;) {
@@ -61,7 +62,8 @@ export class SshSession {
       } catch (error) {
         const message = (error as Error).message;
         const retryable = !(error instanceof StepFailure) && RETRYABLE.test(message);
-        if (!retryable || Date.now() + delayMs >= deadline) {
+        // Keep trying until the time is up: the last wait is cut to what is left, never skipped.
+        if (!retryable || Date.now() >= deadline - 50) {
           via?.close();
           if (error instanceof StepFailure) throw error;
           if (/authentication methods failed/i.test(message)) {
@@ -70,10 +72,12 @@ export class SshSession {
             );
           }
           throw new StepFailure(
-            `${label}: cannot reach ${host.address}:${host.port} over SSH within ${host.connectTimeoutSeconds} s (${attempt} attempt${attempt === 1 ? '' : 's'}): ${message}. Check that sshd runs there and that nothing blocks this machine from port ${host.port}.`,
+            `${label}: cannot reach ${host.address}:${host.port} over SSH: ${attempt} attempt${attempt === 1 ? '' : 's'} in ${((Date.now() - started) / 1000).toFixed(1)} s (connectTimeoutSeconds ${host.connectTimeoutSeconds}), the last: ${message}. Check that sshd runs there and that nothing blocks this machine from port ${host.port}.`,
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(delayMs, Math.max(0, deadline - Date.now()))),
+        );
         delayMs = Math.min(delayMs * 2, 4000);
       }
     }

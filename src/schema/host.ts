@@ -119,6 +119,12 @@ export interface HostProps {
    * @default 300
    */
   readonly commandTimeoutSeconds?: number;
+  /**
+   * Backups kept per file the library writes on this host (the most recent ones; older ones are
+   * deleted after each write). At least 1: the previous content is always kept.
+   * @default 5
+   */
+  readonly keepBackups?: number;
 }
 
 const hostObject = z.strictObject({
@@ -142,6 +148,12 @@ const hostObject = z.strictObject({
   sudo: z.boolean().default(false),
   connectTimeoutSeconds: durationSecondsSchema.default(30),
   commandTimeoutSeconds: durationSecondsSchema.default(300),
+  keepBackups: z
+    .number({ error: 'expected how many backups to keep per file, such as 5' })
+    .int({ error: 'expected a whole number of backups, such as 5' })
+    .min(1, { error: 'expected at least 1: the previous content of a file is always kept' })
+    .max(1000, { error: 'expected at most 1000 backups per file' })
+    .default(5),
 });
 
 export const hostSchema: z.ZodType<HostConfig, HostProps> = hostObject.superRefine((host, ctx) => {
@@ -186,6 +198,7 @@ export interface HostConfig {
   readonly sudo: boolean;
   readonly connectTimeoutSeconds: number;
   readonly commandTimeoutSeconds: number;
+  readonly keepBackups: number;
 }
 
 /** The name a host goes by in messages and step ids. */

@@ -88,6 +88,7 @@ async function runnerFigures(): Promise<void> {
     sudo: false,
     connectTimeoutSeconds: 10,
     commandTimeoutSeconds: 30,
+    keepBackups: 5,
   };
   const runs = 10;
 

@@ -32,6 +32,7 @@ function actionsFor(host: LabHost): Action[] {
   const ini = Array.from({ length: 5 }, (_, i): Action => ({
     kind: 'config',
     format: 'ini',
+    createIfMissing: true,
     path: `${DIR}/app.ini`,
     settings: [{ key: `main.key${i}`, value: `v${i}` }],
   }));

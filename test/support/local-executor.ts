@@ -61,4 +61,5 @@ export const LOCAL_HOST: HostConfig = {
   sudo: false,
   connectTimeoutSeconds: 5,
   commandTimeoutSeconds: 20,
+  keepBackups: 5,
 };

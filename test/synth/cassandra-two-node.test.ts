@@ -3,7 +3,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataResource, Testing, TerraformStack, Token } from '../../src/cdktf';
-import { CassandraTwoNode, CassandraTwoNodeProps, SshCredentials, ValidationError } from '../../index';
+import {
+  CassandraTwoNode,
+  CassandraTwoNodeProps,
+  NfsSharedDir,
+  SshCredentials,
+  ValidationError,
+} from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { addCassandraExamples } from '../../examples/cassandra-two-node-example';
 import { synthStack } from '../support/terraform';
@@ -148,14 +154,34 @@ describe('modes and attributes', () => {
     );
   });
 
-  it('rejects bad props at synth with one error naming the construct', () => {
-    const { stack } = synthJson('terraform_data', () => undefined);
-    expect(
-      () => new CassandraTwoNode(stack, 'Bad', { nodes: [{ host: host('cas1', '10.0.0.21') }] }),
-    ).toThrow(ValidationError);
-    expect(
-      () => new CassandraTwoNode(stack, 'Bad2', { nodes: [{ host: host('cas1', '10.0.0.21') }] }),
-    ).toThrow(/test\/Bad2:\n\s+- nodes: received .*expected exactly two nodes/);
+  it('rejects bad props at synth with one error naming every construct that has problems', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'test');
+    new CassandraTwoNode(stack, 'Bad', { nodes: [{ host: host('cas1', '10.0.0.21') }] });
+    new NfsSharedDir(stack, 'AlsoBad', {
+      existingExport: 'nas:/export',
+      mountPath: 'relative/path',
+      clients: [host('da1', '10.0.0.11')],
+      owner: { user: 'dauser', uid: 4500, group: 'dauser', gid: 4500 },
+    });
+    new CassandraTwoNode(stack, 'Bad2', { nodes: [{ host: host('cas1', '10.0.0.21') }] });
+    let error: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const problems = (error as ValidationError).problems;
+    expect([...new Set(problems.map((p) => p.constructPath))]).toEqual([
+      'test/Bad',
+      'test/AlsoBad',
+      'test/Bad2',
+    ]);
+    expect((error as Error).message).toMatch(
+      /test\/Bad2:\n\s+- nodes: received .*expected exactly two nodes/,
+    );
+    expect((error as Error).message).toMatch(/test\/AlsoBad:\n\s+- mountPath: received "relative\/path"/);
   });
 });
 

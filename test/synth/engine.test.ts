@@ -155,6 +155,7 @@ describe('validation and warnings', () => {
           },
         ],
       });
+      app.synth();
     } catch (e) {
       error = e as ValidationError;
     }

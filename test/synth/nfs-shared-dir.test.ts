@@ -164,6 +164,7 @@ describe('NfsSharedDir attributes, changes and warnings', () => {
           owner: { user: 'dauser', uid: 0, group: 'dauser', gid: 4500 },
         }),
       );
+      app.synth();
     } catch (e) {
       error = e as ValidationError;
     }

@@ -16,7 +16,8 @@ function hostWithFiles(files: Map<string, string>) {
       return { stdout: records.join('') };
     }
     if (argv[2] === WRITE_FILES_SCRIPT) {
-      const args = argv.slice(4);
+      // After the script: the number of backups to keep, then six arguments per file.
+      const args = argv.slice(5);
       let at = 0;
       const lines: string[] = [];
       for (let i = 0; i < args.length; i += 6) {
@@ -65,7 +66,8 @@ test('what differs is written in one command, content on stdin, then read back',
   );
   const write = executor.received[1];
   expect(write.argv[2]).toBe(WRITE_FILES_SCRIPT);
-  expect(write.argv.slice(4).filter((_, i) => i % 6 !== 4)).toEqual([
+  expect(write.argv[4]).toBe('5');
+  expect(write.argv.slice(5).filter((_, i) => i % 6 !== 4)).toEqual([
     '/etc/a',
     '0640',
     '',

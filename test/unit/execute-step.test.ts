@@ -41,6 +41,7 @@ describe('round trips per step', () => {
         return {
           kind: 'config',
           format: 'ini',
+          createIfMissing: true,
           path: `${dir}/app.ini`,
           settings: [{ key: `s.k${i}`, value: `${i}` }],
         };
@@ -97,6 +98,7 @@ describe('executeStep with the built-in actions', () => {
     {
       kind: 'config',
       format: 'ini',
+      createIfMissing: true,
       path: `${dir}/pair.conf`,
       settings: [{ key: 'pair.peer', value: '10.0.0.2' }],
     },
@@ -202,5 +204,40 @@ describe('executeStep with the built-in actions', () => {
         detail: 'previous content kept in /etc/x.bak',
       }),
     ).toBe('[failover] lab-a demo: changed file /etc/x (previous content kept in /etc/x.bak)');
+  });
+});
+
+describe('backups', () => {
+  it('keeps the most recent keepBackups per file, never fewer than one, and deletes older ones', async () => {
+    const host = { ...LOCAL_HOST, keepBackups: 2 };
+    const write = async (content: string) => {
+      const traffic = new Traffic();
+      const remote = new RemoteHost(host, new LocalExecutor(), path.join(dir, 'state'), traffic);
+      const spec: StepSpec = {
+        specVersion: 1,
+        id: 'demo',
+        description: 'demo',
+        host,
+        actions: [{ kind: 'file', path: `${dir}/conf`, content }],
+        when: 'create',
+      };
+      return executeStep(spec, {
+        connect: async () => remote,
+        handlers: new ActionRegistry().add('built-in', BUILTIN_ACTIONS),
+        traffic,
+      });
+    };
+    for (const version of ['1\n', '2\n', '3\n', '4\n', '5\n']) {
+      await write(version);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const backups = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith('conf.cdktf-failover-backup-'))
+      .sort();
+    expect(backups).toHaveLength(2);
+    // The two most recent previous contents: 3 and 4 (5 is the file itself).
+    expect(backups.map((b) => fs.readFileSync(path.join(dir, b), 'utf8'))).toEqual(['3\n', '4\n']);
+    expect(fs.readFileSync(`${dir}/conf`, 'utf8')).toBe('5\n');
   });
 });

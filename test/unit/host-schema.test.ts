@@ -29,6 +29,7 @@ describe('host schema', () => {
       sudo: false,
       connectTimeoutSeconds: 30,
       commandTimeoutSeconds: 300,
+      keepBackups: 5,
     });
   });
 
