@@ -33,7 +33,7 @@ export function configKeyProblem(format: 'yaml' | 'ini' | 'xml', key: string): s
   try {
     if (format === 'yaml') parseYamlKey(key);
     else if (format === 'xml') parseXmlKey(key);
-    else if (/[\r\n=\[\]]/.test(key) || key.startsWith('.') || key.endsWith('.'))
+    else if (/[\r\n=[\]]/.test(key) || key.startsWith('.') || key.endsWith('.'))
       return 'expected an INI key as "section.key" (or "key" before any section), without "=", "[", "]" or line breaks';
     return undefined;
   } catch (error) {
