@@ -51,7 +51,8 @@ export function renderReceived(value: unknown): string {
   try {
     text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   } catch {
-    text = String(value);
+    // A cycle, a BigInt inside, an object without a prototype: say what it is, never throw here.
+    text = Object.prototype.toString.call(value);
   }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

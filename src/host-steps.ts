@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { Action } from './actions';
 import { StepResources } from './engine/step-resources';
-import { EVEN_WITH_FIELD_ERRORS } from './schema/common';
+import { crossFieldRule, EVEN_WITH_FIELD_ERRORS } from './schema/common';
 import { ABSOLUTE_POSIX_PATH, ABSOLUTE_WINDOWS_PATH, builtinActionSchema } from './schema/actions';
 import { isToken } from './schema/token';
 import { HostProps, hostSchema } from './schema/host';
@@ -28,7 +28,7 @@ export interface HostStepsProps {
   readonly steps: readonly HostStepProps[];
 }
 
-const hostStepsSchema = z
+export const hostStepsSchema = z
   .strictObject({
     steps: z
       .array(
@@ -45,47 +45,50 @@ const hostStepsSchema = z
       )
       .min(1, { error: 'expected at least one step' }),
   })
-  .superRefine((props, ctx) => {
-    const steps = Array.isArray(props.steps) ? props.steps : [];
-    const ids = new Set<string>();
-    steps.forEach((step, i) => {
-      if (ids.has(step?.id))
+  .superRefine(
+    crossFieldRule((props, ctx) => {
+      const steps = Array.isArray(props.steps) ? props.steps : [];
+      const ids = new Set<string>();
+      steps.forEach((step, i) => {
+        if (ids.has(step?.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'id'],
+            input: step.id,
+            message: 'another step already has this id; ids must be unique',
+          });
+        ids.add(step?.id);
+      });
+      steps.forEach((step, i) =>
+        (Array.isArray(step?.after) ? step.after : []).forEach((dep, j) => {
+          if (dep === step.id)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['steps', i, 'after', j],
+              input: dep,
+              message: 'a step cannot run after itself; remove its own id from after',
+            });
+          else if (!ids.has(dep))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['steps', i, 'after', j],
+              input: dep,
+              message: `no step has this id; expected one of ${[...ids].join(', ')}`,
+            });
+        }),
+      );
+      const cycle = findCycle(steps);
+      if (cycle)
         ctx.addIssue({
           code: 'custom',
-          path: ['steps', i, 'id'],
-          input: step.id,
-          message: 'another step already has this id; ids must be unique',
+          path: ['steps', cycle.index, 'after'],
+          input: steps[cycle.index]?.after,
+          message: `steps depend on each other in a cycle (${cycle.ids.join(' → ')}); one of them must not wait for the others`,
         });
-      ids.add(step?.id);
-    });
-    steps.forEach((step, i) =>
-      (Array.isArray(step?.after) ? step.after : []).forEach((dep, j) => {
-        if (dep === step.id)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['steps', i, 'after', j],
-            input: dep,
-            message: 'a step cannot run after itself; remove its own id from after',
-          });
-        else if (!ids.has(dep))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['steps', i, 'after', j],
-            input: dep,
-            message: `no step has this id; expected one of ${[...ids].join(', ')}`,
-          });
-      }),
-    );
-    const cycle = findCycle(steps);
-    if (cycle)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['steps', cycle.index, 'after'],
-        input: steps[cycle.index]?.after,
-        message: `steps depend on each other in a cycle (${cycle.ids.join(' → ')}); one of them must not wait for the others`,
-      });
-    steps.forEach((step, i) => dialectIssues(step, i, ctx));
-  }, EVEN_WITH_FIELD_ERRORS);
+      steps.forEach((step, i) => dialectIssues(step, i, ctx));
+    }),
+    EVEN_WITH_FIELD_ERRORS,
+  );
 
 type ParsedStep = { id: string; after?: string[]; host?: { os?: string }; actions?: unknown[] };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   durationSecondsSchema,
+  crossFieldRule,
   EVEN_WITH_FIELD_ERRORS,
   hasControlCharacters,
   ipAddressSchema,
@@ -568,8 +569,11 @@ function toConfig(props: ParsedProps): CassandraTwoNodeConfig {
 }
 
 export const cassandraTwoNodeSchema: z.ZodType<CassandraTwoNodeConfig, CassandraTwoNodeProps> = schemaObject
-  .superRefine((props, ctx) => {
-    for (const issue of crossFieldIssues(props as Partial<ParsedProps>))
-      ctx.addIssue({ code: 'custom', ...issue });
-  }, EVEN_WITH_FIELD_ERRORS)
+  .superRefine(
+    crossFieldRule((props, ctx) => {
+      for (const issue of crossFieldIssues(props as Partial<ParsedProps>))
+        ctx.addIssue({ code: 'custom', ...issue });
+    }),
+    EVEN_WITH_FIELD_ERRORS,
+  )
   .transform(toConfig) as unknown as z.ZodType<CassandraTwoNodeConfig, CassandraTwoNodeProps>;

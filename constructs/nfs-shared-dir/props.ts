@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  crossFieldRule,
   EVEN_WITH_FIELD_ERRORS,
   isHostname,
   isIpv4,
@@ -149,7 +150,8 @@ const linuxHostSchema = hostSchema.refine((h) => h?.os !== 'windows', {
 const nfsVersionSchema = z.unknown().transform((value, ctx): NfsVersion => {
   if (typeof value === 'string' && (NFS_VERSIONS as readonly string[]).includes(value))
     return value as NfsVersion;
-  const text = String(value).replace(/^(nfs)?v?/i, '');
+  // Only strings and numbers can name a version; anything else is just not one.
+  const text = typeof value === 'string' || typeof value === 'number' ? String(value).replace(/^(nfs)?v?/i, '') : '';
   const major = Number.parseFloat(text);
   if (!Number.isNaN(major) && major < 4) {
     ctx.addIssue({
@@ -359,7 +361,7 @@ function addCrossFieldIssues(props: ParsedProps, ctx: z.RefinementCtx): void {
 }
 
 export const nfsSharedDirSchema: z.ZodType<NfsSharedDirConfig, NfsSharedDirProps> = nfsSharedDirObject
-  .superRefine(addCrossFieldIssues, EVEN_WITH_FIELD_ERRORS)
+  .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
   .transform(toNfsSharedDirConfig) as unknown as z.ZodType<NfsSharedDirConfig, NfsSharedDirProps>;
 
 /** Props to config: every default is applied here, and only here. */

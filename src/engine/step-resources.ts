@@ -55,7 +55,13 @@ export class StepResources extends Construct {
     for (const step of ordered) {
       const spec = escapeTemplateSequences(JSON.stringify(toStepSpec(step)));
       // Beside the spec: what the step follows. A changed step re-runs every step after it.
-      const triggers = { spec, upstream: upstream.get(step.id)! };
+      // `set` and `rerun` let `cdktf-failover repair` re-run a construct's preflight with any step.
+      const triggers = {
+        spec,
+        upstream: upstream.get(step.id)!,
+        set: this.node.path,
+        ...(step.rerunsWithAnyStep ? { rerun: 'with-any-step' } : {}),
+      };
       const selfSpec = engine === 'null_resource' ? 'self.triggers.spec' : 'self.triggers_replace.spec';
       const provisioner = {
         type: 'local-exec' as const,

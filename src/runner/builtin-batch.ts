@@ -133,7 +133,10 @@ export async function runBuiltinSegment(
           decisions[index] = { outcome: 'ok' };
           continue;
         }
-        decisions[index] = { outcome: 'changed', ...(options.checkOnly ? { detail: 'would run' } : {}) };
+        decisions[index] = {
+          outcome: 'changed',
+          ...(options.checkOnly ? { detail: wouldDo('would run', action) } : {}),
+        };
         noteChange(index, action);
         pending.push({ type: 'run', index, action });
         // Cleared only once the command's verification passed (see verify): a restart that ran but
@@ -161,7 +164,9 @@ export async function runBuiltinSegment(
       }
       decisions[index] = {
         outcome: 'changed',
-        ...(options.checkOnly ? { detail: current === undefined ? 'would create' : 'would update' } : {}),
+        ...(options.checkOnly
+          ? { detail: wouldDo(current === undefined ? 'would create' : 'would update', action) }
+          : {}),
       };
       noteChange(index, action);
       pending.push({
@@ -188,6 +193,11 @@ export async function runBuiltinSegment(
   // 4. Verification: what was written reads back, every command that ran passes its verify.
   await verify(host, done, clears, actions, decisions, options);
   return reports(decisions, actions, options);
+}
+
+/** What check mode says an action would do, with the notification its change would leave. */
+function wouldDo(what: string, action: BuiltinAction): string {
+  return action.notifies ? `${what}; notifies ${action.notifies}` : what;
 }
 
 function fileOptions(action: FileAction): { mode?: string; owner?: string; group?: string } {

@@ -7,7 +7,7 @@
 // a shared temporary folder). The first step writes the cache; later steps skip the compile. A
 // stale or foreign cache is rejected by V8 and rewritten.
 import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -29,7 +29,8 @@ const result = await build({
 });
 const bundle = result.outputFiles[0].text;
 
-const loader = `'use strict';
+const loader = `#!/usr/bin/env node
+'use strict';
 // cdktf-failover step runner. The bundle below is compiled with a V8 code cache kept beside this file.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -58,3 +59,5 @@ writeFileSync(
     JSON.stringify(`(function (exports, require, module, __filename, __dirname) {${bundle}\n})`),
   ),
 );
+// Also the `cdktf-failover` command (package.json bin).
+chmodSync(path.join(root, 'dist', 'runner.cjs'), 0o755);

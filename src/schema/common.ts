@@ -91,3 +91,23 @@ export const durationSecondsSchema = z
 export const EVEN_WITH_FIELD_ERRORS = {
   when: (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null,
 };
+
+/**
+ * Wraps a cross-field rule run EVEN_WITH_FIELD_ERRORS: when a field already failed its own check,
+ * the rule may meet a value of any type (false where a list belongs, an object without a
+ * prototype where a string belongs) and throw; that field's own issue already says what is wrong,
+ * so the rule is skipped. On props without field errors a throw is a bug and propagates.
+ */
+export function crossFieldRule<T>(
+  rule: (value: T, ctx: z.RefinementCtx<T>) => void,
+): (value: T, ctx: z.RefinementCtx<T>) => void {
+  return (value, ctx) => {
+    try {
+      rule(value, ctx);
+    } catch (error) {
+      const fieldIssues = (ctx as unknown as { issues?: unknown[] }).issues ?? [];
+      if (fieldIssues.length > 0 && (error instanceof TypeError || error instanceof RangeError)) return;
+      throw error;
+    }
+  };
+}

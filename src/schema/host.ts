@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   addressSchema,
   durationSecondsSchema,
+  crossFieldRule,
   EVEN_WITH_FIELD_ERRORS,
   hasControlCharacters,
   envVarNameSchema,
@@ -156,33 +157,37 @@ const hostObject = z.strictObject({
     .default(5),
 });
 
-export const hostSchema: z.ZodType<HostConfig, HostProps> = hostObject.superRefine((host, ctx) => {
-  if (!host.hostKeySha256 && !host.acceptUnknownHostKey) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['hostKeySha256'],
-      input: host.hostKeySha256,
-      message:
-        'a pinned host key is required: run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host (or `ssh-keyscan -p PORT HOST | ssh-keygen -lf -` from a trusted network) and set hostKeySha256, or set acceptUnknownHostKey: true knowingly',
-    });
-  }
-  if (host.hostKeySha256 && host.acceptUnknownHostKey) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['acceptUnknownHostKey'],
-      input: host.acceptUnknownHostKey,
-      message: 'set either hostKeySha256 or acceptUnknownHostKey: true, not both',
-    });
-  }
-  if (host.sudo && host.os === 'windows') {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['sudo'],
-      input: host.sudo,
-      message: 'sudo applies to Linux hosts only; on Windows log in as a user with the rights the steps need',
-    });
-  }
-}, EVEN_WITH_FIELD_ERRORS) as unknown as z.ZodType<HostConfig, HostProps>;
+export const hostSchema: z.ZodType<HostConfig, HostProps> = hostObject.superRefine(
+  crossFieldRule((host, ctx) => {
+    if (!host.hostKeySha256 && !host.acceptUnknownHostKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostKeySha256'],
+        input: host.hostKeySha256,
+        message:
+          'a pinned host key is required: run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host (or `ssh-keyscan -p PORT HOST | ssh-keygen -lf -` from a trusted network) and set hostKeySha256, or set acceptUnknownHostKey: true knowingly',
+      });
+    }
+    if (host.hostKeySha256 && host.acceptUnknownHostKey) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acceptUnknownHostKey'],
+        input: host.acceptUnknownHostKey,
+        message: 'set either hostKeySha256 or acceptUnknownHostKey: true, not both',
+      });
+    }
+    if (host.sudo && host.os === 'windows') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sudo'],
+        input: host.sudo,
+        message:
+          'sudo applies to Linux hosts only; on Windows log in as a user with the rights the steps need',
+      });
+    }
+  }),
+  EVEN_WITH_FIELD_ERRORS,
+) as unknown as z.ZodType<HostConfig, HostProps>;
 
 /** A host after validation and defaults: what the step specs and the runner carry. */
 export interface HostConfig {
