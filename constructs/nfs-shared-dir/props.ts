@@ -151,7 +151,8 @@ const nfsVersionSchema = z.unknown().transform((value, ctx): NfsVersion => {
   if (typeof value === 'string' && (NFS_VERSIONS as readonly string[]).includes(value))
     return value as NfsVersion;
   // Only strings and numbers can name a version; anything else is just not one.
-  const text = typeof value === 'string' || typeof value === 'number' ? String(value).replace(/^(nfs)?v?/i, '') : '';
+  const text =
+    typeof value === 'string' || typeof value === 'number' ? String(value).replace(/^(nfs)?v?/i, '') : '';
   const major = Number.parseFloat(text);
   if (!Number.isNaN(major) && major < 4) {
     ctx.addIssue({
