@@ -131,7 +131,9 @@ export class RemoteHost {
     try {
       responses = await agent.batch(requests, localTimeoutMs);
     } catch (error) {
-      throw new StepFailure(`${this.label}: ${(error as Error).message}`);
+      throw new StepFailure(
+        `${this.label}: the connection was lost during the step (${(error as Error).message}); a command that was running may still finish on the host. Deploy again: every step checks the host before it changes anything.`,
+      );
     }
     return responses.map((response, i) => {
       if (response.status === 'timeout') {
