@@ -4,7 +4,7 @@
  * the actions send, decoded the way the host would receive them.
  */
 import type { Action } from '../../src/actions';
-import { READ_FILE_PS } from '../../src/dialect/powershell';
+import { READ_FILE_PS, TIMEOUT_SUPERVISOR_PS } from '../../src/dialect/powershell';
 import { READ_FILE_SCRIPT } from '../../src/dialect/posix';
 import { executeStep } from '../../src/runner/execute-step';
 import { CommandExecutor, RemoteHost } from '../../src/runner/remote-host';
@@ -39,11 +39,17 @@ const result = (code: number, stdout = '', stderr = ''): ExecResult => ({
 /** A Windows host: decodes -EncodedCommand, reads the bound variables, answers per script. */
 class FakeWindows implements CommandExecutor {
   public readonly scripts: string[] = [];
+  public supervised = 0;
   constructor(private readonly node: FakeNode) {}
 
   async exec(command: string, _options: ExecOptions): Promise<ExecResult> {
-    const encoded = /-EncodedCommand (\S+)$/.exec(command)![1];
-    const script = Buffer.from(encoded, 'base64').toString('utf16le');
+    const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
+    let script = decode(/-EncodedCommand (\S+)$/.exec(command)![1]);
+    // Commands arrive under the timeout supervisor: the script is its $inner.
+    if (script.endsWith(TIMEOUT_SUPERVISOR_PS)) {
+      this.supervised += 1;
+      script = decode(/^\$inner = '([^']+)'$/m.exec(script)![1]);
+    }
     this.scripts.push(script);
     const vars: Record<string, string> = {};
     for (const m of script.matchAll(/^\$(\w+) = '((?:[^']|'')*)'$/gm)) vars[m[1]] = m[2].replace(/''/g, "'");
@@ -317,4 +323,22 @@ describe('on a Linux pair in configure mode', () => {
       'cas2 stored cluster name "Test Cluster" (nodetool describecluster); its data will be set aside',
     );
   });
+});
+
+test('a Windows command past its timeout: its process tree killed on the host, and said so', async () => {
+  const timedOut: CommandExecutor = {
+    exec: async () => ({
+      code: 124,
+      stdout: Buffer.from(''),
+      stderr: Buffer.from('cdktf-failover: timed out, process tree killed\r\n'),
+      durationMs: 1,
+    }),
+  };
+  const host = new RemoteHost(
+    { ...hostConfig('dma1', '10.0.0.31', 'windows'), commandTimeoutSeconds: 5 },
+    timedOut,
+  );
+  await expect(host.run({ powershell: 'Start-Sleep 60' })).rejects.toThrow(
+    'dma1: a remote command did not finish within 5 s; its whole process tree on the host was killed.',
+  );
 });

@@ -29,11 +29,49 @@ export function encodePowerShell(script: string): string {
   return Buffer.from(script, 'utf16le').toString('base64');
 }
 
-/** The command line Windows OpenSSH runs, whatever its default shell (cmd.exe or PowerShell). */
-export function renderPowerShellCommand(script: string, vars?: Readonly<Record<string, string>>): string {
-  return `powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(
-    bindPowerShellVariables(script, vars),
-  )}`;
+const POWERSHELL = 'powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand';
+
+/** Exit status of TIMEOUT_SUPERVISOR_PS when the command outlived its time and its tree was killed. */
+export const TIMED_OUT_STATUS = 124;
+export const TIMED_OUT_MARKER = 'cdktf-failover: timed out, process tree killed';
+
+/**
+ * Runs $inner (an -EncodedCommand) as a child process and waits $timeoutMs for it. On time it
+ * relays the child's output and exit status; past it, taskkill /T ends the child and every process
+ * it started, and the supervisor exits TIMED_OUT_STATUS. Constant: both values are bound variables.
+ */
+export const TIMEOUT_SUPERVISOR_PS = `$out = [IO.Path]::GetTempFileName()
+$err = [IO.Path]::GetTempFileName()
+$arguments = @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', $inner)
+$child = Start-Process -FilePath 'powershell.exe' -ArgumentList $arguments -NoNewWindow -PassThru -RedirectStandardOutput $out -RedirectStandardError $err
+if (-not $child.WaitForExit([int]$timeoutMs)) {
+  & taskkill.exe /T /F /PID $child.Id | Out-Null
+  Remove-Item -LiteralPath $out, $err -Force -ErrorAction SilentlyContinue
+  [Console]::Error.WriteLine('${TIMED_OUT_MARKER}')
+  exit ${TIMED_OUT_STATUS}
+}
+[Console]::Out.Write([IO.File]::ReadAllText($out))
+[Console]::Error.Write([IO.File]::ReadAllText($err))
+Remove-Item -LiteralPath $out, $err -Force -ErrorAction SilentlyContinue
+exit $child.ExitCode`;
+
+/**
+ * The command line Windows OpenSSH runs, whatever its default shell (cmd.exe or PowerShell). With
+ * a timeout, the script runs under TIMEOUT_SUPERVISOR_PS, which kills its whole process tree when
+ * the time is up (a command that reads standard input runs directly: the child would not get it).
+ */
+export function renderPowerShellCommand(
+  script: string,
+  vars?: Readonly<Record<string, string>>,
+  timeoutSeconds?: number,
+): string {
+  const inner = encodePowerShell(bindPowerShellVariables(script, vars));
+  if (timeoutSeconds === undefined) return `${POWERSHELL} ${inner}`;
+  const supervisor = bindPowerShellVariables(TIMEOUT_SUPERVISOR_PS, {
+    inner,
+    timeoutMs: String(Math.round(timeoutSeconds * 1000)),
+  });
+  return `${POWERSHELL} ${encodePowerShell(supervisor)}`;
 }
 
 /** Prints the file as base64 (one line), exit 3 when missing. */

@@ -13,6 +13,8 @@ import {
   READ_FILE_PS,
   REMOVE_FILE_PS,
   renderPowerShellCommand,
+  TIMED_OUT_MARKER,
+  TIMED_OUT_STATUS,
 } from '../dialect/powershell';
 import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
@@ -160,10 +162,21 @@ export class RemoteHost {
       }
       this.traffic.roundTrips += 1;
       this.traffic.remoteCommands += 1;
-      const result = await this.executor.exec(this.render(call.command), {
-        timeoutMs: this.config.commandTimeoutSeconds * 1000,
+      const supervised = this.isWindows && call.stdin === undefined;
+      const result = await this.executor.exec(this.render(call.command, supervised), {
+        // A supervised command ends itself at the timeout; the channel waits a little longer for that.
+        timeoutMs: (this.config.commandTimeoutSeconds + (supervised ? 15 : 0)) * 1000,
         ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
       });
+      if (
+        supervised &&
+        result.code === TIMED_OUT_STATUS &&
+        result.stderr.toString('utf8').includes(TIMED_OUT_MARKER)
+      ) {
+        throw new StepFailure(
+          `${this.label}: ${call.what ?? 'a remote command'} did not finish within ${this.config.commandTimeoutSeconds} s; its whole process tree on the host was killed.`,
+        );
+      }
       if (result.code === null) {
         throw new StepFailure(
           `${this.label}: a remote command ended without an exit status${result.signal ? ` (signal ${result.signal})` : ''}.`,
@@ -209,14 +222,18 @@ export class RemoteHost {
     return result;
   }
 
-  render(command: RemoteCommand): string {
+  render(command: RemoteCommand, supervised = false): string {
     if ('argv' in command) {
       if (this.isWindows) throw new Error(`${this.label} is a Windows host; this step gave a POSIX command`);
       return renderPosixCommand(command.argv, this.config.sudo);
     }
     if (!this.isWindows)
       throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
-    return renderPowerShellCommand(command.powershell, command.vars);
+    return renderPowerShellCommand(
+      command.powershell,
+      command.vars,
+      supervised ? this.config.commandTimeoutSeconds : undefined,
+    );
   }
 
   /** The file's content, or undefined when it does not exist. */

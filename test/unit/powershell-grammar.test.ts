@@ -4,6 +4,8 @@ import {
   quotePowerShell,
   READ_FILE_PS,
   REMOVE_FILE_PS,
+  renderPowerShellCommand,
+  TIMEOUT_SUPERVISOR_PS,
 } from '../../src/dialect/powershell';
 import { PowerShellGrammar } from '../support/powershell-grammar';
 
@@ -26,6 +28,18 @@ beforeAll(async () => {
 describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => {
   it('the grammar rejects broken PowerShell (so a pass means something)', () => {
     expect(grammar.syntaxErrors('if ($x { exit 0 }')).not.toEqual([]);
+  });
+
+  it('the timeout supervisor parses as sent, and carries the script untouched as $inner', () => {
+    const line = renderPowerShellCommand(READ_FILE_PS, { path: HOSTILE.join('') }, 30);
+    const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
+    const supervisor = decode(/-EncodedCommand (\S+)$/.exec(line)![1]);
+    expect(supervisor.endsWith(TIMEOUT_SUPERVISOR_PS)).toBe(true);
+    expect(supervisor).toContain("$timeoutMs = '30000'");
+    expect(grammar.syntaxErrors(supervisor)).toEqual([]);
+    const inner = decode(/^\$inner = '([^']+)'$/m.exec(supervisor)![1]);
+    expect(inner).toBe(bindPowerShellVariables(READ_FILE_PS, { path: HOSTILE.join('') }));
+    expect(grammar.syntaxErrors(inner)).toEqual([]);
   });
 
   it.each(Object.entries({ READ_FILE_PS, ATOMIC_WRITE_PS, REMOVE_FILE_PS }))(
