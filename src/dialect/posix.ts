@@ -38,38 +38,6 @@ const PRUNE_BACKUPS = `prune_backups() {
     while IFS= read -r old; do rm -f -- "$old"; done
 }`;
 
-/**
- * Writes stdin to $1 atomically: a temporary file beside the target (same filesystem, so `mv` is a
- * rename), given the previous file's mode and owner, then the requested ones; the previous content is
- * kept as $1$5 (a timestamped backup) once the new file is ready, just before the rename. Prints the backup path when one was made.
- * $2 mode, $3 owner, $4 group: empty means keep (or 0644/current user for a new file); $6 how many
- * backups of the file to keep.
- */
-export const ATOMIC_WRITE_SCRIPT = `set -eu
-target=$1; mode=$2; owner=$3; group=$4; backup=$1$5
-dir=$(dirname -- "$target"); base=$(basename -- "$target")
-mkdir -p -- "$dir"
-tmp=$(mktemp "$dir/.$base.cdktf-failover.XXXXXX")
-trap 'rm -f -- "$tmp"' EXIT
-cat > "$tmp"
-if [ -e "$target" ]; then
-  chmod --reference="$target" -- "$tmp"
-  chown --reference="$target" -- "$tmp" 2>/dev/null || true
-else
-  chmod 0644 -- "$tmp"
-fi
-[ -z "$mode" ] || chmod -- "$mode" "$tmp"
-[ -z "$owner" ] || chown -- "$owner" "$tmp"
-[ -z "$group" ] || chgrp -- "$group" "$tmp"
-sync -- "$tmp" 2>/dev/null || true
-made_backup=0
-if [ -e "$target" ]; then cp -p -- "$target" "$backup"; made_backup=1; fi
-mv -f -- "$tmp" "$target"
-trap - EXIT
-[ "$made_backup" = 0 ] || printf '%s\\n' "$backup"
-${PRUNE_BACKUPS}
-prune_backups "$target" "$6"`;
-
 /** Prints "mode owner group" of $1 (mode in octal as chmod takes it), exit 3 when missing. */
 export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec stat -c '%a %U %G' -- "$1"`;
 
@@ -89,8 +57,10 @@ for f do
 done`;
 
 /**
- * Writes several files, each atomically and with a backup as ATOMIC_WRITE_SCRIPT does, from one
- * stdin holding their contents back to back. Arguments, six per file: path mode owner group
+ * Writes files atomically, one or several, from one stdin holding their contents back to back.
+ * Each: a temporary file beside the target (same filesystem, so `mv` is a rename) given the
+ * previous file's mode and owner, then the requested ones; the previous content kept as
+ * target+suffix just before the rename. Arguments, six per file: path mode owner group
  * backup-suffix (empty: keep no backup) byte-count. Prints one line per file: the backup path, or
  * `-` when there was no previous file or no backup was asked for. The first argument, before the
  * files, is how many backups to keep per file; older ones are deleted. Stops at the first failure:

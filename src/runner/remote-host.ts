@@ -1,6 +1,5 @@
 import type { RemoteCommand } from '../actions';
 import {
-  ATOMIC_WRITE_SCRIPT,
   MISSING_FILE_STATUS,
   quotePosix,
   READ_FILE_SCRIPT,
@@ -17,6 +16,7 @@ import {
   TIMED_OUT_STATUS,
 } from '../dialect/powershell';
 import { StepFailure } from '../errors';
+import { writeFilesCall } from '../facts/files';
 import { HostConfig, hostLabel } from '../schema/host';
 import type { CommandBatcher } from './shell-agent';
 import type { ExecOptions, ExecResult } from './ssh-session';
@@ -280,22 +280,13 @@ export class RemoteHost {
           `writing ${path}`,
         )
       : await this.runOrFail(
-          {
-            argv: shellScript(
-              ATOMIC_WRITE_SCRIPT,
-              path,
-              options.mode ?? '',
-              options.owner ?? '',
-              options.group ?? '',
-              suffix,
-              String(this.config.keepBackups),
-            ),
-          },
+          writeFilesCall([{ path, content, ...options, backupSuffix: suffix }], this.config.keepBackups)
+            .command,
           `writing ${path}`,
           content,
         );
     const backup = result.stdout.trim();
-    return backup === '' ? undefined : backup;
+    return backup === '' || backup === '-' ? undefined : backup;
   }
 
   markerPath(name: string): string {
