@@ -131,9 +131,14 @@ test("the connection cut mid-step (the session's server process killed)", async 
   const dir = await stack();
   const started = Date.now();
   const running = apply(dir);
-  // Wait until the one-time command runs, then kill the server side of the session (not the listener).
-  for (let i = 0; i < 200 && execInHost(a.name, ['pgrep', '-f', 'sleep 3']).code !== 0; i++)
-    await new Promise((r) => setTimeout(r, 50));
+  // Wait until the file is written and the one-time command runs (bounded: a busy machine is slow
+  // to start terraform), then kill the server side of the session (not the listener).
+  const inProgress = () =>
+    fs.existsSync(hostPath(a.name, '/srv/ro/app.conf')) &&
+    read('/srv/ro/app.conf') === 'new\n' &&
+    execInHost(a.name, ['pgrep', '-f', '^sleep 3$']).code === 0;
+  for (let i = 0; i < 1200 && !inProgress(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(inProgress()).toBe(true);
   inHost('pkill', '-f', 'sshd: root');
   const failed = await running;
   expect(failed.code).not.toBe(0);
