@@ -1,4 +1,4 @@
-/** Each bad prop the issue found caught at apply time or never is now refused at synth, named. */
+/** Props that once passed synth and failed at apply time, or never: each is refused at synth, named. */
 import { Testing, TerraformStack } from '../../src/cdktf';
 import { HostSteps, HostStepsProps, SshCredentials, ValidationError } from '../../index';
 import type { Action } from '../../index';
