@@ -8,11 +8,16 @@ export function quotePosix(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The command line for an argv as it is: every word quoted. */
+export function renderPosixArgv(argv: readonly string[]): string {
+  if (argv.length === 0) throw new Error('a remote command needs at least a program name');
+  return argv.map(quotePosix).join(' ');
+}
+
 /** The command line for an argv, optionally through passwordless sudo, with a fixed C locale so output parses the same everywhere. */
 export function renderPosixCommand(argv: readonly string[], sudo: boolean): string {
-  if (argv.length === 0) throw new Error('a remote command needs at least a program name');
   const prefix = sudo ? ['sudo', '-n', '--', 'env', 'LC_ALL=C'] : ['env', 'LC_ALL=C'];
-  return [...prefix, ...argv].map(quotePosix).join(' ');
+  return `${prefix.map(quotePosix).join(' ')} ${renderPosixArgv(argv)}`;
 }
 
 /**

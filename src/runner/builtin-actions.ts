@@ -6,7 +6,7 @@ import { setYamlValues } from '../edit/yaml';
 import { StepFailure } from '../errors';
 import type { ActionContext, ActionHandler, ActionResult } from './action-handler';
 import type { HandlerMap } from './action-registry';
-import { tail } from './remote-host';
+import { FileMeta, tail, WriteOptions as FileOptions } from './remote-host';
 
 /**
  * The shared shape of every file edit: read, compute the wanted content with a pure function,
@@ -16,18 +16,13 @@ async function ensureContent(
   context: ActionContext,
   path: string,
   want: (current: string | undefined) => string,
-  options: { mode?: string; owner?: string; group?: string } = {},
+  options: FileOptions = {},
 ): Promise<ActionResult> {
   const { host } = context;
   const current = await host.readFile(path);
   const wanted = want(current);
   const meta = host.isWindows || current === undefined ? undefined : await host.fileMeta(path);
-  const metaDiffers =
-    meta !== undefined &&
-    ((options.mode !== undefined && meta.mode !== options.mode.padStart(4, '0')) ||
-      (options.owner !== undefined && meta.owner !== options.owner) ||
-      (options.group !== undefined && meta.group !== options.group));
-  if (current === wanted && !metaDiffers) return { changed: false };
+  if (current === wanted && !(meta && metaDiffers(meta, options))) return { changed: false };
   if (context.checkOnly)
     return { changed: true, detail: current === undefined ? 'would create' : 'would update' };
   await context.aboutToChange();
@@ -40,12 +35,26 @@ async function ensureContent(
   return { changed: true, ...(backup ? { detail: `previous content kept in ${backup}` } : {}) };
 }
 
-const file: ActionHandler<FileAction> = (action, context) =>
-  ensureContent(context, action.path, () => action.content, {
+/** The mode, owner and group a file action asks for (only those it gives). */
+export function fileOptions(action: FileAction): FileOptions {
+  return {
     ...(action.mode ? { mode: action.mode } : {}),
     ...(action.owner ? { owner: action.owner } : {}),
     ...(action.group ? { group: action.group } : {}),
-  });
+  };
+}
+
+/** Whether a file's mode, owner or group differs from what is asked (what is not asked never differs). */
+export function metaDiffers(meta: FileMeta, options: FileOptions): boolean {
+  return (
+    (options.mode !== undefined && meta.mode !== options.mode.padStart(4, '0')) ||
+    (options.owner !== undefined && meta.owner !== options.owner) ||
+    (options.group !== undefined && meta.group !== options.group)
+  );
+}
+
+const file: ActionHandler<FileAction> = (action, context) =>
+  ensureContent(context, action.path, () => action.content, fileOptions(action));
 
 /**
  * What a file-type action wants the file to hold, given what it holds now (undefined: missing).

@@ -16,7 +16,7 @@ import {
   writeFilesCall,
 } from '../facts/files';
 import type { ActionReport } from './execute-step';
-import { wantedContent } from './builtin-actions';
+import { fileOptions, metaDiffers, wantedContent } from './builtin-actions';
 import { backupSuffix, CommandResult, RemoteCall, RemoteHost, tail } from './remote-host';
 
 export type FileKindAction = FileAction | ConfigAction | LineAction;
@@ -42,8 +42,13 @@ export class ActionFailure extends StepFailure {
 type Change =
   | { readonly type: 'write'; readonly index: number; readonly write: FileWrite }
   | { readonly type: 'marker'; readonly index: number; readonly write: FileWrite }
-  | { readonly type: 'run'; readonly index: number; readonly action: CommandAction }
-  | { readonly type: 'clear'; readonly index: number; readonly path: string };
+  | { readonly type: 'run'; readonly index: number; readonly action: CommandAction };
+
+/** A pending notification to clear once the command it called for is verified. */
+interface MarkerClear {
+  readonly index: number;
+  readonly path: string;
+}
 
 interface Decision {
   outcome: 'ok' | 'changed';
@@ -92,7 +97,7 @@ export async function runBuiltinSegment(
   const pending: Change[] = [];
   const done: Change[] = [];
   const setMarkers = new Set<string>();
-  const clears: Extract<Change, { type: 'clear' }>[] = [];
+  const clears: MarkerClear[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     await applyChanges(host, pending.splice(0), actions, decisions, options, done);
@@ -118,12 +123,8 @@ export async function runBuiltinSegment(
           due = setMarkers.has(path) || files.get(path)?.state === 'file';
         } else if (action.check) {
           let check = checks.get(index)!;
-          // Checked before earlier changes were made: ask again once they are.
-          if (
-            !options.checkOnly &&
-            (pending.length > 0 || done.length > 0) &&
-            changedBefore(done, pending, index)
-          ) {
+          // Checked before the earlier actions' changes were made: ask again once they are.
+          if (!options.checkOnly && pending.length + done.length > 0) {
             await flush();
             [check] = await host.batch([{ command: action.check, what: describeCheck(action) }]);
           }
@@ -141,8 +142,7 @@ export async function runBuiltinSegment(
         pending.push({ type: 'run', index, action });
         // Cleared only once the command's verification passed (see verify): a restart that ran but
         // never came back healthy stays due for the next run.
-        if (action.whenNotified)
-          clears.push({ type: 'clear', index, path: host.markerPath(action.whenNotified) });
+        if (action.whenNotified) clears.push({ index, path: host.markerPath(action.whenNotified) });
         continue;
       }
       const fact = files.get(action.path)!;
@@ -153,12 +153,7 @@ export async function runBuiltinSegment(
       const current = fact.state === 'file' ? fact.content : undefined;
       const wanted = wantedContent(action, current, label);
       const options_ = action.kind === 'file' ? fileOptions(action) : {};
-      const metaDiffers =
-        fact.state === 'file' &&
-        ((options_.mode !== undefined && fact.mode !== options_.mode.padStart(4, '0')) ||
-          (options_.owner !== undefined && fact.owner !== options_.owner) ||
-          (options_.group !== undefined && fact.group !== options_.group));
-      if (current === wanted && !metaDiffers) {
+      if (current === wanted && !(fact.state === 'file' && metaDiffers(fact, options_))) {
         decisions[index] = { outcome: 'ok' };
         continue;
       }
@@ -200,21 +195,8 @@ function wouldDo(what: string, action: BuiltinAction): string {
   return action.notifies ? `${what}; notifies ${action.notifies}` : what;
 }
 
-function fileOptions(action: FileAction): { mode?: string; owner?: string; group?: string } {
-  return {
-    ...(action.mode ? { mode: action.mode } : {}),
-    ...(action.owner ? { owner: action.owner } : {}),
-    ...(action.group ? { group: action.group } : {}),
-  };
-}
-
 function describeCheck(action: BuiltinAction): string {
   return `the check of ${action.kind === 'command' ? action.description : action.kind}`;
-}
-
-/** Whether any change is planned or made for an action before `index`. */
-function changedBefore(done: readonly Change[], pending: readonly Change[], index: number): boolean {
-  return [...done, ...pending].some((c) => c.index < index);
 }
 
 function readFacts(host: RemoteHost, paths: readonly string[], result: CommandResult): Map<string, FileFact> {
@@ -223,7 +205,7 @@ function readFacts(host: RemoteHost, paths: readonly string[], result: CommandRe
       `cannot read the files of this step on ${host.label} (exit ${result.code}): ${tail(result.stderr, 3)}`,
     );
   try {
-    return parseFiles(paths, Buffer.from(result.stdout, 'utf8'));
+    return parseFiles(paths, result.stdoutBytes);
   } catch (error) {
     throw new StepFailure(`cannot read the files of this step on ${host.label}: ${(error as Error).message}`);
   }
@@ -284,9 +266,10 @@ async function applyChanges(
         );
       }
     } else if (result.code !== 0) {
-      const what = first.type === 'run' ? first.action.description : 'a change';
       throw asActionFailure(
-        new StepFailure(`${what} failed on ${host.label} (exit ${result.code})${detailOf(result)}`),
+        new StepFailure(
+          `${first.action.description} failed on ${host.label} (exit ${result.code})${detailOf(result)}`,
+        ),
         first.index,
         decisions,
         actions,
@@ -305,7 +288,7 @@ function detailOf(result: CommandResult): string {
 async function verify(
   host: RemoteHost,
   done: readonly Change[],
-  clears: readonly Extract<Change, { type: 'clear' }>[],
+  clears: readonly MarkerClear[],
   actions: readonly BuiltinAction[],
   decisions: Decision[],
   options: SegmentOptions,

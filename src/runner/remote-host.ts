@@ -1,8 +1,8 @@
 import type { RemoteCommand } from '../actions';
 import {
   MISSING_FILE_STATUS,
-  quotePosix,
   READ_FILE_SCRIPT,
+  renderPosixArgv,
   renderPosixCommand,
   shellScript,
   STAT_SCRIPT,
@@ -31,10 +31,21 @@ export interface CommandExecutor {
 export interface CommandResult {
   readonly code: number | null;
   readonly stdout: string;
+  /** stdout as the host sent it: for output framed by byte counts, which decoding would shift. */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
   /** Not run: an earlier command of its batch that had to succeed failed. */
   readonly skipped?: boolean;
 }
+
+/** A command of a batch that did not run. */
+const SKIPPED: CommandResult = {
+  code: null,
+  stdout: '',
+  stdoutBytes: Buffer.alloc(0),
+  stderr: '',
+  skipped: true,
+};
 
 /** One command of a batch. */
 export interface RemoteCall {
@@ -143,10 +154,11 @@ export class RemoteHost {
           `${this.label}: ${calls[i].what ?? 'a remote command'} did not finish within ${timeoutSeconds} s; its whole process group on the host was killed.`,
         );
       }
-      if (response.status === 'skipped') return { code: null, stdout: '', stderr: '', skipped: true };
+      if (response.status === 'skipped') return SKIPPED;
       return {
         code: response.status,
         stdout: response.stdout.toString('utf8'),
+        stdoutBytes: response.stdout,
         stderr: response.stderr.toString('utf8'),
       };
     });
@@ -157,7 +169,7 @@ export class RemoteHost {
     let stopped = false;
     for (const call of calls) {
       if (stopped) {
-        results.push({ code: null, stdout: '', stderr: '', skipped: true });
+        results.push(SKIPPED);
         continue;
       }
       this.traffic.roundTrips += 1;
@@ -185,6 +197,7 @@ export class RemoteHost {
       results.push({
         code: result.code,
         stdout: result.stdout.toString('utf8'),
+        stdoutBytes: result.stdout,
         stderr: result.stderr.toString('utf8'),
       });
       if (call.mustSucceed && result.code !== 0) stopped = true;
@@ -206,8 +219,7 @@ export class RemoteHost {
   private renderForAgent(command: RemoteCommand): string {
     if (!('argv' in command))
       throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
-    if (command.argv.length === 0) throw new Error('a remote command needs at least a program name');
-    return command.argv.map(quotePosix).join(' ');
+    return renderPosixArgv(command.argv);
   }
 
   /** Runs a command that must succeed; a failure names what was attempted and the tail of stderr. */

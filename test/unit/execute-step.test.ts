@@ -241,3 +241,16 @@ describe('backups', () => {
     expect(fs.readFileSync(`${dir}/conf`, 'utf8')).toBe('5\n');
   });
 });
+
+describe('file facts are framed by bytes', () => {
+  it('reads a file that is not UTF-8 beside others without losing its place', async () => {
+    fs.writeFileSync(`${dir}/latin1.conf`, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1
+    fs.writeFileSync(`${dir}/next.conf`, 'same\n');
+    const report = await run([
+      { kind: 'line', path: `${dir}/latin1.conf`, line: 'extra', state: 'absent' },
+      { kind: 'file', path: `${dir}/next.conf`, content: 'same\n' },
+    ]);
+    expect(report.reason).toBeUndefined();
+    expect(report.actions.map((a) => a.outcome)).toEqual(['ok', 'ok']);
+  });
+});
