@@ -51,9 +51,10 @@ export class StepResources extends Construct {
 
     const resources = new Map<string, TerraformResource>();
     const ordered = orderSteps(props.steps);
-    const upstream = upstreamDigests(ordered);
+    const specs = specsOf(ordered);
+    const upstream = upstreamDigests(ordered, specs);
     for (const step of ordered) {
-      const spec = escapeTemplateSequences(JSON.stringify(toStepSpec(step)));
+      const spec = escapeTemplateSequences(specs.get(step.id)!);
       // Beside the spec: what the step follows. A changed step re-runs every step after it.
       // `set` and `rerun` let `cdktf-failover repair` re-run a construct's preflight with any step.
       const triggers = {
@@ -86,15 +87,22 @@ export class StepResources extends Construct {
   }
 }
 
+/** Each step's spec as JSON, by id: serialized once, for the trigger and for the digests. */
+function specsOf(ordered: readonly Step[]): Map<string, string> {
+  return new Map(ordered.map((s) => [s.id, JSON.stringify(toStepSpec(s))]));
+}
+
 /**
  * For each step, a digest of the specs it must run again with: every step it comes after,
  * transitively, and for a step that reruns with any step, every other step of the set. Folded into
  * the replacement trigger, so the Terraform plan replaces exactly those steps; done once here
  * rather than in each construct.
  */
-export function upstreamDigests(ordered: readonly Step[]): Map<string, string> {
-  const byId = new Map(ordered.map((s) => [s.id, s]));
-  const specOf = new Map(ordered.map((s) => [s.id, JSON.stringify(toStepSpec(s))]));
+export function upstreamDigests(
+  ordered: readonly Step[],
+  specs: ReadonlyMap<string, string> = specsOf(ordered),
+): Map<string, string> {
+  const position = new Map(ordered.map((s, i) => [s.id, i]));
   const ancestors = new Map<string, Set<string>>();
   for (const step of ordered) {
     const all = new Set<string>();
@@ -108,11 +116,9 @@ export function upstreamDigests(ordered: readonly Step[]): Map<string, string> {
   for (const step of ordered) {
     const ids = step.rerunsWithAnyStep
       ? ordered.filter((s) => s.id !== step.id && s.when === step.when).map((s) => s.id)
-      : [...ancestors.get(step.id)!].sort(
-          (a, b) => ordered.indexOf(byId.get(a)!) - ordered.indexOf(byId.get(b)!),
-        );
+      : [...ancestors.get(step.id)!].sort((a, b) => position.get(a)! - position.get(b)!);
     const hash = createHash('sha256');
-    for (const id of ids) hash.update(`${id}\n${specOf.get(id)}\n`);
+    for (const id of ids) hash.update(`${id}\n${specs.get(id)}\n`);
     digests.set(step.id, ids.length === 0 ? '' : hash.digest('hex').slice(0, 32));
   }
   return digests;

@@ -143,6 +143,7 @@ interface StackCheck {
   readonly replace: string[];
   /** Actions whose change would notify a restart (or other handler). */
   readonly notifications: string[];
+  /** How many steps could not be checked. */
   readonly failed: number;
 }
 
@@ -157,35 +158,36 @@ async function checkWholeStack(dir: string, options: Options, handlers: ActionRe
     );
   }
   const steps = stepsOfStack(config as Parameters<typeof stepsOfStack>[0]);
-  const result: StackCheck = {
-    reports: [],
-    skipped: [],
-    drifted: [],
-    replace: [],
-    notifications: [],
-    failed: 0,
-  };
+  const reports: StepReport[] = [];
+  const skipped: string[] = [];
+  const drifted: string[] = [];
+  const notifications: string[] = [];
   // `check --json` prints one summary and `repair` hands over to terraform; the rest show each step.
   const quiet = (options.command === 'check' && options.json) || options.command === 'repair';
   for (const step of steps) {
     if (step.destroyTime) continue;
     if (step.spec === undefined) {
-      result.skipped.push(step.resource);
+      skipped.push(step.resource);
       if (!quiet)
         console.log(`[failover] ${step.resource}: SKIPPED - it uses values known only at apply time`);
       continue;
     }
     const report = await runStep(step.spec, { ...options, json: quiet || options.json }, handlers);
-    result.reports.push(report);
+    reports.push(report);
     if (!quiet) publish(report, options);
-    if (report.outcome === 'failed') (result as { failed: number }).failed += 1;
-    if (report.outcome === 'changed') result.drifted.push(step.resource);
+    if (report.outcome === 'changed') drifted.push(step.resource);
     for (const a of report.actions)
       if (a.detail?.includes('notifies '))
-        result.notifications.push(`${report.host} ${report.step}: ${a.action} (${a.detail})`);
+        notifications.push(`${report.host} ${report.step}: ${a.action} (${a.detail})`);
   }
-  result.replace.push(...stepsToReplace(steps, new Set(result.drifted)));
-  return result;
+  return {
+    reports,
+    skipped,
+    drifted,
+    replace: stepsToReplace(steps, new Set(drifted)),
+    notifications,
+    failed: reports.filter((r) => r.outcome === 'failed').length,
+  };
 }
 
 function repairCommand(dir: string, replace: readonly string[], extra: readonly string[] = []): string[] {

@@ -199,8 +199,7 @@ export function resetHost(hostName: string): void {
   const inventory = readInventory();
   const host = findHost(inventory, hostName);
   shutDownHost(host);
-  resetHostNetwork(host.name, inventory.hosts.indexOf(host));
-  fs.rmSync(path.join(dirs.run, `firewall-${host.name}.json`), { force: true });
+  resetHostNetwork(LAB_BASE_DIR, host.name, inventory.hosts.indexOf(host));
   bootHost(inventory, host);
   waitForSshSync(host);
 }
@@ -211,8 +210,7 @@ export async function resetLab(): Promise<void> {
   for (const host of inventory.hosts) shutDownHost(host);
   emptyDirectory(dirs.shared);
   inventory.hosts.forEach((host, i) => {
-    resetHostNetwork(host.name, i);
-    fs.rmSync(path.join(dirs.run, `firewall-${host.name}.json`), { force: true });
+    resetHostNetwork(LAB_BASE_DIR, host.name, i);
     bootHost(inventory, host);
   });
   await clearDnsRecords(LAB_BASE_DIR);

@@ -126,11 +126,11 @@ export function removeNamespace(ns: string): void {
   spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
 }
 
-/** Back to the address it started with: extra addresses gone, firewall empty. */
-export function resetHostNetwork(hostName: string, index: number): void {
+/** Back to the address it started with: extra addresses gone, firewall (and its recorded rules) empty. */
+export function resetHostNetwork(baseDir: string, hostName: string, index: number): void {
   const primary = hostAddressAt(index);
   for (const address of hostAddresses(hostName)) if (address !== primary) removeAddress(hostName, address);
-  applyFirewall(hostName, []);
+  applyFirewall(hostName, [], baseDir);
 }
 
 /** The host's IPv4 addresses on eth0. */
