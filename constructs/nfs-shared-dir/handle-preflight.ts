@@ -5,9 +5,10 @@
 import { shellScript } from '../../src/dialect/posix';
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
+import { problemsOnHost } from '../../src/runner/host-problems';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
-import { HostConfig, hostLabel } from '../../src/schema/host';
+import type { HostConfig } from '../../src/schema/host';
 import type { PreflightAction } from './actions';
 import { findExportsOf, findFstabEntries } from './parse';
 import {
@@ -87,36 +88,29 @@ async function checkServer(host: RemoteHost, action: PreflightAction): Promise<s
   ];
 }
 
-/** Runs one host's checks; an unreachable host is a problem to report, not a reason to stop looking. */
-async function onHost(
-  config: HostConfig,
+/**
+ * Every problem the shared directory's hosts have, without failing: for this construct's preflight
+ * and for a composite construct's, which reports them with its own.
+ */
+export async function sharedDirectoryProblems(
+  action: PreflightAction,
   connect: (h: HostConfig) => Promise<RemoteHost>,
-  check: (host: RemoteHost) => Promise<string[]>,
-): Promise<string[]> {
-  try {
-    return await check(await connect(config));
-  } catch (error) {
-    if (error instanceof StepFailure)
-      return [
-        error.message.startsWith(hostLabel(config))
-          ? error.message
-          : `${hostLabel(config)}: ${error.message}`,
-      ];
-    throw error;
-  }
+): Promise<{ problems: string[]; hosts: number }> {
+  const results = await Promise.all([
+    ...(action.server
+      ? [problemsOnHost(action.server.host, connect, (host) => checkServer(host, action))]
+      : []),
+    ...action.clients.map((client) => problemsOnHost(client, connect, (host) => checkClient(host, action))),
+  ]);
+  return { problems: results.flat(), hosts: results.length };
 }
 
 export const preflight: ActionHandler<PreflightAction> = async (action, context) => {
-  const connect = (h: HostConfig) => context.connect(h);
-  const results = await Promise.all([
-    ...(action.server ? [onHost(action.server.host, connect, (host) => checkServer(host, action))] : []),
-    ...action.clients.map((client) => onHost(client, connect, (host) => checkClient(host, action))),
-  ]);
-  const problems = results.flat();
+  const { problems, hosts } = await sharedDirectoryProblems(action, (h) => context.connect(h));
   if (problems.length > 0) {
     throw new StepFailure(
       problemList('the shared directory cannot be set up yet; nothing was changed on any host:', problems),
     );
   }
-  return { changed: false, detail: `${results.length} host${results.length === 1 ? '' : 's'} ready` };
+  return { changed: false, detail: `${hosts} host${hosts === 1 ? '' : 's'} ready` };
 };

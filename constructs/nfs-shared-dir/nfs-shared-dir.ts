@@ -29,6 +29,7 @@ export class NfsSharedDir extends Construct {
   public readonly steps: readonly Step[];
   /** Depend on this to run after the share is verified on every client. */
   public readonly ready: ITerraformDependable;
+  private readonly resources?: StepResources;
 
   constructor(scope: Construct, id: string, props: NfsSharedDirProps) {
     super(scope, id);
@@ -51,9 +52,17 @@ export class NfsSharedDir extends Construct {
     this.ownerGid = config.owner.gid;
     this.nfsVersion = config.nfsVersion;
     this.steps = planNfsSharedDirSteps(config);
-    const resources = new StepResources(this, 'Steps', { steps: this.steps }).resources;
-    this.ready = resources.get(VERIFY_STEP)!;
+    this.resources = new StepResources(this, 'Steps', { steps: this.steps });
+    this.ready = this.resources.resources.get(VERIFY_STEP)!;
     this.warn(config);
+  }
+
+  /**
+   * Starts this share's steps only after `dependable`: how a composite construct (a fault-tolerant
+   * aggregator) puts the shared directory at its place in the vendor's order.
+   */
+  runAfter(dependable: ITerraformDependable): void {
+    this.resources?.runAfter(dependable);
   }
 
   private warn(config: NfsSharedDirConfig): void {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
-import { Annotations, TerraformResource, TerraformStack } from '../cdktf';
+import { Annotations, ITerraformDependable, TerraformResource, TerraformStack } from '../cdktf';
 import { hostLabel } from '../schema/host';
 import { orderSteps, Step, STEP_SPEC_ENV, toStepSpec } from '../step';
 import { runnerAsset } from './runner-asset';
@@ -21,6 +21,13 @@ export type StepEngine = 'null_resource' | 'terraform_data';
 
 export interface StepResourcesProps {
   readonly steps: readonly Step[];
+  /**
+   * Steps of another construct that this set's steps run after (a composite construct's parts):
+   * their specs join every step's replacement trigger, so a change there re-runs the checks here.
+   * The ordering itself is `runAfter`.
+   * @default none
+   */
+  readonly follows?: readonly Step[];
 }
 
 export function stepEngineOf(scope: Construct): StepEngine {
@@ -53,6 +60,7 @@ export class StepResources extends Construct {
     const ordered = orderSteps(props.steps);
     const specs = specsOf(ordered);
     const upstream = upstreamDigests(ordered, specs);
+    const followed = props.follows?.length ? digestOf(specsOf(props.follows)) : undefined;
     for (const step of ordered) {
       const spec = escapeTemplateSequences(specs.get(step.id)!);
       // Beside the spec: what the step follows. A changed step re-runs every step after it.
@@ -60,6 +68,7 @@ export class StepResources extends Construct {
       const triggers = {
         spec,
         upstream: upstream.get(step.id)!,
+        ...(followed ? { follows: followed } : {}),
         set: this.node.path,
         ...(step.rerunsWithAnyStep ? { rerun: 'with-any-step' } : {}),
       };
@@ -83,8 +92,28 @@ export class StepResources extends Construct {
       resources.set(step.id, resource);
     }
     this.resources = resources;
+    this.roots = ordered.filter((s) => s.after.length === 0 && s.when === 'create').map((s) => s.id);
     warnAboutUnpinnedHosts(this, props.steps);
   }
+
+  private readonly roots: readonly string[];
+
+  /**
+   * Runs the first steps of this set (those that follow no other step) after `dependable`: how a
+   * composite construct puts a part's steps at their place in its own order.
+   */
+  runAfter(dependable: ITerraformDependable): void {
+    for (const id of this.roots) {
+      const resource = this.resources.get(id)!;
+      resource.dependsOn = [...(resource.dependsOn ?? []), dependable.fqn];
+    }
+  }
+}
+
+function digestOf(specs: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256');
+  for (const [id, spec] of specs) hash.update(`${id}\n${spec}\n`);
+  return hash.digest('hex').slice(0, 32);
 }
 
 /** Each step's spec as JSON, by id: serialized once, for the trigger and for the digests. */

@@ -48,7 +48,8 @@ export function parseFiles(paths: readonly string[], stdout: Buffer): Map<string
 
 export interface FileWrite {
   readonly path: string;
-  readonly content: string;
+  /** Text (written as UTF-8) or bytes as they are (a keystore). */
+  readonly content: string | Buffer;
   readonly mode?: string;
   readonly owner?: string;
   readonly group?: string;
@@ -60,7 +61,7 @@ export interface FileWrite {
 export function writeFilesCall(
   writes: readonly FileWrite[],
   keepBackups: number,
-): { command: RemoteCommand; stdin: string } {
+): { command: RemoteCommand; stdin: string | Buffer } {
   const args = writes.flatMap((w) => [
     w.path,
     w.mode ?? '',
@@ -71,7 +72,11 @@ export function writeFilesCall(
   ]);
   return {
     command: { argv: shellScript(WRITE_FILES_SCRIPT, String(keepBackups), ...args) },
-    stdin: writes.map((w) => w.content).join(''),
+    stdin: writes.every((w) => typeof w.content === 'string')
+      ? writes.map((w) => w.content).join('')
+      : Buffer.concat(
+          writes.map((w) => (typeof w.content === 'string' ? Buffer.from(w.content, 'utf8') : w.content)),
+        ),
   };
 }
 

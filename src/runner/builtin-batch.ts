@@ -295,7 +295,8 @@ async function verify(
 ): Promise<void> {
   const written = new Map<string, { content: string; index: number }>();
   for (const c of done)
-    if (c.type === 'write') written.set(c.write.path, { content: c.write.content, index: c.index });
+    // Built-in actions write text only.
+    if (c.type === 'write') written.set(c.write.path, { content: String(c.write.content), index: c.index });
   const verifies = done.filter(
     (c): c is Extract<Change, { type: 'run' }> =>
       c.type === 'run' && (c.action.verify ?? c.action.check) !== undefined,

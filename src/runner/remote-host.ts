@@ -18,6 +18,7 @@ import {
 import { StepFailure } from '../errors';
 import { writeFilesCall } from '../facts/files';
 import { HostConfig, hostLabel } from '../schema/host';
+import type { Duplex } from 'node:stream';
 import type { CommandBatcher } from './shell-agent';
 import type { ExecOptions, ExecResult } from './ssh-session';
 
@@ -26,6 +27,8 @@ export interface CommandExecutor {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** The persistent shell of a POSIX host, when the executor has one: commands in batches. */
   agent?(): Promise<CommandBatcher>;
+  /** A TCP stream opened from the host to an address it can reach, when the executor can tunnel. */
+  forward?(address: string, port: number): Promise<Duplex>;
 }
 
 export interface CommandResult {
@@ -50,7 +53,14 @@ const SKIPPED: CommandResult = {
 /** One command of a batch. */
 export interface RemoteCall {
   readonly command: RemoteCommand;
-  readonly stdin?: string;
+  /** Standard input: how a secret or a file's bytes reach the host, never through the command line. */
+  readonly stdin?: string | Buffer;
+  /**
+   * The longest this command may run, when it needs longer than the host's
+   * `commandTimeoutSeconds` (an installer).
+   * @default the host's commandTimeoutSeconds
+   */
+  readonly timeoutSeconds?: number;
   /** When it fails, the rest of the batch is skipped (POSIX hosts; elsewhere the batch stops). */
   readonly mustSucceed?: boolean;
   /** Names the command in a timeout message. */
@@ -110,7 +120,7 @@ export class RemoteHost {
   }
 
   /** Runs a command in the host's dialect; a non-zero exit is returned, not thrown. */
-  async run(command: RemoteCommand, stdin?: string): Promise<CommandResult> {
+  async run(command: RemoteCommand, stdin?: string | Buffer): Promise<CommandResult> {
     const [result] = await this.batch([{ command, ...(stdin !== undefined ? { stdin } : {}) }]);
     return result;
   }
@@ -129,17 +139,17 @@ export class RemoteHost {
     agent: CommandBatcher,
     calls: readonly RemoteCall[],
   ): Promise<CommandResult[]> {
-    const timeoutSeconds = this.config.commandTimeoutSeconds;
+    const timeoutOf = (call: RemoteCall) => call.timeoutSeconds ?? this.config.commandTimeoutSeconds;
     const requests = calls.map((call) => ({
       command: this.renderForAgent(call.command),
       ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
-      timeoutSeconds,
+      timeoutSeconds: timeoutOf(call),
       mustSucceed: call.mustSucceed ?? false,
     }));
     this.traffic.roundTrips += 1;
     this.traffic.remoteCommands += calls.length;
     // The agent enforces each command's timeout; this bound only catches a shell that stopped answering.
-    const localTimeoutMs = (timeoutSeconds * calls.length + 30) * 1000;
+    const localTimeoutMs = (calls.reduce((sum, call) => sum + timeoutOf(call), 0) + 30) * 1000;
     let responses;
     try {
       responses = await agent.batch(requests, localTimeoutMs);
@@ -151,7 +161,7 @@ export class RemoteHost {
     return responses.map((response, i) => {
       if (response.status === 'timeout') {
         throw new StepFailure(
-          `${this.label}: ${calls[i].what ?? 'a remote command'} did not finish within ${timeoutSeconds} s; its whole process group on the host was killed.`,
+          `${this.label}: ${calls[i].what ?? 'a remote command'} did not finish within ${timeoutOf(calls[i])} s; its whole process group on the host was killed.`,
         );
       }
       if (response.status === 'skipped') return SKIPPED;
@@ -175,9 +185,10 @@ export class RemoteHost {
       this.traffic.roundTrips += 1;
       this.traffic.remoteCommands += 1;
       const supervised = this.isWindows && call.stdin === undefined;
-      const result = await this.executor.exec(this.render(call.command, supervised), {
+      const timeoutSeconds = call.timeoutSeconds ?? this.config.commandTimeoutSeconds;
+      const result = await this.executor.exec(this.render(call.command, supervised, timeoutSeconds), {
         // A supervised command ends itself at the timeout; the channel waits a little longer for that.
-        timeoutMs: (this.config.commandTimeoutSeconds + (supervised ? 15 : 0)) * 1000,
+        timeoutMs: (timeoutSeconds + (supervised ? 15 : 0)) * 1000,
         ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
       });
       if (
@@ -186,7 +197,7 @@ export class RemoteHost {
         result.stderr.toString('utf8').includes(TIMED_OUT_MARKER)
       ) {
         throw new StepFailure(
-          `${this.label}: ${call.what ?? 'a remote command'} did not finish within ${this.config.commandTimeoutSeconds} s; its whole process tree on the host was killed.`,
+          `${this.label}: ${call.what ?? 'a remote command'} did not finish within ${timeoutSeconds} s; its whole process tree on the host was killed.`,
         );
       }
       if (result.code === null) {
@@ -215,6 +226,23 @@ export class RemoteHost {
     return result;
   }
 
+  /**
+   * A TCP stream from this host to `address:port` through the SSH connection: how the runner
+   * speaks to a service that listens only where the host can reach it (an HTTP API on the host's
+   * loopback, a TLS endpoint), with no client program needed on the host.
+   */
+  async openTunnel(address: string, port: number): Promise<Duplex> {
+    if (!this.executor.forward)
+      throw new StepFailure(`${this.label}: this connection cannot open a tunnel to ${address}:${port}`);
+    try {
+      return await this.executor.forward(address, port);
+    } catch (error) {
+      throw new StepFailure(
+        `${this.label}: cannot open a tunnel to ${address}:${port} (${(error as Error).message}); the SSH server must allow TCP forwarding (AllowTcpForwarding yes)`,
+      );
+    }
+  }
+
   /** The persistent shell already runs as the right user with LC_ALL=C: the argv alone. */
   private renderForAgent(command: RemoteCommand): string {
     if (!('argv' in command))
@@ -223,7 +251,7 @@ export class RemoteHost {
   }
 
   /** Runs a command that must succeed; a failure names what was attempted and the tail of stderr. */
-  async runOrFail(command: RemoteCommand, what: string, stdin?: string): Promise<CommandResult> {
+  async runOrFail(command: RemoteCommand, what: string, stdin?: string | Buffer): Promise<CommandResult> {
     const result = await this.run(command, stdin);
     if (result.code !== 0) {
       const detail = tail(result.stderr || result.stdout);
@@ -234,18 +262,18 @@ export class RemoteHost {
     return result;
   }
 
-  render(command: RemoteCommand, supervised = false): string {
+  render(
+    command: RemoteCommand,
+    supervised = false,
+    timeoutSeconds = this.config.commandTimeoutSeconds,
+  ): string {
     if ('argv' in command) {
       if (this.isWindows) throw new Error(`${this.label} is a Windows host; this step gave a POSIX command`);
       return renderPosixCommand(command.argv, this.config.sudo);
     }
     if (!this.isWindows)
       throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
-    return renderPowerShellCommand(
-      command.powershell,
-      command.vars,
-      supervised ? this.config.commandTimeoutSeconds : undefined,
-    );
+    return renderPowerShellCommand(command.powershell, command.vars, supervised ? timeoutSeconds : undefined);
   }
 
   /** The file's content, or undefined when it does not exist. */
@@ -276,7 +304,11 @@ export class RemoteHost {
    * Replaces the file atomically, keeping the previous content as a timestamped backup beside it.
    * Returns the backup's path when there was a previous file.
    */
-  async writeFile(path: string, content: string, options: WriteOptions = {}): Promise<string | undefined> {
+  async writeFile(
+    path: string,
+    content: string | Buffer,
+    options: WriteOptions = {},
+  ): Promise<string | undefined> {
     const suffix = backupSuffix();
     const result = this.isWindows
       ? await this.runOrFail(
@@ -286,7 +318,9 @@ export class RemoteHost {
               path,
               suffix,
               keep: String(this.config.keepBackups),
-              content64: Buffer.from(content, 'utf8').toString('base64'),
+              content64: (typeof content === 'string' ? Buffer.from(content, 'utf8') : content).toString(
+                'base64',
+              ),
             },
           },
           `writing ${path}`,

@@ -6,12 +6,14 @@ import { CassandraTwoNode, HostSteps, NfsSharedDir, SshCredentials } from '../..
 import { runnerRegistry } from '../../registry';
 import { addCassandraExamples } from '../../examples/cassandra-two-node-example';
 import { addDataAggregatorSharedDir } from '../../examples/nfs-shared-dir-example';
+import { addFaultTolerantAggregator } from '../../examples/fault-tolerant-aggregator-example';
 
 /** Every construct, with props that make its plan emit every kind it has (destroy-time steps too). */
 function everyPlan(): Step[] {
   const stack = new TerraformStack(new App(), 'kinds');
   const { linux, dataMiner } = addCassandraExamples(stack);
   const shared = addDataAggregatorSharedDir(stack);
+  const netOps = addFaultTolerantAggregator(stack);
   const host = {
     name: 'h1',
     address: '10.0.0.1',
@@ -48,7 +50,7 @@ function everyPlan(): Step[] {
       },
     ],
   });
-  return [linux, dataMiner, shared, wiping, unmounting, generic].flatMap((c) => [...c.steps]);
+  return [linux, dataMiner, shared, netOps, wiping, unmounting, generic].flatMap((c) => [...c.steps]);
 }
 
 test('every action kind any plan emits has a handler in the runner', () => {

@@ -1,0 +1,155 @@
+/**
+ * The remote commands: constant scripts, values only ever as arguments ($1, $2, … or sys.argv).
+ * The network probes are small Python programs run by the host's python3 (RHEL's platform-python
+ * when python3 is absent): a listener must bind on the target, and no other tool that can listen
+ * on TCP and UDP is on every Linux server.
+ */
+
+/** Where this construct records what it installed (the vendor keeps no version file we may rely on). */
+export const INSTALL_RECORDS = '/var/lib/cdktf-failover/installed';
+/** Where the response file and an uploaded installer live on the host. */
+export const WORK_DIRECTORY = '/var/tmp/cdktf-failover';
+
+/** Runs the Python program $1 with the remaining arguments under python3 or platform-python. */
+export const RUN_PYTHON = `py=$(command -v python3 2>/dev/null) || py=/usr/libexec/platform-python
+[ -x "$py" ] || { echo 'neither python3 nor /usr/libexec/platform-python is installed' >&2; exit 127; }
+prog=$1; shift; exec "$py" -c "$prog" "$@"`;
+
+/**
+ * Facts of one host, as key=value lines. $1 installer path ('' when uploaded), $2 unpack
+ * directory, $3 install directory, $4 install record.
+ */
+export const HOST_FACTS = `printf 'os=%s\\n' "$(uname -s)"
+py=$(command -v python3 2>/dev/null) || { [ -x /usr/libexec/platform-python ] && py=/usr/libexec/platform-python; }
+printf 'python=%s\\n' "$py"
+if [ -n "$1" ]; then
+  if [ ! -e "$1" ]; then echo installer=missing; elif [ -d "$1" ] || [ ! -x "$1" ]; then echo installer=not-executable; else echo installer=executable; fi
+fi
+d=$2; while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done
+printf 'unpack=%s\\n' "$d"
+printf 'freeKiB=%s\\n' "$(df -Pk -- "$d" | awk 'NR==2 {print $4}')"
+if [ -d "$3" ]; then echo installed=yes; else echo installed=no; fi
+if [ -f "$4" ]; then printf 'recorded=%s\\n' "$(head -n 1 -- "$4")"; fi`;
+
+/**
+ * A short-lived listener standing in for services not installed yet. argv: token, ready file,
+ * seconds, then "tcp:PORT:N" / "udp:PORT:N" (N probes expected). Writes the ports it could not bind
+ * (busy: a service already listens) to the ready file, then counts probes carrying the token until
+ * all arrived or the time is up, and prints {"busy": [...], "received": ["tcp:8300:lab-a", ...]}.
+ */
+export const LISTENER_PY = `import json, os, select, socket, sys, time
+token, ready, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+socks, busy, expected, received, conns = {}, [], 0, set(), {}
+for spec in sys.argv[4:]:
+    proto, port, count = spec.split(':')
+    kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
+    s = socket.socket(socket.AF_INET, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(('', int(port)))
+        if proto == 'tcp':
+            s.listen(16)
+    except OSError:
+        s.close()
+        busy.append(proto + ':' + port)
+        continue
+    s.setblocking(False)
+    socks[s] = (proto, port)
+    expected += int(count)
+with open(ready + '.tmp', 'w') as f:
+    f.write(json.dumps(busy))
+os.replace(ready + '.tmp', ready)
+def note(data, proto, port):
+    words = data.decode('ascii', 'replace').split()
+    if len(words) == 2 and words[0] == token:
+        received.add(proto + ':' + port + ':' + words[1])
+end = time.time() + seconds
+while time.time() < end and len(received) < expected:
+    readable, _, _ = select.select(list(socks) + list(conns), [], [], 0.1)
+    for s in readable:
+        if s in socks and socks[s][0] == 'tcp':
+            c, _ = s.accept()
+            c.setblocking(False)
+            conns[c] = socks[s][1]
+        elif s in socks:
+            data, _ = s.recvfrom(512)
+            note(data, 'udp', socks[s][1])
+        else:
+            try:
+                data = s.recv(512)
+            except OSError:
+                data = b''
+            note(data, 'tcp', conns[s])
+            s.close()
+            del conns[s]
+print(json.dumps({'busy': busy, 'received': sorted(received)}))`;
+
+/**
+ * Probes from one host. argv: token, own label, seconds per TCP connect, then
+ * "tcp|udp:ADDRESS:PORT:token|connect". TCP connects (and sends the token when asked); UDP sends
+ * the token three times. Prints one JSON list: {"spec": ..., "ok": bool, "error": "..."}.
+ */
+export const PROBE_PY = `import json, socket, sys, time
+token, label, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+results = []
+for spec in sys.argv[4:]:
+    proto, rest = spec.split(':', 1)
+    address, port, mode = rest.rsplit(':', 2)
+    message = (token + ' ' + label + '\\n').encode()
+    try:
+        family = socket.getaddrinfo(address, int(port))[0][0]
+        if proto == 'tcp':
+            s = socket.create_connection((address, int(port)), timeout=seconds)
+            if mode == 'token':
+                s.sendall(message)
+            s.close()
+        else:
+            s = socket.socket(family, socket.SOCK_DGRAM)
+            for _ in range(3):
+                s.sendto(message, (address, int(port)))
+                time.sleep(0.05)
+            s.close()
+        results.append({'spec': spec, 'ok': True})
+    except socket.timeout:
+        results.append({'spec': spec, 'ok': False, 'error': 'no answer within %g s' % seconds})
+    except OSError as e:
+        results.append({'spec': spec, 'ok': False, 'error': e.strerror or str(e)})
+print(json.dumps(results))`;
+
+/**
+ * Runs an installer with a response file read from stdin, removed whatever happens. $1 installer,
+ * $2 unpack directory (IATEMPDIR), $3 install directory, $4 record file, $5 version ('' unknown),
+ * $6 response file path.
+ */
+export const RUN_INSTALLER = `umask 077
+mkdir -p -- "$(dirname -- "$6")" || exit 70
+trap 'rm -f -- "$6"' EXIT HUP INT TERM
+cat > "$6" || exit 70
+IATEMPDIR=$2; export IATEMPDIR
+"$1" -i silent -f "$6" </dev/null
+rc=$?
+rm -f -- "$6"
+[ "$rc" -eq 0 ] || exit "$rc"
+[ -d "$3" ] || { printf 'the installer exited 0 but %s does not exist\\n' "$3" >&2; exit 65; }
+mkdir -p -- "$(dirname -- "$4")" && printf '%s %s\\n' "\${5:--}" "$(date -u +%Y%m%dT%H%M%SZ)" > "$4.tmp" && mv -f -- "$4.tmp" "$4"`;
+
+/** Removes a response file left by an installer run that was cut off. $1 the file. */
+export const REMOVE_RESPONSE_FILE = 'rm -f -- "$1"';
+
+/** Uploads an installer from stdin atomically and makes it executable. $1 target. */
+export const RECEIVE_INSTALLER = `umask 022
+mkdir -p -- "$(dirname -- "$1")" || exit 70
+cat > "$1.part" && chmod 0755 -- "$1.part" && mv -f -- "$1.part" "$1"`;
+
+/** The SHA-256 of $1, or exit 3 when it does not exist. */
+export const SHA256_OF = `[ -f "$1" ] || exit 3; sha256sum -- "$1" | cut -d' ' -f1`;
+
+/** `<install dir>/scripts/dadaemon <verb>`; exit 127 when the aggregator is not installed there. */
+export const DADAEMON_VERB = `[ -x "$1/scripts/dadaemon" ] || { printf 'no %s/scripts/dadaemon\\n' "$1" >&2; exit 127; }
+exec "$1/scripts/dadaemon" "$2"`;
+
+/** Exit 0 when karaf.log under $1 holds the line $2; 1 when not (yet). */
+export const READINESS_LOGGED = `for f in "$1"/apache-karaf-*/data/log/karaf.log; do
+  [ -f "$f" ] && grep -Fq -- "$2" "$f" && exit 0
+done
+exit 1`;

@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import { Annotations, ITerraformDependable } from '../../src/cdktf';
+import { StepResources } from '../../src/engine/step-resources';
+import type { Step } from '../../src/step';
+import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
+import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
+import { NfsSharedDir } from '../nfs-shared-dir/nfs-shared-dir';
+import { DATA_REPOSITORY_STEP, HEALTH_STEP, planFaultTolerantAggregatorSteps, PROXY_STEP } from './plan';
+import {
+  FaultTolerantAggregatorConfig,
+  faultTolerantAggregatorSchema,
+  FaultTolerantAggregatorProps,
+  isSharedDirectoryLike,
+  SharedDirectoryLike,
+  SharedDirectoryProps,
+} from './props';
+
+/**
+ * The DX NetOps Performance Management fault-tolerant data aggregator procedure, in the vendor's
+ * order: every host and network path checked first; the data repository verified; the shared
+ * directory (NFSv4, same UID/GID on both aggregators); the proxy server, the active and the
+ * inactive aggregator, each collector (with the inactive aggregator as its failover host) and the
+ * portal installed with InstallAnywhere in silent mode; ports and health verified; optionally
+ * HTTPS and a timed failover drill.
+ */
+export class FaultTolerantAggregator extends Construct {
+  /** The shared directory: the NfsSharedDir this construct made, or the one it was given. */
+  public readonly sharedDirectory?: NfsSharedDir | SharedDirectoryLike;
+  /** The planned steps, in order (the shared directory's steps are its own). */
+  public readonly steps: readonly Step[];
+  /** Depend on this to run after the system is installed and verified healthy. */
+  public readonly ready: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: FaultTolerantAggregatorProps) {
+    super(scope, id);
+    const config = parsePropsAtSynth(this, faultTolerantAggregatorSchema, props);
+    if (!config) {
+      // Refused: the synth reports the problems of every construct at once; nothing is planned.
+      this.steps = [];
+      this.ready = REFUSED_PROPS;
+      return;
+    }
+    const share = this.shareOf(config);
+    this.sharedDirectory = share;
+    if (share.steps.length === 0) {
+      // The shared directory's own props were refused; its problems are reported with the synth.
+      this.steps = [];
+      this.ready = REFUSED_PROPS;
+      return;
+    }
+    const sharePreflight = share.steps.find((s) => s.id === 'preflight')?.actions[0] as
+      SharedDirectoryPreflightAction | undefined;
+    this.steps = planFaultTolerantAggregatorSteps(config, {
+      mountPath: share.mountPath,
+      ...(sharePreflight ? { preflight: sharePreflight } : {}),
+    });
+    const resources = new StepResources(this, 'Steps', { steps: this.steps, follows: share.steps });
+    // The vendor's order: the shared directory after the data repository, before the proxy.
+    const repository = resources.resources.get(DATA_REPOSITORY_STEP)!;
+    if (share instanceof NfsSharedDir) {
+      share.runAfter(repository);
+      const proxy = resources.resources.get(PROXY_STEP)!;
+      proxy.dependsOn = [...(proxy.dependsOn ?? []), share.ready.fqn];
+    }
+    this.ready = resources.resources.get(HEALTH_STEP)!;
+    this.warn(config);
+  }
+
+  private shareOf(config: FaultTolerantAggregatorConfig): NfsSharedDir | SharedDirectoryLike {
+    if (isSharedDirectoryLike(config.sharedDirectory)) return config.sharedDirectory;
+    const props = config.sharedDirectory as SharedDirectoryProps;
+    return new NfsSharedDir(this, 'SharedDirectory', {
+      ...props,
+      clients: [config.aggregators.active, config.aggregators.inactive],
+    });
+  }
+
+  private warn(config: FaultTolerantAggregatorConfig): void {
+    const keys = config.aggregators.installer.keys;
+    if (keys.databasePassword === undefined)
+      Annotations.of(this).addWarning(
+        'aggregators.installer.keys.databasePassword is not set: the aggregators are installed without the database password in their response file. Name the property your installer reads it from.',
+      );
+    if (keys.sharedDirectory === undefined)
+      Annotations.of(this).addWarning(
+        'aggregators.installer.keys.sharedDirectory is not set: the aggregators are installed without the shared directory in their response file. Name the property your installer reads it from.',
+      );
+    if (
+      config.dataCollectors.hosts.length > 0 &&
+      config.dataCollectors.installer?.keys.failoverHost === undefined
+    )
+      Annotations.of(this).addWarning(
+        'dataCollectors.installer.keys.failoverHost is not set: collectors are installed without the inactive aggregator as their failover host. Name the property your installer reads it from.',
+      );
+  }
+}

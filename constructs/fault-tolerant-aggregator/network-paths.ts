@@ -1,0 +1,118 @@
+/**
+ * The network paths the procedure needs, from the vendor's port list: pure, from the config.
+ */
+import { HostConfig, hostLabel } from '../../src/schema/host';
+import type { NetworkPath } from './actions';
+import { CONSUL_GOSSIP_PORT, CONSUL_HTTP_PORT, CONSUL_SERVER_PORT } from './netops';
+import type { FaultTolerantAggregatorConfig } from './props';
+
+const CONSUL_PATHS = [
+  { protocol: 'tcp', port: CONSUL_SERVER_PORT, purpose: 'Consul server RPC' },
+  { protocol: 'tcp', port: CONSUL_GOSSIP_PORT, purpose: 'Consul LAN gossip' },
+  { protocol: 'udp', port: CONSUL_GOSSIP_PORT, purpose: 'Consul LAN gossip' },
+  { protocol: 'tcp', port: CONSUL_HTTP_PORT, purpose: 'Consul HTTP API' },
+] as const;
+
+function between(from: HostConfig, to: HostConfig, p: (typeof CONSUL_PATHS)[number]): NetworkPath {
+  return { from, toHost: to, toAddress: to.address, toLabel: hostLabel(to), ...p };
+}
+
+/**
+ * Proxy ↔ each aggregator on 8300/tcp, 8301/tcp+udp and 8500/tcp (both directions: every server
+ * of the cluster talks to the others); each aggregator → the data repository; each collector →
+ * both aggregators' web services.
+ */
+export function procedurePaths(config: FaultTolerantAggregatorConfig): NetworkPath[] {
+  const { proxy, aggregators, dataRepository } = config;
+  const pair = [aggregators.active, aggregators.inactive];
+  return [
+    ...pair.flatMap((da) =>
+      CONSUL_PATHS.flatMap((p) => [between(proxy.host, da, p), between(da, proxy.host, p)]),
+    ),
+    ...pair.map((da): NetworkPath => ({
+      from: da,
+      toAddress: dataRepository.address,
+      toLabel: `the data repository ${dataRepository.address}`,
+      protocol: 'tcp',
+      port: dataRepository.port,
+      purpose: 'data repository (Vertica) client connections',
+    })),
+    ...config.dataCollectors.hosts.flatMap((dc) =>
+      pair.map((da): NetworkPath => ({
+        from: dc,
+        toHost: da,
+        toAddress: da.address,
+        toLabel: hostLabel(da),
+        protocol: 'tcp',
+        port: aggregators.webServicesPort,
+        purpose: 'data aggregator web services',
+      })),
+    ),
+  ];
+}
+
+/** "lab-a → lab-b TCP 8300 (Consul server RPC)". */
+export function describePath(path: NetworkPath): string {
+  return `${hostLabel(path.from)} → ${path.toLabel} ${path.protocol.toUpperCase()} ${path.port} (${path.purpose})`;
+}
+
+/** What the probes of one run saw: by target label, the listener's report; by source label, the probe results. */
+export interface PathObservations {
+  /** Targets whose listener could not start: label → why. */
+  readonly listenerFailures: ReadonlyMap<string, string>;
+  readonly busy: ReadonlyMap<string, readonly string[]>;
+  readonly received: ReadonlyMap<string, readonly string[]>;
+  /** By source label, then by probe spec. */
+  readonly probes: ReadonlyMap<string, ReadonlyMap<string, { ok: boolean; error?: string }>>;
+}
+
+/** The spec a probe gets for a path: "tcp:ADDRESS:PORT:token|connect". */
+export function probeSpec(path: NetworkPath, withToken: boolean): string {
+  return `${path.protocol}:${path.toAddress}:${path.port}:${withToken ? 'token' : 'connect'}`;
+}
+
+/** Does a listener stand in for the target's service on this path? */
+export function isListened(
+  path: NetworkPath,
+  busy: ReadonlyMap<string, readonly string[]>,
+  listening: boolean,
+): boolean {
+  if (!listening || !path.toHost) return false;
+  return !(busy.get(hostLabel(path.toHost)) ?? []).includes(`${path.protocol}:${path.port}`);
+}
+
+/**
+ * One problem per path that is not open. TCP: the probe must connect (and, where our listener
+ * stands in, the listener must see it). UDP: the listener must receive the datagram; where a
+ * service already holds the port, UDP is proven after installation by the gossip membership.
+ */
+export function pathProblems(
+  paths: readonly NetworkPath[],
+  seen: PathObservations,
+  listening: boolean,
+): string[] {
+  const problems: string[] = [];
+  for (const path of paths) {
+    const fromLabel = hostLabel(path.from);
+    const targetLabel = path.toHost ? hostLabel(path.toHost) : undefined;
+    if (targetLabel && listening && seen.listenerFailures.has(targetLabel)) continue;
+    const listened = isListened(path, seen.busy, listening);
+    if (path.protocol === 'udp' && !listened) continue;
+    const result = seen.probes.get(fromLabel)?.get(probeSpec(path, listened));
+    if (!result) continue;
+    const arrived = (seen.received.get(targetLabel ?? '') ?? []).includes(
+      `${path.protocol}:${path.port}:${fromLabel}`,
+    );
+    if (path.protocol === 'tcp' && !result.ok)
+      problems.push(`${describePath(path)} is closed: ${result.error ?? 'no connection'}`);
+    else if (listened && !arrived)
+      problems.push(
+        path.protocol === 'udp'
+          ? `${describePath(path)} is closed: datagrams sent from ${fromLabel} never arrived`
+          : `${describePath(path)}: a connection was made, but not to ${path.toLabel} (a test listener there saw nothing)`,
+      );
+  }
+  for (const [label, why] of seen.listenerFailures)
+    problems.push(`${label}: cannot listen for the network checks: ${why}`);
+  return problems;
+}

@@ -1,0 +1,302 @@
+import { hostLabel } from '../../src/schema/host';
+import { slugStepId, Step } from '../../src/step';
+import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
+import {
+  AggregatorRef,
+  DATA_REPOSITORY_KIND,
+  DataRepositoryAction,
+  DRILL_KIND,
+  DrillAction,
+  HEALTH_KIND,
+  HealthAction,
+  HTTPS_KIND,
+  HttpsAction,
+  INSTALL_KIND,
+  InstallAction,
+  InstallerFacts,
+  PORTS_KIND,
+  PortsAction,
+  PREFLIGHT_KIND,
+  PreflightAction,
+  ProcedureHost,
+} from './actions';
+import { COMPONENT_NAMES, NetOpsComponent } from './netops';
+import { procedurePaths } from './network-paths';
+import type { FaultTolerantAggregatorConfig, InstallerConfig } from './props';
+import { responseProperties } from './response-file';
+import type { HostConfig } from '../../src/schema/host';
+
+export const PREFLIGHT_STEP = 'preflight';
+export const DATA_REPOSITORY_STEP = 'data-repository';
+export const PROXY_STEP = 'proxy';
+export const ACTIVE_AGGREGATOR_STEP = 'aggregator-active';
+export const INACTIVE_AGGREGATOR_STEP = 'aggregator-inactive';
+export const PORTAL_STEP = 'portal';
+export const PORTS_STEP = 'ports';
+export const HEALTH_STEP = 'health';
+export const HTTPS_STEP = 'https';
+export const DRILL_STEP = 'drill';
+
+/** The three Consul servers: the proxy and the two aggregators. */
+const SERVERS = 3;
+/** How long a collector waits for the aggregators' web services before it installs. */
+const AGGREGATOR_WAIT_SECONDS = 900;
+
+/** What the plan needs of the shared directory (an NfsSharedDir, ours or the user's). */
+export interface SharedDirectorySummary {
+  readonly mountPath: string;
+  /** Its preflight, run inside this construct's preflight so that one run reports every problem. */
+  readonly preflight?: SharedDirectoryPreflightAction;
+}
+
+export const collectorStepId = (host: HostConfig, i: number) =>
+  slugStepId('collector', hostLabel(host), i + 1);
+
+function installerFacts(installer: InstallerConfig): InstallerFacts {
+  return {
+    ...(installer.path !== undefined ? { path: installer.path } : {}),
+    ...(installer.localFile !== undefined ? { localFile: installer.localFile } : {}),
+    ...(installer.version !== undefined ? { version: installer.version } : {}),
+    allowUpgrade: installer.allowUpgrade,
+    installDirectory: installer.installDirectory,
+    ...(installer.versionCommand ? { versionCommand: installer.versionCommand } : {}),
+    unpackDirectory: installer.unpackDirectory,
+    minimumFreeMiB: installer.minimumFreeMiB,
+  };
+}
+
+/** Every host of the procedure, in the vendor's order of installation. */
+export function procedureHosts(config: FaultTolerantAggregatorConfig): ProcedureHost[] {
+  const { proxy, aggregators, dataCollectors, portal } = config;
+  const host = (h: HostConfig, role: string, component: NetOpsComponent, installer: InstallerConfig) => ({
+    host: h,
+    role,
+    component,
+    installer: installerFacts(installer),
+  });
+  return [
+    host(proxy.host, 'proxy server', 'proxy', proxy.installer),
+    host(aggregators.active, 'active data aggregator', 'aggregator', aggregators.installer),
+    host(aggregators.inactive, 'inactive data aggregator', 'aggregator', aggregators.installer),
+    ...dataCollectors.hosts.map((h) => host(h, 'data collector', 'collector', dataCollectors.installer!)),
+    ...(portal ? [host(portal.host, 'NetOps Portal', 'portal', portal.installer)] : []),
+  ];
+}
+
+function aggregatorRefs(config: FaultTolerantAggregatorConfig): AggregatorRef[] {
+  const { active, inactive, installer } = config.aggregators;
+  return [active, inactive].map((host) => ({ host, installDirectory: installer.installDirectory }));
+}
+
+function installStep(
+  config: FaultTolerantAggregatorConfig,
+  share: SharedDirectorySummary,
+  id: string,
+  host: HostConfig,
+  component: NetOpsComponent,
+  installer: InstallerConfig,
+  after: readonly string[],
+  extra: Partial<InstallAction> = {},
+): Step {
+  const { proxy, aggregators, databaseCredentials, dataRepository } = config;
+  const passwordKey = installer.keys.databasePassword;
+  const action: InstallAction = {
+    kind: INSTALL_KIND,
+    description: `${COMPONENT_NAMES[component]} installed in ${installer.installDirectory}${installer.version ? ` at ${installer.version}` : ''}`,
+    component,
+    installer: { ...installerFacts(installer), timeoutSeconds: installer.timeoutSeconds },
+    properties: responseProperties(installer, {
+      sharedDirectory: share.mountPath,
+      proxyHost: proxy.host.address,
+      aggregatorHost: aggregators.active.address,
+      failoverHost: aggregators.inactive.address,
+      databaseUser: databaseCredentials.user,
+      installDirectory: installer.installDirectory,
+      dataRepositoryHost: dataRepository.address,
+      dataRepositoryPort: String(dataRepository.port),
+    }),
+    ...(passwordKey ? { passwordKey, passwordEnv: databaseCredentials.passwordEnv } : {}),
+    ...extra,
+  };
+  return {
+    id,
+    description: `install the ${COMPONENT_NAMES[component]} on ${hostLabel(host)} (InstallAnywhere, silent)`,
+    host,
+    actions: [action],
+    after,
+    when: 'create',
+  };
+}
+
+/**
+ * The fault-tolerant data aggregator procedure in the vendor's order: preflight; the data
+ * repository; (the shared directory's own steps, outside this plan); proxy; active aggregator;
+ * inactive aggregator; each collector with the inactive aggregator as its failover host; portal;
+ * ports; health; HTTPS; drill. Each step runs after the ones before it.
+ */
+export function planFaultTolerantAggregatorSteps(
+  config: FaultTolerantAggregatorConfig,
+  share: SharedDirectorySummary,
+): Step[] {
+  const { proxy, aggregators, dataCollectors, portal, dataRepository } = config;
+  const paths = procedurePaths(config);
+  const preflight: PreflightAction = {
+    kind: PREFLIGHT_KIND,
+    description: `every host, the shared directory and ${paths.length} network paths ready`,
+    hosts: procedureHosts(config),
+    paths,
+    ...(share.preflight ? { sharedDirectory: share.preflight } : {}),
+  };
+  const steps: Step[] = [
+    {
+      id: PREFLIGHT_STEP,
+      rerunsWithAnyStep: true,
+      description: 'check every host and network path before installing anything',
+      host: proxy.host,
+      actions: [preflight],
+      after: [],
+      when: 'create',
+    },
+  ];
+  const repository: DataRepositoryAction = {
+    kind: DATA_REPOSITORY_KIND,
+    description: `the data repository ${dataRepository.address}:${dataRepository.port} answers both aggregators${dataRepository.checkCommand ? ' and accepts the credentials' : ''}`,
+    aggregators: [aggregators.active, aggregators.inactive],
+    address: dataRepository.address,
+    port: dataRepository.port,
+    ...(dataRepository.checkCommand ? { checkCommand: dataRepository.checkCommand } : {}),
+    passwordEnv: config.databaseCredentials.passwordEnv,
+  };
+  steps.push({
+    id: DATA_REPOSITORY_STEP,
+    description: `verify the data repository ${dataRepository.address} (installed by its own procedure)`,
+    host: aggregators.active,
+    actions: [repository],
+    after: [PREFLIGHT_STEP],
+    when: 'create',
+  });
+  steps.push(
+    installStep(config, share, PROXY_STEP, proxy.host, 'proxy', proxy.installer, [DATA_REPOSITORY_STEP]),
+  );
+  steps.push(
+    installStep(
+      config,
+      share,
+      ACTIVE_AGGREGATOR_STEP,
+      aggregators.active,
+      'aggregator',
+      aggregators.installer,
+      [PROXY_STEP],
+    ),
+  );
+  steps.push(
+    installStep(
+      config,
+      share,
+      INACTIVE_AGGREGATOR_STEP,
+      aggregators.inactive,
+      'aggregator',
+      aggregators.installer,
+      [ACTIVE_AGGREGATOR_STEP],
+    ),
+  );
+  const collectorIds = dataCollectors.hosts.map((host, i) => {
+    const id = collectorStepId(host, i);
+    steps.push(
+      installStep(
+        config,
+        share,
+        id,
+        host,
+        'collector',
+        dataCollectors.installer!,
+        [INACTIVE_AGGREGATOR_STEP],
+        {
+          waitFor: [aggregators.active, aggregators.inactive].map((da) => ({
+            address: da.address,
+            port: aggregators.webServicesPort,
+            label: hostLabel(da),
+          })),
+          waitSeconds: AGGREGATOR_WAIT_SECONDS,
+          restartAfter: { command: dataCollectors.restartCommand, aggregators: aggregatorRefs(config) },
+        },
+      ),
+    );
+    return id;
+  });
+  const installed = collectorIds.length > 0 ? collectorIds : [INACTIVE_AGGREGATOR_STEP];
+  if (portal)
+    steps.push(installStep(config, share, PORTAL_STEP, portal.host, 'portal', portal.installer, installed));
+  const ports: PortsAction = {
+    kind: PORTS_KIND,
+    description:
+      'every port of the procedure answers between the right hosts (UDP 8301 by gossip membership)',
+    paths: paths.filter((p) => p.protocol === 'tcp'),
+    servers: SERVERS,
+  };
+  steps.push({
+    id: PORTS_STEP,
+    description:
+      'verify the ports between the proxy, the aggregators, the collectors and the data repository',
+    host: proxy.host,
+    actions: [ports],
+    after: portal ? [PORTAL_STEP] : installed,
+    when: 'create',
+  });
+  const health: HealthAction = {
+    kind: HEALTH_KIND,
+    description:
+      'one aggregator Active, the other Inactive; Consul leader, 3 peers, 3 alive members, no critical check',
+    aggregators: aggregatorRefs(config),
+    servers: SERVERS,
+    timeoutSeconds: config.healthTimeoutSeconds,
+  };
+  steps.push({
+    id: HEALTH_STEP,
+    description: 'verify the health of the fault-tolerant aggregators',
+    host: proxy.host,
+    actions: [health],
+    after: [PORTS_STEP],
+    when: 'create',
+  });
+  let last = HEALTH_STEP;
+  if (config.https) {
+    const https: HttpsAction = {
+      kind: HTTPS_KIND,
+      description: `HTTPS files and commands applied; ${config.https.endpoints.length} endpoint(s) answer TLS with a certificate naming them`,
+      hosts: [
+        { host: proxy.host, ...config.https.proxy },
+        ...[aggregators.active, aggregators.inactive].map((host) => ({ host, ...config.https!.aggregators })),
+      ].filter((h) => h.files.length > 0 || h.commands.length > 0),
+      endpoints: config.https.endpoints,
+    };
+    steps.push({
+      id: HTTPS_STEP,
+      description: 'enable HTTPS (your files and commands) and check every endpoint over TLS',
+      host: proxy.host,
+      actions: [https],
+      after: [last],
+      when: 'create',
+    });
+    last = HTTPS_STEP;
+  }
+  if (config.drill) {
+    const drill: DrillAction = {
+      kind: DRILL_KIND,
+      description: 'fail over to the other aggregator and back, timed; health verified after',
+      aggregators: aggregatorRefs(config),
+      servers: SERVERS,
+      timeoutSeconds: config.drillTimeoutSeconds,
+    };
+    steps.push({
+      id: DRILL_STEP,
+      description:
+        'failover drill: maintenance on the active aggregator, time the switch, activate, switch back',
+      host: proxy.host,
+      actions: [drill],
+      after: [last],
+      when: 'create',
+    });
+  }
+  return steps;
+}

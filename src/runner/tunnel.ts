@@ -1,0 +1,134 @@
+/**
+ * Speaking to a service through a host's SSH connection: an HTTP GET to an API that listens on the
+ * host's loopback, a TLS handshake with an endpoint the host can reach. No client program is
+ * needed on the host, and nothing is exposed beyond what the SSH login can already reach.
+ */
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { StepFailure } from '../errors';
+import type { RemoteHost } from './remote-host';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** GET `path` from `address:port` as seen from `host`; fails with the host and URL named. */
+export async function httpGetThrough(
+  host: RemoteHost,
+  address: string,
+  port: number,
+  path: string,
+  timeoutMs = 10_000,
+): Promise<HttpAnswer> {
+  const stream = await host.openTunnel(address, port);
+  const url = `http://${address}:${port}${path}`;
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const request = http.request(
+      { host: address, port, path, method: 'GET', createConnection: () => stream as never, agent: false },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    request.on('error', (error) =>
+      reject(new StepFailure(`${host.label}: GET ${url} failed: ${(error as Error).message}`)),
+    );
+    request.end();
+  });
+}
+
+export interface PeerCertificate {
+  readonly subject: string;
+  /** DNS names and IP addresses of the Subject Alternative Names. */
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses: readonly string[];
+  readonly validTo: Date;
+}
+
+/** `DNS:a.example, IP Address:10.0.0.5` as Node reports subjectaltname. */
+export function parseSubjectAltNames(text: string | undefined): { dns: string[]; ip: string[] } {
+  const dns: string[] = [];
+  const ip: string[] = [];
+  for (const part of (text ?? '').split(/,\s*/)) {
+    const at = part.indexOf(':');
+    if (at < 0) continue;
+    const kind = part.slice(0, at).trim();
+    const value = part.slice(at + 1).trim();
+    if (kind === 'DNS') dns.push(value.toLowerCase());
+    else if (kind === 'IP Address') ip.push(value);
+  }
+  return { dns, ip };
+}
+
+/** Does the certificate name `name` (a DNS name, wildcards one label deep, or an IP address)? */
+export function certificateNames(cert: PeerCertificate, name: string): boolean {
+  const wanted = name.toLowerCase().replace(/\.$/, '');
+  if (cert.ipAddresses.includes(name)) return true;
+  return cert.dnsNames.some((dns) => {
+    if (dns === wanted) return true;
+    if (!dns.startsWith('*.')) return false;
+    const rest = wanted.slice(wanted.indexOf('.') + 1);
+    return wanted.includes('.') && rest === dns.slice(2);
+  });
+}
+
+/**
+ * The certificate `address:port` presents, reached from `host`, with `servername` as SNI. Trust is
+ * not judged here (the caller compares names); the handshake itself must complete.
+ */
+export async function peerCertificateThrough(
+  host: RemoteHost,
+  address: string,
+  port: number,
+  servername: string,
+  timeoutMs = 10_000,
+): Promise<PeerCertificate> {
+  const stream: Duplex = await host.openTunnel(address, port);
+  return new Promise<PeerCertificate>((resolve, reject) => {
+    const isName = !/^[\d.]+$/.test(servername) && !servername.includes(':');
+    const socket = tls.connect({
+      socket: stream,
+      rejectUnauthorized: false,
+      ...(isName ? { servername } : {}),
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new StepFailure(
+          `${address}:${port} (reached from ${host.label}) did not complete a TLS handshake within ${timeoutMs / 1000} s`,
+        ),
+      );
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const cert = socket.getPeerCertificate();
+      socket.end();
+      const names = parseSubjectAltNames(cert.subjectaltname);
+      resolve({
+        subject: cert.subject
+          ? Object.entries(cert.subject)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(', ')
+          : '',
+        dnsNames: names.dns,
+        ipAddresses: names.ip,
+        validTo: new Date(cert.valid_to),
+      });
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        new StepFailure(
+          `${address}:${port} (reached from ${host.label}) failed the TLS handshake: ${error.message}`,
+        ),
+      );
+    });
+  });
+}
