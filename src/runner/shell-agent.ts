@@ -178,7 +178,10 @@ export class ShellAgent implements CommandBatcher {
     };
     output.on('close', closed);
     output.on('end', closed);
-    input.on('error', (e: Error) => this.fail(e));
+    // Writing to a shell that just died can fail before its output closes: the same failure, named so.
+    input.on('error', (e: Error) =>
+      this.fail(new Error(`the remote shell stopped taking commands (${e.message})`)),
+    );
   }
 
   whenReady(): Promise<void> {
