@@ -16,6 +16,7 @@ export {
   Testing,
   Token,
   anyToHclTerraform,
+  dependable,
   anyToTerraform,
   hashMapper,
   hashMapperHcl,

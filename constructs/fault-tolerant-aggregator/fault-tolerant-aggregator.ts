@@ -35,7 +35,13 @@ export class FaultTolerantAggregator extends Construct {
     super(scope, id);
     const config = parsePropsAtSynth(this, faultTolerantAggregatorSchema, props);
     if (!config) {
-      // Refused: the synth reports the problems of every construct at once; nothing is planned.
+      // Refused: the synth reports the problems of every construct at once, the shared
+      // directory's too (so it is still made from its props); nothing is planned.
+      if (props?.sharedDirectory && !isSharedDirectoryLike(props.sharedDirectory) && props.aggregators)
+        this.sharedDirectory = new NfsSharedDir(this, 'SharedDirectory', {
+          ...props.sharedDirectory,
+          clients: [props.aggregators.active, props.aggregators.inactive],
+        });
       this.steps = [];
       this.ready = REFUSED_PROPS;
       return;
@@ -55,12 +61,12 @@ export class FaultTolerantAggregator extends Construct {
       ...(sharePreflight ? { preflight: sharePreflight } : {}),
     });
     const resources = new StepResources(this, 'Steps', { steps: this.steps, follows: share.steps });
-    // The vendor's order: the shared directory after the data repository, before the proxy.
-    const repository = resources.resources.get(DATA_REPOSITORY_STEP)!;
+    // The vendor's order: the shared directory after the data repository (when it is ours to
+    // place), and verified before the proxy.
     if (share instanceof NfsSharedDir) {
-      share.runAfter(repository);
-      const proxy = resources.resources.get(PROXY_STEP)!;
-      proxy.dependsOn = [...(proxy.dependsOn ?? []), share.ready.fqn];
+      if (this.node.tryFindChild('SharedDirectory') === share)
+        share.runAfter(resources.resources.get(DATA_REPOSITORY_STEP)!);
+      resources.addDependency(PROXY_STEP, share.ready);
     }
     this.ready = resources.resources.get(HEALTH_STEP)!;
     this.warn(config);

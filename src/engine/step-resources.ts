@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
-import { Annotations, ITerraformDependable, TerraformResource, TerraformStack } from '../cdktf';
+import {
+  Annotations,
+  dependable as dependsOnReference,
+  ITerraformDependable,
+  TerraformResource,
+  TerraformStack,
+} from '../cdktf';
 import { hostLabel } from '../schema/host';
 import { orderSteps, Step, STEP_SPEC_ENV, toStepSpec } from '../step';
 import { runnerAsset } from './runner-asset';
@@ -103,10 +109,13 @@ export class StepResources extends Construct {
    * composite construct puts a part's steps at their place in its own order.
    */
   runAfter(dependable: ITerraformDependable): void {
-    for (const id of this.roots) {
-      const resource = this.resources.get(id)!;
-      resource.dependsOn = [...(resource.dependsOn ?? []), dependable.fqn];
-    }
+    for (const id of this.roots) this.addDependency(id, dependable);
+  }
+
+  /** Runs one step after `dependable` as well as after its own dependencies. */
+  addDependency(stepId: string, dependable: ITerraformDependable): void {
+    const resource = this.resources.get(stepId)!;
+    resource.dependsOn = [...(resource.dependsOn ?? []), dependsOnReference(dependable)];
   }
 }
 
