@@ -544,17 +544,26 @@ function addCrossFieldIssues(props: ParsedProps, ctx: z.RefinementCtx): void {
       h,
     ]),
   ];
+  // By address and by name: a name appears in step ids and messages, so it must say which host.
   const seen = new Map<string, string>();
   for (const [path, host] of roles) {
     if (typeof host?.address !== 'string' || isToken(host.address)) continue;
-    const first = seen.get(host.address);
-    if (first)
-      issue(
-        path,
-        `the same host as ${first}: the proxy, the two aggregators and each collector are separate servers (the proxy is the third vote of the cluster)`,
-        host.address,
-      );
-    else seen.set(host.address, path.join('.').replace(/\.(\d+)/g, '[$1]'));
+    const where = path.join('.').replace(/\.(\d+)/g, '[$1]');
+    for (const key of [
+      `address ${host.address}`,
+      ...(typeof host.name === 'string' ? [`name ${host.name}`] : []),
+    ]) {
+      const first = seen.get(key);
+      if (first) {
+        issue(
+          path,
+          `the same host (${key}) as ${first}: the proxy, the two aggregators and each collector are separate servers (the proxy is the third vote of the cluster)`,
+          host.address,
+        );
+        break;
+      }
+      seen.set(key, where);
+    }
   }
 
   const share = props.sharedDirectory as unknown;

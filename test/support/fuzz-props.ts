@@ -235,7 +235,78 @@ function generators(noisy: boolean) {
     { requiredKeys: ['nodes'] },
   );
 
-  return { hostSteps, nfsSharedDir, cassandraTwoNode };
+  const installer = (directory: boolean) =>
+    fc.record(
+      {
+        path: mostly(fc.constantFrom('/opt/installers/installDA.bin', '/opt/i.bin')),
+        version: mostly(fc.constantFrom('24.3.0', '23.3.6')),
+        allowUpgrade: mostly(fc.boolean()),
+        installDirectory: mostly(fc.constantFrom('/opt/CA/proxy', '/opt/IMDataAggregator')),
+        properties: mostly(
+          fc.dictionary(fc.constantFrom('A_KEY', 'B.KEY', 'DB_PASSWORD'), text, { maxKeys: 2 }),
+        ),
+        keys: mostly(
+          fc.record(
+            {
+              sharedDirectory: fc.constantFrom('SHARED', 'A_KEY'),
+              failoverHost: fc.constantFrom('FAILOVER', 'SHARED'),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        minimumFreeMiB: mostly(fc.integer({ min: 0, max: 10000 })),
+      },
+      { requiredKeys: directory ? ['path', 'installDirectory'] : ['path'] },
+    );
+  /** In clean cases each role gets its own address and name: the hosts of one procedure are distinct servers. */
+  const roleHost = (name: string, address: string) =>
+    noisy ? hostArb('linux') : hostArb('linux').map((h) => ({ ...h, name, address }));
+  const faultTolerantAggregator = fc.record(
+    {
+      dataRepository: mostly(
+        fc.record(
+          {
+            address: mostly(fc.constantFrom('10.0.0.20', 'dr1.example.com')),
+            port: mostly(fc.integer({ min: 1, max: 65535 })),
+          },
+          { requiredKeys: ['address'] },
+        ),
+      ),
+      databaseCredentials: mostly(
+        fc.record({
+          user: mostly(fc.constantFrom('dauser')),
+          passwordEnv: mostly(fc.constantFrom('DR_PASSWORD')),
+        }),
+      ),
+      // Its own props are fuzzed with NfsSharedDir; valid here so both constructs judge the same hosts.
+      sharedDirectory: fc.constant({
+        existingExport: 'nas.example.com:/export/da',
+        mountPath: '/DASharedRepo',
+        owner: { user: 'dauser', uid: 4500, group: 'dauser', gid: 4500 },
+      }),
+      proxy: mostly(fc.record({ host: roleHost('proxy', '10.0.1.30'), installer: installer(true) })),
+      aggregators: mostly(
+        fc.record({
+          active: roleHost('da1', '10.0.1.11'),
+          inactive: roleHost('da2', '10.0.1.12'),
+          installer: installer(false),
+        }),
+      ),
+      dataCollectors: mostly(
+        fc.record({
+          hosts: fc
+            .tuple(roleHost('dc1', '10.0.1.41'), roleHost('dc2', '10.0.1.42'))
+            .chain(([a, b]) => fc.constantFrom([], [a], [a, b])),
+          installer: installer(false),
+        }),
+      ),
+      drill: mostly(fc.boolean()),
+      healthTimeoutSeconds: mostly(fc.integer({ min: 30, max: 3600 })),
+    },
+    { requiredKeys: ['dataRepository', 'databaseCredentials', 'sharedDirectory', 'proxy', 'aggregators'] },
+  );
+
+  return { hostSteps, nfsSharedDir, cassandraTwoNode, faultTolerantAggregator };
 }
 
 const clean = generators(false);
@@ -243,5 +314,9 @@ const noisy = generators(true);
 export const hostStepsPropsArb = fc.oneof(clean.hostSteps, noisy.hostSteps);
 export const nfsSharedDirPropsArb = fc.oneof(clean.nfsSharedDir, noisy.nfsSharedDir);
 export const cassandraTwoNodePropsArb = fc.oneof(clean.cassandraTwoNode, noisy.cassandraTwoNode);
+export const faultTolerantAggregatorPropsArb = fc.oneof(
+  clean.faultTolerantAggregator,
+  noisy.faultTolerantAggregator,
+);
 /** Clean HostSteps props only: the sample deployed to the lab for the canary check. */
 export const cleanHostStepsPropsArb = clean.hostSteps;

@@ -10,7 +10,15 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
-import { CassandraTwoNode, HostSteps, NfsSharedDir, ValidationError } from '../../index';
+import {
+  CassandraTwoNode,
+  FaultTolerantAggregator,
+  HostSteps,
+  NfsSharedDir,
+  ValidationError,
+} from '../../index';
+import { faultTolerantAggregatorSchema } from '../../constructs/fault-tolerant-aggregator/props';
+import { planFaultTolerantAggregatorSteps } from '../../constructs/fault-tolerant-aggregator/plan';
 import { cassandraTwoNodeSchema } from '../../constructs/cassandra-two-node/props';
 import { planCassandraSteps } from '../../constructs/cassandra-two-node/plan';
 import { nfsSharedDirSchema } from '../../constructs/nfs-shared-dir/props';
@@ -20,7 +28,12 @@ import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { hostStepsSchema } from '../../src/host-steps';
 import { orderSteps, Step, toStepSpec } from '../../src/step';
 import { parseProps } from '../../src/validate';
-import { cassandraTwoNodePropsArb, hostStepsPropsArb, nfsSharedDirPropsArb } from '../support/fuzz-props';
+import {
+  cassandraTwoNodePropsArb,
+  faultTolerantAggregatorPropsArb,
+  hostStepsPropsArb,
+  nfsSharedDirPropsArb,
+} from '../support/fuzz-props';
 
 jest.setTimeout(300_000);
 
@@ -57,6 +70,13 @@ const subjects: Subject[] = [
     schema: cassandraTwoNodeSchema as z.ZodType<unknown>,
     plan: planCassandraSteps,
     construct: (stack, props) => new CassandraTwoNode(stack, 'Construct', props),
+  },
+  {
+    name: 'FaultTolerantAggregator',
+    arbitrary: faultTolerantAggregatorPropsArb,
+    schema: faultTolerantAggregatorSchema as z.ZodType<unknown>,
+    plan: (config) => planFaultTolerantAggregatorSteps(config, { mountPath: '/DASharedRepo' }),
+    construct: (stack, props) => new FaultTolerantAggregator(stack, 'Construct', props),
   },
 ];
 
