@@ -1,0 +1,538 @@
+/**
+ * The emulated DX NetOps fault-tolerant data aggregator surface on lab hosts, checked on its own:
+ * the InstallAnywhere installers, the DA pair competing for the lock in an emulated NFS share, the
+ * Consul server on the proxy fed by real UDP gossip, the data collectors, the data repository and
+ * vsql. The constructs' own lab tests build on exactly these behaviours.
+ * Hosts: lab-a proxy, lab-b and lab-c DAs, lab-d and lab-e DCs, lab-f NFS server, lab-g repository.
+ */
+import * as fs from 'node:fs';
+import { installNfsClientEmulator, installNfsServerEmulator } from '../lab/emulators/nfs/install';
+import {
+  activeMqState,
+  consulCriticalChecks,
+  consulLeader,
+  consulMembers,
+  consulPeers,
+  consulServices,
+  DA_ACTIVE_LOCK,
+  DA_CONSUL_SERVICE,
+  DA_READY_LINE,
+  dadaemon,
+  daDaemonState,
+  daStatus,
+  dcmdState,
+  DEFAULT_INSTALL_DIR,
+  forceDaStatus,
+  installCount,
+  installedComponent,
+  installNetOpsEmulators,
+  installNetOpsInstaller,
+  installRuns,
+  karafLog,
+  keepActiveMqAfterMaintenance,
+  NetOpsComponent,
+  runInstaller,
+  shellQuote,
+  startDataRepository,
+  stopDataRepository,
+  waitFor,
+  writeResponseFile,
+} from '../lab/emulators/netops/setup';
+import {
+  blockBetween,
+  hostPath,
+  LabHost,
+  LabInventory,
+  listeningSockets,
+  resetHost,
+  runOnHost,
+  startLab,
+  unblockTraffic,
+} from '../lab/lab';
+
+jest.setTimeout(180_000);
+
+const NAMES = ['lab-a', 'lab-b', 'lab-c', 'lab-d', 'lab-e', 'lab-f', 'lab-g'];
+const SHARED = '/DASharedRepo';
+const EXPORT = '/srv/da-shared';
+const PROXY_DIR = '/opt/NetOpsProxy';
+const DA_DIR = DEFAULT_INSTALL_DIR.aggregator;
+const DC_DIR = DEFAULT_INSTALL_DIR.collector;
+const VERSION = '24.3.1';
+const DB_USER = 'dradmin';
+const DB_PASSWORD = 's3cr=t:pa ss!';
+const INSTALLER: Record<NetOpsComponent, string> = {
+  proxy: '/opt/installers/installProxy.bin',
+  aggregator: '/opt/installers/installDA.bin',
+  collector: '/opt/installers/installDC.bin',
+  portal: '/opt/installers/installPC.bin',
+};
+
+let lab: LabInventory;
+let proxy: LabHost;
+let da1: LabHost;
+let da2: LabHost;
+let dc1: LabHost;
+let dc2: LabHost;
+let nfs: LabHost;
+let db: LabHost;
+
+const host = (name: string): LabHost => lab.hosts.find((h) => h.name === name)!;
+const ok = (h: LabHost, command: string): string => {
+  const r = runOnHost(h.name, command);
+  if (r.code !== 0) throw new Error(`${h.name}: "${command}" exited ${r.code}\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+const listens = (h: LabHost, protocol: 'tcp' | 'udp', port: number): boolean =>
+  listeningSockets(h.name).some((s) => s.protocol === protocol && s.port === port);
+const memberStatus = (view: LabHost): Record<string, number> =>
+  Object.fromEntries(consulMembers(view).map((m) => [m.Name, m.Status]));
+
+/**
+ * The DA response file in the syntax an operator might write by hand: comments of both kinds, all
+ * three separators, a continuation line, and a password with escaped separators and a \u escape.
+ */
+const DA_RESPONSE = [
+  '# Data Aggregator, fault tolerant',
+  '! written for the lab',
+  `USER_INSTALL_DIR=${DA_DIR}`,
+  `LAB_SHARED_DIR : ${SHARED}`,
+  'LAB_PROXY_HOST   lab-a',
+  'LAB_DB_HOST = \\',
+  '    lab-g',
+  'LAB_DB_PORT=5433',
+  `LAB_DB_USER=${DB_USER}`,
+  'LAB_DB_PASSWORD=s3cr\\=t\\:pa ss\\u0021',
+  '',
+].join('\n');
+
+function exportShare(): void {
+  installNfsServerEmulator(nfs.name);
+  const clients = [da1, da2].map((h) => `${h.address}(rw,sync,no_subtree_check,no_root_squash)`).join(' ');
+  ok(
+    nfs,
+    `mkdir -p ${EXPORT} /etc/exports.d && echo '${EXPORT} ${clients}' > /etc/exports.d/da.exports && exportfs -ra`,
+  );
+  for (const client of [da1, da2]) {
+    installNfsClientEmulator(client.name);
+    ok(
+      client,
+      `mkdir -p ${SHARED} && mount -t nfs4 -o vers=4.1,hard,proto=tcp ${nfs.address}:${EXPORT} ${SHARED}`,
+    );
+  }
+}
+
+function install(
+  h: LabHost,
+  component: NetOpsComponent,
+  response: Record<string, string> | string,
+  version = VERSION,
+) {
+  installNetOpsInstaller(h, { path: INSTALLER[component], component, version });
+  writeResponseFile(h, `/root/${component}.properties`, response);
+  return runInstaller(h, INSTALLER[component], `/root/${component}.properties`);
+}
+
+function installOk(
+  h: LabHost,
+  component: NetOpsComponent,
+  response: Record<string, string> | string,
+): string {
+  const r = install(h, component, response);
+  if (r.code !== 0)
+    throw new Error(`${h.name}: ${component} install exited ${r.code}\n${r.stdout}${r.stderr}`);
+  return r.stdout + r.stderr;
+}
+
+const installProxy = () => installOk(proxy, 'proxy', { USER_INSTALL_DIR: PROXY_DIR });
+const installDa = (h: LabHost) => installOk(h, 'aggregator', DA_RESPONSE);
+const installDc = (h: LabHost) =>
+  installOk(h, 'collector', {
+    USER_INSTALL_DIR: DC_DIR,
+    LAB_DA_HOST: 'lab-b',
+    LAB_FAILOVER_DA_HOST: 'lab-c',
+  });
+
+async function expectHealthyCluster(): Promise<void> {
+  await waitFor(
+    'three alive Consul members, a leader and no critical checks',
+    () =>
+      Object.values(memberStatus(proxy)).filter((s) => s === 1).length === 3 &&
+      consulLeader(proxy) !== '' &&
+      consulCriticalChecks(proxy).length === 0,
+  );
+}
+
+/** The whole site: share, repository, proxy, the DA pair (lab-b first, so it is Active), both DCs. */
+async function deploySite(options: { collectors?: boolean } = {}): Promise<void> {
+  exportShare();
+  startDataRepository(db, { user: DB_USER, password: DB_PASSWORD });
+  installProxy();
+  installDa(da1);
+  installDa(da2);
+  if (options.collectors ?? true) [dc1, dc2].forEach(installDc);
+  await expectHealthyCluster();
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  [proxy, da1, da2, dc1, dc2, nfs, db] = NAMES.map(host);
+});
+
+beforeEach(() => {
+  NAMES.forEach(resetHost);
+});
+
+afterAll(() => {
+  if (lab) NAMES.forEach(resetHost);
+});
+
+describe('DX NetOps emulators on lab hosts', () => {
+  it('refuses an installer run with missing or empty required keys, names each one and installs nothing', () => {
+    const r = install(da1, 'aggregator', {
+      USER_INSTALL_DIR: DA_DIR,
+      LAB_SHARED_DIR: SHARED,
+      LAB_DB_HOST: 'lab-g',
+      LAB_DB_PORT: '5433',
+      LAB_DB_USER: DB_USER,
+      LAB_DB_PASSWORD: '',
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'Installation failed: required property LAB_PROXY_HOST is missing',
+      'Installation failed: required property LAB_DB_PASSWORD is empty',
+    ]);
+    expect(fs.existsSync(hostPath(da1.name, DA_DIR))).toBe(false);
+    expect(installedComponent(da1, 'aggregator')).toBeUndefined();
+    expect(listeningSockets(da1.name).filter((s) => s.port !== 22)).toEqual([]);
+    expect(installRuns(da1)).toEqual([
+      expect.objectContaining({ component: 'aggregator', version: VERSION, result: 'failed' }),
+    ]);
+    // Nothing answers as the product's services either.
+    expect(runOnHost(da1.name, 'service dadaemon status').stderr).toContain('unrecognized service');
+
+    // A collector's keys too, and anything but "-i silent -f FILE" is a usage error.
+    const dc = install(dc1, 'collector', { USER_INSTALL_DIR: DC_DIR, LAB_DA_HOST: '  ' });
+    expect(dc.code).not.toBe(0);
+    expect(dc.stderr).toContain('required property LAB_DA_HOST is empty');
+    expect(dc.stderr).toContain('required property LAB_FAILOVER_DA_HOST is missing');
+    expect(fs.existsSync(hostPath(dc1.name, DC_DIR))).toBe(false);
+    const usage = runOnHost(dc1.name, `${INSTALLER.collector} -i console`);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toBe(`Usage: ${INSTALLER.collector} -i silent -f <response file>\n`);
+    expect(installCount(dc1, 'collector')).toBe(1);
+
+    // The portal needs its directory only.
+    expect(installOk(db, 'portal', { USER_INSTALL_DIR: DEFAULT_INSTALL_DIR.portal })).toContain(
+      'Installation complete.',
+    );
+    expect(installedComponent(db, 'portal')).toMatchObject({ dir: '/opt/CA', version: VERSION });
+  });
+
+  it('fails a DA whose shared directory is read-only or missing, and Consul reports it critical', async () => {
+    // The share exported read-only: mounted fine, but the DA cannot write its lock there.
+    installNfsServerEmulator(nfs.name);
+    ok(
+      nfs,
+      `mkdir -p ${EXPORT} /etc/exports.d && echo '${EXPORT} ${da1.address}(ro,sync)' > /etc/exports.d/da.exports && exportfs -ra`,
+    );
+    installNfsClientEmulator(da1.name);
+    ok(da1, `mkdir -p ${SHARED} && mount -t nfs4 -o vers=4.1 ${nfs.address}:${EXPORT} ${SHARED}`);
+    installProxy();
+    installDa(da1);
+    expect(daStatus(da1)).toBe('Failed');
+    expect(daDaemonState(da1).reason).toBe(`the shared directory ${SHARED} is not writable`);
+    expect(activeMqState(da1).running).toBe(false);
+    expect(listens(da1, 'tcp', 8581)).toBe(false);
+    const failedCheck = await waitFor('a critical DA check', () => consulCriticalChecks(proxy)[0]);
+    expect(failedCheck).toMatchObject({
+      Node: 'lab-b',
+      Status: 'critical',
+      ServiceName: DA_CONSUL_SERVICE,
+      Output: `Data Aggregator status: Failed (the shared directory ${SHARED} is not writable)`,
+    });
+    expect(karafLog(da1)).not.toContain(DA_READY_LINE);
+
+    // Unmounted and gone: still Failed, for another reason; a usable directory makes it Active.
+    ok(da1, `umount ${SHARED} && rmdir ${SHARED}`);
+    await waitFor('missing share reported', () => daDaemonState(da1).reason?.includes('does not exist'));
+    expect(daStatus(da1)).toBe('Failed');
+    ok(da1, `mkdir ${SHARED}`);
+    await waitFor('lab-b Active', () => daStatus(da1) === 'Active', { timeoutMs: 5_000 });
+    await waitFor('no critical checks', () => consulCriticalChecks(proxy).length === 0);
+  });
+
+  it('installs the site: one Active and one Inactive DA, a Consul leader with three peers, collectors connected', async () => {
+    exportShare();
+    startDataRepository(db, { user: DB_USER, password: DB_PASSWORD });
+    const outputs = [installProxy(), installDa(da1), installDa(da2), installDc(dc1), installDc(dc2)];
+    for (const output of outputs) {
+      expect(output).toContain('Installation complete.');
+      expect(output).not.toContain('s3cr');
+    }
+    await expectHealthyCluster();
+
+    expect([daStatus(da1), daStatus(da2)]).toEqual(['Active', 'Inactive']);
+    expect(dadaemon(da1, 'status')).toMatchObject({ code: 0, stdout: 'Data Aggregator status: Active\n' });
+    expect(karafLog(da1)).toContain(DA_READY_LINE);
+    expect(karafLog(da2)).not.toContain(DA_READY_LINE);
+    expect(fs.readFileSync(hostPath(nfs.name, `${EXPORT}/${DA_ACTIVE_LOCK}`), 'utf8')).toMatch(/^lab-b \d+ /);
+    expect(activeMqState(da1)).toMatchObject({ running: true, kahadb: 'locked', sharedDir: SHARED });
+    expect(activeMqState(da2).running).toBe(false);
+    expect(runOnHost(da1.name, 'service activemq status')).toMatchObject({ code: 0 });
+    expect(runOnHost(da2.name, 'service activemq status')).toMatchObject({
+      code: 3,
+      stdout: 'ActiveMQ not running\n',
+    });
+
+    // What each host listens on: Consul everywhere, the DA web services on the Active one only.
+    for (const h of [proxy, da1, da2]) {
+      for (const [protocol, port] of [
+        ['tcp', 8300],
+        ['tcp', 8301],
+        ['udp', 8301],
+        ['tcp', 8500],
+      ] as const)
+        expect([h.name, protocol, port, listens(h, protocol, port)]).toEqual([h.name, protocol, port, true]);
+    }
+    expect([listens(da1, 'tcp', 8581), listens(da2, 'tcp', 8581)]).toEqual([true, false]);
+
+    expect(consulLeader(proxy)).toBe(`${proxy.address}:8300`);
+    expect(consulPeers(proxy).sort()).toEqual([proxy, da1, da2].map((h) => `${h.address}:8300`));
+    expect(consulMembers(proxy).map((m) => [m.Name, m.Addr, m.Port, m.Status])).toEqual([
+      ['lab-a', proxy.address, 8301, 1],
+      ['lab-b', da1.address, 8301, 1],
+      ['lab-c', da2.address, 8301, 1],
+    ]);
+    expect(consulCriticalChecks(proxy)).toEqual([]);
+    expect(Object.keys(consulServices(proxy)).sort()).toEqual(['consul', DA_CONSUL_SERVICE]);
+    // A DA's own agent answers the same API with the server's view.
+    expect(consulLeader(da2)).toBe(`${proxy.address}:8300`);
+
+    for (const dc of [dc1, dc2]) {
+      expect(dcmdState(dc)).toMatchObject({ running: true, state: 'connected', da: `${da1.address}:8581` });
+      expect(ok(dc, 'service dcmd status')).toMatch(
+        new RegExp(`^dcmd is running \\(pid \\d+\\), connected to Data Aggregator ${da1.address}:8581\\n$`),
+      );
+    }
+    expect(daDaemonState(da1).collectors).toEqual([dc1.address, dc2.address]);
+
+    // The answers are saved once, password included, readable by root only.
+    expect(installedComponent(da1, 'aggregator')).toEqual({
+      dir: DA_DIR,
+      version: VERSION,
+      answers: {
+        USER_INSTALL_DIR: DA_DIR,
+        LAB_SHARED_DIR: SHARED,
+        LAB_PROXY_HOST: 'lab-a',
+        LAB_DB_HOST: 'lab-g',
+        LAB_DB_PORT: '5433',
+        LAB_DB_USER: DB_USER,
+        LAB_DB_PASSWORD: DB_PASSWORD,
+      },
+      answersMode: 0o600,
+    });
+    expect(fs.statSync(hostPath(da1.name, `${DA_DIR}/scripts/dadaemon`)).mode & 0o111).toBe(0o111);
+    for (const [h, component] of [
+      [proxy, 'proxy'],
+      [da1, 'aggregator'],
+      [da2, 'aggregator'],
+      [dc1, 'collector'],
+    ] as const)
+      expect(installRuns(h)).toEqual([
+        expect.objectContaining({
+          component,
+          version: VERSION,
+          result: 'installed',
+          responseFile: `/root/${component}.properties`,
+        }),
+      ]);
+    expect(fs.readFileSync(hostPath(da1.name, '/var/lib/netops-lab/installs.log'), 'utf8')).not.toContain(
+      's3cr',
+    );
+  });
+
+  it('marks a DA failed in Consul when UDP 8301 is blocked between it and the proxy, and alive once unblocked', async () => {
+    await deploySite({ collectors: false });
+    const started = Date.now();
+    blockBetween(proxy.name, da1.name, 'udp', 8301);
+    await waitFor('lab-b failed', () => memberStatus(proxy)['lab-b'] === 4, { timeoutMs: 10_000 });
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(memberStatus(proxy)).toEqual({ 'lab-a': 1, 'lab-b': 4, 'lab-c': 1 });
+    // Two of three servers still make a quorum.
+    expect(consulLeader(proxy)).toBe(`${proxy.address}:8300`);
+    expect(consulCriticalChecks(proxy)).toEqual([
+      expect.objectContaining({ Node: 'lab-b', CheckID: 'serfHealth', Status: 'critical' }),
+    ]);
+    // The cut-off DA sees no leader; the DA role is untouched (the share still decides it).
+    expect(consulLeader(da1)).toBe('');
+    expect(daStatus(da1)).toBe('Active');
+
+    // A one-way cut (only the proxy's answers dropped) is just as fatal, and without quorum there is no leader.
+    blockBetween(proxy.name, da2.name, 'udp', 8301);
+    unblockTraffic({ from: da2.name, to: proxy.name, protocol: 'udp', port: 8301 });
+    await waitFor('no leader', () => consulLeader(proxy) === '', { timeoutMs: 10_000 });
+    expect(memberStatus(proxy)).toEqual({ 'lab-a': 1, 'lab-b': 4, 'lab-c': 4 });
+
+    for (const [from, to] of [
+      [proxy, da1],
+      [da1, proxy],
+      [proxy, da2],
+    ])
+      unblockTraffic({ from: from.name, to: to.name, protocol: 'udp', port: 8301 });
+    await waitFor('all alive again', () => Object.values(memberStatus(proxy)).every((s) => s === 1), {
+      timeoutMs: 10_000,
+    });
+    await expectHealthyCluster();
+  });
+
+  it('hands the Active role over on maintenance, takes it back as Inactive on activate, and can be made to split', async () => {
+    await deploySite();
+    const maintenance = dadaemon(da1, 'maintenance');
+    expect(maintenance).toMatchObject({ code: 0 });
+    expect(maintenance.stdout).toContain('Data Aggregator status: Maintenance\n');
+    expect(activeMqState(da1).running).toBe(false);
+    expect(listens(da1, 'tcp', 8581)).toBe(false);
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 5_000 });
+    expect(daStatus(da1)).toBe('Maintenance');
+    expect(karafLog(da2)).toContain(DA_READY_LINE);
+    expect(activeMqState(da2)).toMatchObject({ running: true, kahadb: 'locked' });
+    // The collectors follow the Active DA; Consul shows a DA in maintenance as healthy.
+    for (const dc of [dc1, dc2])
+      await waitFor(`${dc.name} on lab-c`, () => dcmdState(dc).da === `${da2.address}:8581`);
+    expect(consulCriticalChecks(proxy)).toEqual([]);
+
+    const activate = dadaemon(da1, 'activate');
+    expect(activate).toMatchObject({ code: 0 });
+    expect(activate.stdout).toContain('Data Aggregator status: Inactive\n');
+    expect([daStatus(da1), daStatus(da2)]).toEqual(['Inactive', 'Active']);
+
+    // A stopped DA outside maintenance is Failed for the cluster.
+    expect(dadaemon(da1, 'stop').code).toBe(0);
+    expect(dadaemon(da1, 'status')).toMatchObject({ code: 3, stdout: 'Data Aggregator is not running\n' });
+    await waitFor('lab-b critical', () => consulCriticalChecks(proxy).some((c) => c.Node === 'lab-b'));
+    expect(consulCriticalChecks(proxy)).toEqual([
+      expect.objectContaining({ Node: 'lab-b', ServiceName: DA_CONSUL_SERVICE, Status: 'critical' }),
+    ]);
+    expect(dadaemon(da1, 'start').code).toBe(0);
+    expect(daStatus(da1)).toBe('Inactive');
+
+    // Split brain: ActiveMQ survives maintenance, the new Active's broker waits for the KahaDB lock.
+    keepActiveMqAfterMaintenance(da2, true);
+    expect(dadaemon(da2, 'maintenance').code).toBe(0);
+    await waitFor('lab-b Active', () => daStatus(da1) === 'Active', { timeoutMs: 5_000 });
+    expect(runOnHost(da2.name, 'service activemq status').code).toBe(0);
+    expect(activeMqState(da2)).toMatchObject({ running: true, kahadb: 'locked' });
+    expect(activeMqState(da1)).toMatchObject({ running: true, kahadb: 'waiting' });
+    forceDaStatus(da2, 'Active');
+    expect([daStatus(da1), daStatus(da2)]).toEqual(['Active', 'Active']);
+    forceDaStatus(da2, undefined);
+    expect(daStatus(da2)).toBe('Maintenance');
+    // Stopping the stray broker lets the Active DA's broker take the store.
+    expect(ok(da2, 'service activemq stop')).toBe('Stopping ActiveMQ\n');
+    await waitFor('lab-b broker on KahaDB', () => activeMqState(da1).kahadb === 'locked', {
+      timeoutMs: 5_000,
+    });
+  });
+
+  it('leaves a DC started before its DAs hung until dcmd is restarted', async () => {
+    installProxy();
+    installDc(dc1);
+    expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'hung', da: null });
+    expect(ok(dc1, 'service dcmd status')).toMatch(
+      /^dcmd is running \(pid \d+\), not connected to a Data Aggregator\n$/,
+    );
+
+    exportShare();
+    installDa(da1);
+    installDa(da2);
+    await expectHealthyCluster();
+    // The DAs are up and answering, the collector still waits for nothing.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(listens(da1, 'tcp', 8581)).toBe(true);
+    expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'hung' });
+
+    expect(ok(dc1, 'service dcmd restart')).toContain('Starting dcmd');
+    expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'connected', da: `${da1.address}:8581` });
+    expect(ok(dc1, 'service dcmd stop; service dcmd status; echo "exit $?"')).toBe(
+      'Stopping dcmd...\ndcmd is not running\nexit 3\n',
+    );
+
+    // Its primary DA not Active: the collector takes the failover one.
+    expect(dadaemon(da1, 'maintenance').code).toBe(0);
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 5_000 });
+    ok(dc1, 'service dcmd start');
+    expect(dcmdState(dc1)).toMatchObject({ state: 'connected', da: `${da2.address}:8581` });
+  });
+
+  it('vsql accepts the right credentials, refuses wrong ones, and fails when the repository is down', () => {
+    installNetOpsEmulators(da1);
+    startDataRepository(db, { user: DB_USER, password: DB_PASSWORD });
+    const vsql = (password: string, user = DB_USER, port = 5433) =>
+      runOnHost(
+        da1.name,
+        `VSQL_PASSWORD=${shellQuote(password)} vsql -h lab-g -p ${port} -U ${shellQuote(user)} -c 'SELECT 1;'`,
+      );
+
+    expect(vsql(DB_PASSWORD)).toEqual({
+      code: 0,
+      stdout: ' ?column? \n----------\n        1\n(1 row)\n\n',
+      stderr: '',
+    });
+    for (const refused of [vsql('wrong'), vsql(DB_PASSWORD, 'dbadmin'), vsql('')]) {
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toBe('vsql: FATAL: Invalid username or password\n');
+      expect(refused.stdout).toBe('');
+    }
+
+    stopDataRepository(db);
+    const down = vsql(DB_PASSWORD);
+    expect(down.code).not.toBe(0);
+    expect(down.stderr).toContain(`could not connect to server lab-g:5433: Connection refused`);
+
+    // Another port, configured at start.
+    startDataRepository(db, { port: 15433, user: DB_USER, password: DB_PASSWORD });
+    expect(vsql(DB_PASSWORD, DB_USER, 15433).code).toBe(0);
+    expect(vsql(DB_PASSWORD).stderr).toContain('lab-g:5433');
+  });
+
+  it('upgrades without the fault-tolerance keys, keeping the saved answers and ignoring new ones', async () => {
+    await deploySite();
+    const before = installedComponent(da2, 'aggregator')!;
+    const upgrade = '24.3.2';
+    installNetOpsInstaller(da2, {
+      path: '/opt/installers/installDA-upgrade.bin',
+      component: 'aggregator',
+      version: upgrade,
+    });
+    writeResponseFile(da2, '/root/upgrade.properties', { USER_INSTALL_DIR: DA_DIR });
+    const r = runInstaller(da2, '/opt/installers/installDA-upgrade.bin', '/root/upgrade.properties');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('the saved fault-tolerance settings are kept');
+    expect(installedComponent(da2, 'aggregator')).toEqual({ ...before, version: upgrade });
+    expect(installRuns(da2, 'aggregator').map((run) => [run.version, run.result])).toEqual([
+      [VERSION, 'installed'],
+      [upgrade, 'upgraded'],
+    ]);
+    expect(installCount(da2)).toBe(2);
+    expect(daStatus(da2)).toBe('Inactive');
+    expect(daStatus(da1)).toBe('Active');
+    await expectHealthyCluster();
+
+    // Keys given on an upgrade are not asked, so not taken either.
+    installNetOpsInstaller(dc1, { path: INSTALLER.collector, component: 'collector', version: upgrade });
+    writeResponseFile(dc1, '/root/upgrade.properties', {
+      USER_INSTALL_DIR: DC_DIR,
+      LAB_DA_HOST: 'lab-c',
+      LAB_FAILOVER_DA_HOST: '',
+    });
+    expect(runInstaller(dc1, INSTALLER.collector, '/root/upgrade.properties').code).toBe(0);
+    expect(installedComponent(dc1, 'collector')!.answers).toEqual({
+      USER_INSTALL_DIR: DC_DIR,
+      LAB_DA_HOST: 'lab-b',
+      LAB_FAILOVER_DA_HOST: 'lab-c',
+    });
+    expect(dcmdState(dc1)).toMatchObject({ state: 'connected', da: `${da1.address}:8581` });
+    expect(installCount(dc1, 'collector')).toBe(2);
+  });
+});
