@@ -1,13 +1,22 @@
 /**
  * `npm run demo`: starts the local lab, synthesizes the lab demo stack (terraform_data engine, no
  * provider download), deploys it with terraform, deploys again to show that nothing changes, then
- * forces every step to run again to show that each one finds its host already as wanted.
+ * forces every step to run again to show that each one finds its host already as wanted. Then the
+ * DX NetOps fault-tolerant aggregator procedure on seven lab hosts: installed, healthy, drilled.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resetHost, startLab } from '../test/lab/lab';
 import { apply, init, stateResources, synthStack, TerraformRun } from '../test/support/terraform';
 import { addLabDemo } from './lab-demo-stack';
+import {
+  addNetOpsLab,
+  labHost,
+  NETOPS_LAB_DB,
+  NETOPS_LAB_ROLES,
+  netOpsLabProps,
+  prepareNetOpsLab,
+} from './fault-tolerant-aggregator-lab';
 
 const OUTDIR = path.join(__dirname, '..', 'cdktf.out');
 
@@ -78,6 +87,37 @@ async function main(): Promise<void> {
       : '\nNOT idempotent: see above.',
   );
   if (!idempotent) process.exitCode = 1;
+  await netOpsDemo();
+}
+
+/** The fault-tolerant aggregator procedure on the lab's emulated DX NetOps hosts, with a drill. */
+async function netOpsDemo(): Promise<void> {
+  console.log('\n4. The DX NetOps fault-tolerant aggregator procedure on seven lab hosts');
+  const lab = await startLab();
+  for (const host of lab.hosts) resetHost(host.name);
+  prepareNetOpsLab(lab.hosts);
+  const repository = lab.hosts.find((h) => h.name === NETOPS_LAB_ROLES.repository)!;
+  fs.rmSync(path.join(OUTDIR, 'stacks', 'netops-demo'), { recursive: true, force: true });
+  const stackDir = synthStack(
+    (stack) =>
+      addNetOpsLab(
+        stack,
+        netOpsLabProps(labHost(lab.hosts, lab.clientKeyPath), repository.address, { drill: true }),
+      ),
+    { outdir: OUTDIR, stackName: 'netops-demo', engine: 'terraform_data' },
+  );
+  await init(stackDir);
+  const env = { [NETOPS_LAB_DB.passwordEnv]: NETOPS_LAB_DB.password };
+  const first = await apply(stackDir, { env });
+  show(first);
+  const again = await apply(stackDir, { env });
+  show(again);
+  const drill = first.reports.find((r) => r.step === 'drill');
+  console.log(`  drill: ${drill?.actions[0]?.detail ?? 'not run'}`);
+  if (!again.output.includes('No changes.')) {
+    console.log('NOT idempotent: the second apply of the NetOps stack changed something.');
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error) => {

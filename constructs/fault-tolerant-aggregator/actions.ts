@@ -83,7 +83,7 @@ export type InstallAction = {
   /** The property that receives the password, read from `passwordEnv` at apply time. */
   readonly passwordKey?: string;
   readonly passwordEnv?: string;
-  /** Collectors: endpoints that must answer before the install (both aggregators' web services). */
+  /** Collectors: endpoints of which one must answer before the install (the active aggregator's web services). */
   readonly waitFor?: readonly { readonly address: string; readonly port: number; readonly label: string }[];
   readonly waitSeconds?: number;
   /**
@@ -96,12 +96,17 @@ export type InstallAction = {
   };
 };
 
-/** After installation, every TCP path answers and the gossip (UDP) holds all three servers. */
+/**
+ * After installation, every TCP path answers and the gossip (UDP) holds all three servers. The
+ * web services are checked on the aggregator that is Active (a standby need not serve them).
+ */
 export type PortsAction = {
   readonly kind: typeof PORTS_KIND;
   readonly description: string;
   readonly paths: readonly NetworkPath[];
   readonly servers: number;
+  readonly aggregators: readonly AggregatorRef[];
+  readonly webServicesPort: number;
 };
 
 export interface AggregatorRef {

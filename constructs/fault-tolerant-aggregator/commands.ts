@@ -33,17 +33,37 @@ if [ -f "$4" ]; then printf 'recorded=%s\\n' "$(head -n 1 -- "$4")"; fi`;
 
 /**
  * A short-lived listener standing in for services not installed yet. argv: token, ready file,
- * seconds, then "tcp:PORT:N" / "udp:PORT:N" (N probes expected). Writes the ports it could not bind
- * (busy: a service already listens) to the ready file, then counts probes carrying the token until
- * all arrived or the time is up, and prints {"busy": [...], "received": ["tcp:8300:lab-a", ...]}.
+ * seconds, "bind" or "inspect", then "tcp:PORT:N" / "udp:PORT:N" (N probes expected). A port some
+ * program already listens on (read from /proc/net, never by binding it) is busy. With "bind" it
+ * listens on the others and counts probes carrying the token until all arrived or the time is up;
+ * with "inspect" it only reports. The busy ports go to the ready file; at the end it prints
+ * {"busy": [...], "received": ["tcp:8300:lab-a", ...]}.
  */
 export const LISTENER_PY = `import json, os, select, socket, sys, time
-token, ready, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+token, ready, seconds, mode = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+def in_use(proto):
+    ports = set()
+    for name in (proto, proto + '6'):
+        try:
+            with open('/proc/net/' + name) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if proto == 'udp' or fields[3] == '0A':
+                ports.add(int(fields[1].rsplit(':', 1)[1], 16))
+    return ports
+used = {'tcp': in_use('tcp'), 'udp': in_use('udp')}
 socks, busy, expected, received, conns = {}, [], 0, set(), {}
-for spec in sys.argv[4:]:
+for spec in sys.argv[5:]:
     proto, port, count = spec.split(':')
-    kind = socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, kind)
+    if int(port) in used[proto]:
+        busy.append(proto + ':' + port)
+        continue
+    if mode != 'bind':
+        continue
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(('', int(port)))

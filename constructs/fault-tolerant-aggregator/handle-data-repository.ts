@@ -16,7 +16,7 @@ export const dataRepository: ActionHandler<DataRepositoryAction> = async (action
     port: action.port,
     purpose: 'data repository (Vertica) client connections',
   }));
-  const problems = await checkPaths(paths, (h) => context.connect(h), { listen: false });
+  const problems = await checkPaths(paths, (h) => context.connect(h));
   if (action.checkCommand && problems.length === 0) {
     const password = process.env[action.passwordEnv];
     if (password === undefined || password === '')

@@ -2,12 +2,20 @@
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { PortsAction } from './actions';
-import { readConsulView } from './facts';
+import { readAggregatorStatus, readConsulView } from './facts';
 import { CONSUL_MEMBER_ALIVE } from './netops';
 import { checkPaths } from './probe-paths';
 
 export const ports: ActionHandler<PortsAction> = async (action, context) => {
-  const problems = await checkPaths(action.paths, (h) => context.connect(h), { listen: false });
+  // The web services answer on the Active aggregator; a standby's port may stay closed.
+  const statuses = await Promise.all(
+    action.aggregators.map(async (a) => readAggregatorStatus(await context.connect(a.host), a)),
+  );
+  const standby = new Set(statuses.filter((s) => s.state !== 'Active').map((s) => s.label));
+  const paths = action.paths.filter(
+    (p) => !(p.port === action.webServicesPort && p.toHost && standby.has(p.toHost.name ?? p.toHost.address)),
+  );
+  const problems = await checkPaths(paths, (h) => context.connect(h));
   // UDP has no answer to wait for: a member Consul sees alive has exchanged gossip datagrams.
   const view = await readConsulView(context.host);
   const alive = view.members.filter((m) => m.Status === CONSUL_MEMBER_ALIVE);

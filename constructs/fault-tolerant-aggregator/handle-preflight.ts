@@ -14,8 +14,14 @@ import { readHostFacts, readInstalledVersion } from './facts';
 import { hostProblems } from './preflight-rules';
 import { checkPaths } from './probe-paths';
 
-async function checkHost(host: RemoteHost, p: ProcedureHost, ready: Set<string>): Promise<string[]> {
+async function checkHost(
+  host: RemoteHost,
+  p: ProcedureHost,
+  ready: Set<string>,
+  installed: Set<string>,
+): Promise<string[]> {
   const facts = await readHostFacts(host, p.installer);
+  if (facts.installed) installed.add(host.label);
   const version = facts.installed
     ? await readInstalledVersion(host, p.installer, facts.recordedVersion)
     : undefined;
@@ -28,9 +34,13 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   const connect = (h: HostConfig) => context.connect(h);
   // Hosts that answered and can run the probes; paths touching any other host are not probed.
   const probeable = new Set<string>();
+  // Hosts whose component is installed: its service owns its ports, no listener of ours takes them.
+  const installed = new Set<string>();
   const hosts = action.hosts;
   const [hostResults, shared] = await Promise.all([
-    Promise.all(hosts.map((p) => problemsOnHost(p.host, connect, (h) => checkHost(h, p, probeable)))),
+    Promise.all(
+      hosts.map((p) => problemsOnHost(p.host, connect, (h) => checkHost(h, p, probeable, installed))),
+    ),
     action.sharedDirectory
       ? sharedDirectoryProblems(action.sharedDirectory, connect)
       : Promise.resolve({ problems: [] as string[], hosts: 0 }),
@@ -38,7 +48,8 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   const paths = action.paths.filter(
     (p) => probeable.has(hostLabel(p.from)) && (!p.toHost || probeable.has(hostLabel(p.toHost))),
   );
-  const pathResults = await checkPaths(paths, connect, { listen: true });
+  const listenOn = new Set([...probeable].filter((label) => !installed.has(label)));
+  const pathResults = await checkPaths(paths, connect, listenOn);
   const problems = [...hostResults.flat(), ...shared.problems, ...pathResults];
   if (problems.length > 0)
     throw new StepFailure(

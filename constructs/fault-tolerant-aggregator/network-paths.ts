@@ -66,46 +66,58 @@ export interface PathObservations {
   readonly probes: ReadonlyMap<string, ReadonlyMap<string, { ok: boolean; error?: string }>>;
 }
 
-/** The spec a probe gets for a path: "tcp:ADDRESS:PORT:token|connect". */
-export function probeSpec(path: NetworkPath, withToken: boolean): string {
-  return `${path.protocol}:${path.toAddress}:${path.port}:${withToken ? 'token' : 'connect'}`;
-}
+/**
+ * How a path is proven. `token`: a listener of ours stands in for the service and must see the
+ * probe. `connect`: a service answers there (or the target is not ours: the data repository), so
+ * a TCP connection must succeed. `skip`: UDP to a service (proven later by the gossip), or a port
+ * nothing listens on of a host whose component is installed: its own service owns that port, so
+ * no listener of ours takes it; the ports step checks it once the service runs.
+ * `listenOn`: the targets where listeners may bind; undefined after installation (every TCP path
+ * must answer its service).
+ */
+export type ProbeMode = 'token' | 'connect' | 'skip';
 
-/** Does a listener stand in for the target's service on this path? */
-export function isListened(
+export function probeMode(
   path: NetworkPath,
   busy: ReadonlyMap<string, readonly string[]>,
-  listening: boolean,
-): boolean {
-  if (!listening || !path.toHost) return false;
-  return !(busy.get(hostLabel(path.toHost)) ?? []).includes(`${path.protocol}:${path.port}`);
+  listenOn: ReadonlySet<string> | undefined,
+): ProbeMode {
+  if (!path.toHost || !listenOn) return path.protocol === 'tcp' ? 'connect' : 'skip';
+  const label = hostLabel(path.toHost);
+  if ((busy.get(label) ?? []).includes(`${path.protocol}:${path.port}`))
+    return path.protocol === 'tcp' ? 'connect' : 'skip';
+  return listenOn.has(label) ? 'token' : 'skip';
+}
+
+/** The spec a probe gets for a path: "tcp:ADDRESS:PORT:token|connect". */
+export function probeSpec(path: NetworkPath, mode: 'token' | 'connect'): string {
+  return `${path.protocol}:${path.toAddress}:${path.port}:${mode}`;
 }
 
 /**
  * One problem per path that is not open. TCP: the probe must connect (and, where our listener
- * stands in, the listener must see it). UDP: the listener must receive the datagram; where a
- * service already holds the port, UDP is proven after installation by the gossip membership.
+ * stands in, the listener must see it). UDP: the listener must receive the datagram.
  */
 export function pathProblems(
   paths: readonly NetworkPath[],
   seen: PathObservations,
-  listening: boolean,
+  listenOn: ReadonlySet<string> | undefined,
 ): string[] {
   const problems: string[] = [];
   for (const path of paths) {
     const fromLabel = hostLabel(path.from);
     const targetLabel = path.toHost ? hostLabel(path.toHost) : undefined;
-    if (targetLabel && listening && seen.listenerFailures.has(targetLabel)) continue;
-    const listened = isListened(path, seen.busy, listening);
-    if (path.protocol === 'udp' && !listened) continue;
-    const result = seen.probes.get(fromLabel)?.get(probeSpec(path, listened));
+    if (targetLabel && seen.listenerFailures.has(targetLabel)) continue;
+    const mode = probeMode(path, seen.busy, listenOn);
+    if (mode === 'skip') continue;
+    const result = seen.probes.get(fromLabel)?.get(probeSpec(path, mode));
     if (!result) continue;
     const arrived = (seen.received.get(targetLabel ?? '') ?? []).includes(
       `${path.protocol}:${path.port}:${fromLabel}`,
     );
     if (path.protocol === 'tcp' && !result.ok)
       problems.push(`${describePath(path)} is closed: ${result.error ?? 'no connection'}`);
-    else if (listened && !arrived)
+    else if (mode === 'token' && !arrived)
       problems.push(
         path.protocol === 'udp'
           ? `${describePath(path)} is closed: datagrams sent from ${fromLabel} never arrived`

@@ -233,6 +233,8 @@ export function planFaultTolerantAggregatorSteps(
       'every port of the procedure answers between the right hosts (UDP 8301 by gossip membership)',
     paths: paths.filter((p) => p.protocol === 'tcp'),
     servers: SERVERS,
+    aggregators: aggregatorRefs(config),
+    webServicesPort: aggregators.webServicesPort,
   };
   steps.push({
     id: PORTS_STEP,

@@ -10,7 +10,7 @@ import { tail } from '../../src/runner/remote-host';
 import { HostConfig, hostLabel } from '../../src/schema/host';
 import type { NetworkPath } from './actions';
 import { LISTENER_PY, PROBE_PY, RUN_PYTHON } from './commands';
-import { isListened, PathObservations, pathProblems, probeSpec } from './network-paths';
+import { PathObservations, pathProblems, probeMode, probeSpec } from './network-paths';
 import { parseListenerReport, parseProbeResults } from './parse';
 
 /** How long a listener waits for its probes; it ends early once all arrived. */
@@ -31,10 +31,23 @@ interface Listener {
   failure?: string;
 }
 
-async function startListener(host: RemoteHost, token: string, specs: string[]): Promise<Listener> {
+async function startListener(
+  host: RemoteHost,
+  token: string,
+  bind: boolean,
+  specs: string[],
+): Promise<Listener> {
   const ready = `/tmp/cdktf-failover-listener-${token}`;
   const done = host.runAlongside({
-    argv: shellScript(RUN_PYTHON, LISTENER_PY, token, ready, String(LISTEN_SECONDS), ...specs),
+    argv: shellScript(
+      RUN_PYTHON,
+      LISTENER_PY,
+      token,
+      ready,
+      String(LISTEN_SECONDS),
+      bind ? 'bind' : 'inspect',
+      ...specs,
+    ),
   });
   let settled: CommandResult | undefined;
   void done.then((r) => (settled = r)).catch(() => undefined);
@@ -58,17 +71,18 @@ async function startListener(host: RemoteHost, token: string, specs: string[]): 
 }
 
 /**
- * Probes every path and returns one problem per closed path. `listen`: start listeners on the
- * targets (before installation); otherwise the installed services must answer.
+ * Probes every path and returns one problem per closed path. `listenOn`: the targets where a
+ * listener may stand in for a service not installed yet (the others are only inspected for what
+ * listens); undefined after installation, when the installed services must answer.
  */
 export async function checkPaths(
   paths: readonly NetworkPath[],
   connect: Connect,
-  options: { readonly listen: boolean },
+  listenOn?: ReadonlySet<string>,
 ): Promise<string[]> {
   const token = randomBytes(8).toString('hex');
   const byTarget = new Map<string, { host: HostConfig; specs: Map<string, number> }>();
-  if (options.listen) {
+  if (listenOn) {
     for (const path of paths) {
       if (!path.toHost) continue;
       const label = hostLabel(path.toHost);
@@ -79,10 +93,11 @@ export async function checkPaths(
     }
   }
   const listeners = await Promise.all(
-    [...byTarget.values()].map(async ({ host, specs }) =>
+    [...byTarget].map(async ([label, { host, specs }]) =>
       startListener(
         await connect(host),
         token,
+        listenOn!.has(label),
         [...specs].map(([key, count]) => `${key}:${count}`),
       ),
     ),
@@ -94,11 +109,11 @@ export async function checkPaths(
   for (const path of paths) {
     const target = path.toHost ? hostLabel(path.toHost) : undefined;
     if (target && listenerFailures.has(target)) continue;
-    const listened = isListened(path, busy, options.listen);
-    if (path.protocol === 'udp' && !listened) continue;
+    const mode = probeMode(path, busy, listenOn);
+    if (mode === 'skip') continue;
     const label = hostLabel(path.from);
     const entry = bySource.get(label) ?? { host: path.from, specs: new Set<string>() };
-    entry.specs.add(probeSpec(path, listened));
+    entry.specs.add(probeSpec(path, mode));
     bySource.set(label, entry);
   }
   const probes = new Map(
@@ -134,5 +149,5 @@ export async function checkPaths(
     }
   }
   const seen: PathObservations = { listenerFailures, busy, received, probes };
-  return pathProblems(paths, seen, options.listen);
+  return pathProblems(paths, seen, listenOn);
 }

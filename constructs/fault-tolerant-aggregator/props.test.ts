@@ -98,13 +98,21 @@ describe('FaultTolerantAggregator props', () => {
   it('needs three separate servers: proxy, active and inactive aggregator', () => {
     expect(
       problems({ ...props, aggregators: { ...props.aggregators, inactive: testHost('da2', '10.0.0.11') } }),
-    ).toEqual([expect.stringMatching(/^aggregators\.inactive: the same host \(address 10\.0\.0\.11\) as aggregators\.active/)]);
+    ).toEqual([
+      expect.stringMatching(
+        /^aggregators\.inactive: the same host \(address 10\.0\.0\.11\) as aggregators\.active/,
+      ),
+    ]);
     expect(
       problems({
         ...props,
         dataCollectors: { ...props.dataCollectors!, hosts: [testHost('dc', '10.0.0.30')] },
       }),
-    ).toEqual([expect.stringMatching(/^dataCollectors\.hosts\[0\]: the same host \(address 10\.0\.0\.30\) as proxy\.host/)]);
+    ).toEqual([
+      expect.stringMatching(
+        /^dataCollectors\.hosts\[0\]: the same host \(address 10\.0\.0\.30\) as proxy\.host/,
+      ),
+    ]);
   });
 
   it('refuses Windows hosts and upgrades without a version', () => {

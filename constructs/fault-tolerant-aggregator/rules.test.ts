@@ -1,7 +1,7 @@
 import type { NetworkPath } from './actions';
 import { aggregatorProblems, consulProblems } from './health-rules';
 import { installDecision, installRecordName } from './install-rules';
-import { pathProblems, probeSpec } from './network-paths';
+import { pathProblems, probeMode, probeSpec } from './network-paths';
 import { parseAggregatorState, parseConsulView, parseInstallRecord, parseKeyValues } from './parse';
 import { escapePropertyValue, renderResponseFile, responseProperties } from './response-file';
 import { testHost } from './test-props';
@@ -196,10 +196,26 @@ describe('network path decisions', () => {
         new Map(
           probes
             .filter(([p]) => p.from.name === label)
-            .map(([p, listened, ok, error]) => [probeSpec(p, listened), { ok, ...(error ? { error } : {}) }]),
+            .map(([p, listened, ok, error]) => [
+              probeSpec(p, listened ? 'token' : 'connect'),
+              { ok, ...(error ? { error } : {}) },
+            ]),
         ),
       ]),
     ),
+  });
+  const LISTEN = new Set(['da1']);
+  it('chooses how each path is proven', () => {
+    const none = new Map<string, string[]>();
+    expect(probeMode(tcp, none, LISTEN)).toBe('token');
+    expect(probeMode(udp, new Map([['da1', ['udp:8301']]]), LISTEN)).toBe('skip');
+    expect(probeMode(tcp, new Map([['da1', ['tcp:8300']]]), LISTEN)).toBe('connect');
+    // An installed host: no listener of ours on its ports; what nothing listens on waits for the ports step.
+    expect(probeMode(tcp, none, new Set())).toBe('skip');
+    // After installation: every TCP path must answer its service.
+    expect(probeMode(tcp, none, undefined)).toBe('connect');
+    expect(probeMode(udp, none, undefined)).toBe('skip');
+    expect(probeMode(dr, none, LISTEN)).toBe('connect');
   });
   it('passes paths whose probes arrived', () => {
     expect(
@@ -214,7 +230,7 @@ describe('network path decisions', () => {
             [dr, false, true],
           ],
         ),
-        true,
+        LISTEN,
       ),
     ).toEqual([]);
   });
@@ -231,7 +247,7 @@ describe('network path decisions', () => {
             [dr, false, false, 'no answer within 3 s'],
           ],
         ),
-        true,
+        LISTEN,
       ),
     ).toEqual([
       'proxy → da1 TCP 8300 (Consul server RPC) is closed: Connection refused',
@@ -240,8 +256,8 @@ describe('network path decisions', () => {
     ]);
   });
   it('trusts an installed service on a busy port, and leaves busy UDP to the gossip check', () => {
-    expect(pathProblems([tcp, udp], seen(['tcp:8300', 'udp:8301'], [], [[tcp, false, true]]), true)).toEqual(
-      [],
-    );
+    expect(
+      pathProblems([tcp, udp], seen(['tcp:8300', 'udp:8301'], [], [[tcp, false, true]]), LISTEN),
+    ).toEqual([]);
   });
 });

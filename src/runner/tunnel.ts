@@ -25,21 +25,28 @@ export async function httpGetThrough(
   const stream = await host.openTunnel(address, port);
   const url = `http://${address}:${port}${path}`;
   return new Promise<HttpAnswer>((resolve, reject) => {
+    // A timer of our own: a tunnel stream has no setTimeout for http's socket timeout.
+    const timer = setTimeout(
+      () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     const request = http.request(
-      { host: address, port, path, method: 'GET', createConnection: () => stream as never, agent: false },
+      // No agent: Node then opens the connection with createConnection, over the tunnel.
+      { host: address, port, path, method: 'GET', createConnection: () => stream as never },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
+        response.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        });
         response.on('error', reject);
       },
     );
-    request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    request.on('error', (error) =>
-      reject(new StepFailure(`${host.label}: GET ${url} failed: ${(error as Error).message}`)),
-    );
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new StepFailure(`${host.label}: GET ${url} failed: ${(error as Error).message}`));
+    });
     request.end();
   });
 }
