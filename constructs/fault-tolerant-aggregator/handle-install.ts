@@ -202,9 +202,6 @@ export const install: ActionHandler<InstallAction> = async (action, context) => 
   await restartIfAggregatorsChanged(host, action, context, true);
   return {
     changed: true,
-    detail:
-      decision.kind === 'upgrade'
-        ? `upgraded from ${decision.from} to ${action.installer.version}`
-        : `installed in ${action.installer.installDirectory}${action.installer.version ? ` (${action.installer.version})` : ''}`,
+    detail: `${decision.kind === 'upgrade' ? `upgraded from ${decision.from}` : 'installed'} by ${installer} -i silent`,
   };
 };

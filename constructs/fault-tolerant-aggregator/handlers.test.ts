@@ -7,7 +7,7 @@ import { ActionRegistry } from '../../src/runner/action-registry';
 import type { StepSpec } from '../../src/step';
 import { toStepSpec } from '../../src/step';
 import { fixtureHost, ReceivedCommand } from '../../test/support/fixture-host';
-import { HOST_FACTS, RUN_INSTALLER } from './commands';
+import { HOST_FACTS, PROBE_PY, RUN_INSTALLER } from './commands';
 import { FAULT_TOLERANT_AGGREGATOR_HANDLERS } from './handlers';
 import { planFaultTolerantAggregatorSteps } from './plan';
 import { faultTolerantAggregatorSchema } from './props';
@@ -99,5 +99,63 @@ describe('install', () => {
     const { report, received } = await run('aggregator-active', NOT_INSTALLED);
     expect(report.reason).toMatch(/environment variable DR_PASSWORD .* is not set/);
     expect(received.some((c) => isScript(c, RUN_INSTALLER))).toBe(false);
+  });
+});
+
+describe('collectors', () => {
+  const INSTALLED = `${NOT_INSTALLED.replace('installed=no', 'installed=yes')}recorded=24.3.0 20261124T090000Z\n`;
+  const SEEN = '/var/lib/cdktf-failover/installed/opt_IMDataCollector.aggregators';
+  const RECORD = '/var/lib/cdktf-failover/installed/opt_IMDataAggregator';
+
+  /** A collector host and the two aggregators' hosts, whose install records say when they were installed. */
+  function collector(seen: string | undefined, daStamps: [string, string]) {
+    const step = spec('collector-dc1');
+    const files = new Map<string, string>(seen !== undefined ? [[SEEN, seen]] : []);
+    const answer = (c: ReceivedCommand, records?: string) => {
+      if (isScript(c, HOST_FACTS)) return { stdout: INSTALLED };
+      if (c.argv[2]?.startsWith('py='))
+        return {
+          stdout: JSON.stringify([
+            { spec: c.argv.at(-2), ok: true },
+            { spec: c.argv.at(-1), ok: false, error: 'Connection refused' },
+          ]),
+        };
+      const path = c.argv[4];
+      if (records !== undefined && path === RECORD) return { stdout: records };
+      if (c.argv[2]?.includes('exec cat')) return files.has(path) ? { stdout: files.get(path) } : { code: 3 };
+      return { code: 0 };
+    };
+    const dc = fixtureHost(step.host, (c) => answer(c));
+    const das = daStamps.map((stamp, i) =>
+      fixtureHost({ ...step.host, name: `da${i + 1}` }, (c) => answer(c, `24.3.0 ${stamp}\n`)),
+    );
+    const connect = async (h: { name?: string }) =>
+      h.name === 'da1' ? das[0].host : h.name === 'da2' ? das[1].host : dc.host;
+    return executeStep(step, { connect: connect as never, handlers: registry }).then((report) => ({
+      report,
+      received: dc.executor.received,
+    }));
+  }
+  const restarted = (received: ReceivedCommand[]) =>
+    received.some((c) => c.argv.join(' ') === 'service dcmd restart');
+
+  it('waits for an aggregator to answer, then restarts a collector whose aggregators were installed after it started', async () => {
+    const { report, received } = await collector(
+      'da1 24.3.0 20261124T090000Z\nda2 24.3.0 20261124T090000Z\n',
+      ['20261124T100000Z', '20261124T090000Z'],
+    );
+    expect(report.outcome).toBe('changed');
+    expect(report.actions[0].detail).toMatch(/restarted after the aggregators changed/);
+    expect(received.filter((c) => c.argv[2]?.startsWith('py=') && c.argv[4] === PROBE_PY)).toHaveLength(1);
+    expect(restarted(received)).toBe(true);
+  });
+
+  it('leaves a collector alone when the aggregators are as it last saw them', async () => {
+    const { report, received } = await collector(
+      'da1 24.3.0 20261124T090000Z\nda2 24.3.0 20261124T090000Z\n',
+      ['20261124T090000Z', '20261124T090000Z'],
+    );
+    expect(report.outcome).toBe('ok');
+    expect(restarted(received)).toBe(false);
   });
 });

@@ -27,6 +27,7 @@ import {
 } from '../lab/emulators/netops/setup';
 import { blockBetween, hostPath, LabHost, LabInventory, resetHost, runOnHost, startLab } from '../lab/lab';
 import { apply, init, stateResources, synthStack, TerraformRun } from '../support/terraform';
+import { serveTls } from '../lab/tls';
 
 jest.setTimeout(600_000);
 
@@ -172,6 +173,55 @@ describe('FaultTolerantAggregator on lab hosts', () => {
     expect(run.reports[0].reason).toContain(`lab-b → the data repository ${address} TCP 5433`);
     expect(run.reports[0].reason).toContain(`lab-c → the data repository ${address} TCP 5433`);
     expectNothingInstalled();
+  });
+
+  it('applies the HTTPS files and commands, then checks each endpoint names itself over TLS', async () => {
+    const certificate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'netops-cert-')), 'da.pem');
+    fs.writeFileSync(certificate, 'a certificate bundle of the site\n');
+    const endpoints = [R.active, R.inactive].map((name, i) => ({
+      address: labHostNamed(name).address,
+      port: 8443,
+      name: `da${i + 1}.lab.example`,
+    }));
+    const servers = [
+      await serveTls(R.active, { port: 8443, subjectAltNames: ['da1.lab.example'] }),
+      await serveTls(R.inactive, { port: 8443, subjectAltNames: ['other.lab.example'] }),
+    ];
+    try {
+      const dir = await synthAndInit(
+        props({
+          https: {
+            aggregators: {
+              files: [{ path: '/opt/IMDataAggregator/certs/da.pem', localFile: certificate, mode: '0640' }],
+              commands: [['sh', '-c', 'echo applied >> /var/tmp/https-commands.log']],
+            },
+            endpoints,
+          },
+        }),
+      );
+      const first = await apply(dir, { env });
+      expect(outcomes(first.reports)).toMatchObject({ health: 'ok', https: 'failed' });
+      expect(first.reports.find((r) => r.step === 'https')!.reason).toMatch(
+        /^HTTPS is not in place:\n {2}- 198\.18\.0\.13:8443 presents a certificate .* whose Subject Alternative Names \(other\.lab\.example\) do not name da2\.lab\.example$/,
+      );
+      for (const name of [R.active, R.inactive]) {
+        expect(fs.readFileSync(hostPath(name, '/opt/IMDataAggregator/certs/da.pem'), 'utf8')).toBe(
+          'a certificate bundle of the site\n',
+        );
+        expect(
+          (fs.statSync(hostPath(name, '/opt/IMDataAggregator/certs/da.pem')).mode & 0o777).toString(8),
+        ).toBe('640');
+        expect(fs.readFileSync(hostPath(name, '/var/tmp/https-commands.log'), 'utf8')).toBe('applied\n');
+      }
+      servers.pop()!.stop();
+      servers.push(await serveTls(R.inactive, { port: 8443, subjectAltNames: ['da2.lab.example'] }));
+      const second = await apply(dir, { env });
+      expect(outcomes(second.reports)).toEqual({ https: 'ok' });
+      // The files were already in place: the commands did not run again.
+      expect(fs.readFileSync(hostPath(R.inactive, '/var/tmp/https-commands.log'), 'utf8')).toBe('applied\n');
+    } finally {
+      servers.forEach((s) => s.stop());
+    }
   });
 
   it('fails health with a clear reason when both aggregators claim Active', async () => {
