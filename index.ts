@@ -6,3 +6,4 @@ export * from './src';
 export * from './constructs/cassandra-two-node';
 export * from './constructs/nfs-shared-dir';
 export * from './constructs/fault-tolerant-aggregator';
+export * from './constructs/dataminer-failover-pair';

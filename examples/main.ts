@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { Construct } from 'constructs';
 import { App, TerraformStack } from '../src/cdktf';
 import { addCassandraExamples } from './cassandra-two-node-example';
+import { addDataMinerPairs } from './dataminer-failover-example';
 import { addFaultTolerantAggregator } from './fault-tolerant-aggregator-example';
 import { addLabDemo, DemoHost } from './lab-demo-stack';
 import { addDataAggregatorSharedDir } from './nfs-shared-dir-example';
@@ -30,5 +31,6 @@ if (fs.existsSync(LAB_INVENTORY)) {
 addDataAggregatorSharedDir(new TerraformStack(app as Construct, 'nfs-shared-dir'));
 addCassandraExamples(new TerraformStack(app as Construct, 'cassandra-two-node'));
 addFaultTolerantAggregator(new TerraformStack(app as Construct, 'fault-tolerant-aggregator'));
+addDataMinerPairs(new TerraformStack(app as Construct, 'dataminer-failover'));
 
 app.synth();

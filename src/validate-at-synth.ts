@@ -15,8 +15,11 @@ import { problemsFromZod } from './validate';
  */
 class PropProblems implements IAspect {
   readonly problems: ValidationProblem[] = [];
+  /** Rules across constructs, run once every construct of the app exists. */
+  readonly deferred: (() => ValidationProblem[])[] = [];
 
   visit(): void {
+    for (const rule of this.deferred.splice(0)) this.problems.push(...rule());
     if (this.problems.length > 0) throw new ValidationError(this.problems);
   }
 }
@@ -37,21 +40,42 @@ export function parsePropsAtSynth<Out>(
   const result = schema.safeParse(props, { reportInput: true });
   if (result.success) return result.data;
   const problems = problemsFromZod(scope.node.path, props, result.error);
+  const collected = problemsAtSynth(scope);
+  if (!collected) throw new ValidationError(problems);
+  collected.problems.push(...problems);
+  return undefined;
+}
+
+/** The app's collection of problems, watched at the synth of the scope's stack; none outside a stack. */
+function problemsAtSynth(scope: IConstruct): PropProblems | undefined {
   let stack: IConstruct;
   try {
     stack = TerraformStack.of(scope);
   } catch {
-    throw new ValidationError(problems);
+    return undefined;
   }
   const root = scope.node.root;
   let collected = problemsOfApp.get(root);
   if (!collected) problemsOfApp.set(root, (collected = new PropProblems()));
-  collected.problems.push(...problems);
   if (!stacksWatched.has(stack)) {
     stacksWatched.add(stack);
     Aspects.of(stack).add(collected);
   }
-  return undefined;
+  return collected;
+}
+
+/**
+ * A rule across constructs (a DMS must not mix hostname and VIP pairs): run at synth, once every
+ * construct exists, its problems reported in the same ValidationError as every prop problem.
+ * Outside a stack it runs at once.
+ */
+export function validateAtSynth(scope: IConstruct, rule: () => ValidationProblem[]): void {
+  const collected = problemsAtSynth(scope);
+  if (collected) collected.deferred.push(rule);
+  else {
+    const problems = rule();
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
 }
 
 /** What `ready` is on a construct whose props were refused: the synth fails before anything uses it. */

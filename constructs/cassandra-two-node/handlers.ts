@@ -204,7 +204,14 @@ function configEditProblem(
   }
 }
 
-const preflight: ActionHandler<PreflightAction> = async (action, context) => {
+/**
+ * Every problem the two nodes have before anything changes, without failing: for this construct's
+ * preflight and for a composite construct's (a DataMiner Failover pair), which reports them with its own.
+ */
+export async function cassandraPreflightProblems(
+  action: PreflightAction,
+  context: ActionContext,
+): Promise<{ problems: string[]; notes: string[] }> {
   const hosts = await connectBoth(context, action.nodes);
   const problems: string[] = [];
   const notes: string[] = [];
@@ -238,6 +245,11 @@ const preflight: ActionHandler<PreflightAction> = async (action, context) => {
   if (facts.every((f) => f.state !== 'missing')) {
     problems.push(...(await portProblems(hosts, action.nodes, action.ports, listensElsewhere, notes)));
   }
+  return { problems, notes };
+}
+
+const preflight: ActionHandler<PreflightAction> = async (action, context) => {
+  const { problems, notes } = await cassandraPreflightProblems(action, context);
   if (problems.length > 0) failWith('Cassandra preflight', problems, 'nothing was changed on either node:');
   return { changed: false, ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) };
 };

@@ -7,6 +7,7 @@ import { runnerRegistry } from '../../registry';
 import { addCassandraExamples } from '../../examples/cassandra-two-node-example';
 import { addDataAggregatorSharedDir } from '../../examples/nfs-shared-dir-example';
 import { addFaultTolerantAggregator } from '../../examples/fault-tolerant-aggregator-example';
+import { addDataMinerPairs } from '../../examples/dataminer-failover-example';
 
 /** Every construct, with props that make its plan emit every kind it has (destroy-time steps too). */
 function everyPlan(): Step[] {
@@ -14,6 +15,7 @@ function everyPlan(): Step[] {
   const { linux, dataMiner } = addCassandraExamples(stack);
   const shared = addDataAggregatorSharedDir(stack);
   const netOps = addFaultTolerantAggregator(stack);
+  const { pairs } = addDataMinerPairs(stack);
   const host = {
     name: 'h1',
     address: '10.0.0.1',
@@ -50,7 +52,9 @@ function everyPlan(): Step[] {
       },
     ],
   });
-  return [linux, dataMiner, shared, netOps, wiping, unmounting, generic].flatMap((c) => [...c.steps]);
+  return [linux, dataMiner, shared, netOps, ...pairs, wiping, unmounting, generic].flatMap((c) => [
+    ...c.steps,
+  ]);
 }
 
 test('every action kind any plan emits has a handler in the runner', () => {

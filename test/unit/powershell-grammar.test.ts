@@ -7,6 +7,7 @@ import {
   renderPowerShellCommand,
   TIMEOUT_SUPERVISOR_PS,
 } from '../../src/dialect/powershell';
+import * as WINDOWS_PRIMITIVES from '../../src/dialect/windows-primitives';
 import { PowerShellGrammar } from '../support/powershell-grammar';
 
 const HOSTILE = [
@@ -42,17 +43,21 @@ describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => 
     expect(grammar.syntaxErrors(inner)).toEqual([]);
   });
 
-  it.each(Object.entries({ READ_FILE_PS, ATOMIC_WRITE_PS, REMOVE_FILE_PS }))(
-    '%s parses as sent',
-    (_name, script) => {
-      const sent = bindPowerShellVariables(script, {
-        path: 'C:\\Skyline DataMiner\\DB.xml',
-        suffix: '.bak',
-        content64: 'PD94',
-      });
-      expect(grammar.syntaxErrors(sent)).toEqual([]);
-    },
-  );
+  it.each(
+    Object.entries({
+      READ_FILE_PS,
+      ATOMIC_WRITE_PS,
+      REMOVE_FILE_PS,
+      ...Object.fromEntries(Object.entries(WINDOWS_PRIMITIVES).filter(([name]) => name.endsWith('_PS'))),
+    }),
+  )('%s parses as sent', (_name, script) => {
+    const sent = bindPowerShellVariables(script, {
+      path: 'C:\\Skyline DataMiner\\DB.xml',
+      suffix: '.bak',
+      content64: 'PD94',
+    });
+    expect(grammar.syntaxErrors(sent)).toEqual([]);
+  });
 
   it.each(HOSTILE)('the value %j stays one string literal: no error, no extra statement', (value) => {
     const plain = bindPowerShellVariables(ATOMIC_WRITE_PS, {

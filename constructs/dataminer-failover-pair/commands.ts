@@ -1,0 +1,26 @@
+/**
+ * DataMiner's own names, from the vendor reference: the service, the files under the install
+ * folder, the tool that stops the whole stack, the IIS module a hostname pair needs.
+ */
+export const DATAMINER_SERVICE = 'SLDataMiner';
+export const DATAMINER_FILES = {
+  dataMiner: 'DataMiner.xml',
+  dms: 'DMS.xml',
+  db: 'DB.xml',
+  maintenance: 'MaintenanceSettings.xml',
+  versionHistory: 'Upgrades\\VersionHistory.txt',
+  elements: 'Elements',
+} as const;
+/** The licence the vendor returns for a Request.lic. */
+export const LICENCE_FILES = ['dataminer.lic', 'response.lic'] as const;
+/** Before 10.4.0/10.4.2, multiple search clusters; its folder is given two ways in the docs. */
+export const DB_CONFIGURATION_FOLDERS = ['Database', 'Databases'] as const;
+export const DB_CONFIGURATION_FILE = 'DBConfiguration.xml';
+/** Stops the whole DataMiner stack (SLKill.exe -f SL). */
+export const SLKILL = { program: 'Files\\SLKill.exe', arguments: ['-f', 'SL'] } as const;
+/** IIS Application Request Routing, which a shared-hostname pair needs on both agents. */
+export const ARR_FOLDER = 'C:\\Program Files\\IIS\\Application Request Routing';
+/** From 10.6, run after Failover is switched on. */
+export const NATS_REPAIR = 'Tools\\NATSRepair.exe';
+
+export const inInstallDir = (installDir: string, relative: string) => `${installDir}\\${relative}`;

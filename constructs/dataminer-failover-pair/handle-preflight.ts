@@ -1,0 +1,153 @@
+/**
+ * The preflight: both agents, every prerequisite of "Preparing the two DataMiner Agents", every
+ * problem at once, nothing changed on either agent.
+ */
+import { problemList, StepFailure } from '../../src/errors';
+import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
+import { certificateNames, peerCertificateThrough } from '../../src/runner/tunnel';
+import { isIpv4 } from '../../src/schema/common';
+import { cassandraPreflightProblems } from '../cassandra-two-node/handlers';
+import type { AgentRef, PreflightAction } from './actions';
+import {
+  AgentFacts,
+  readAdapters,
+  readAgentFacts,
+  readAnswersAt,
+  readArrInstalled,
+  readResolution,
+} from './facts';
+import { agentPortProblems, Agent } from './ports';
+import {
+  existingMixFindings,
+  failoverConfigured,
+  hostnameProblems,
+  installationProblems,
+  newBackupProblems,
+  versionProblems,
+  virtualIpProblems,
+} from './preflight-rules';
+import { parseDataMinerVersion } from './versions';
+
+/** An agent's primary IP: its SSH address when that is an IPv4 address, else its first adapter's. */
+export async function primaryAddress(agent: Agent['host'], ref: AgentRef): Promise<string> {
+  if (isIpv4(ref.host.address)) return ref.host.address;
+  const adapters = await readAdapters(agent);
+  return adapters[0]?.addresses[0] ?? ref.host.address;
+}
+
+/** The certificate each agent serves on 443 names every VIP (or the shared hostname). */
+async function certificateProblems(agents: readonly Agent[], names: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const agent of agents) {
+    for (const name of names) {
+      try {
+        const cert = await peerCertificateThrough(agent.host, agent.address, 443, name);
+        if (!certificateNames(cert, name))
+          problems.push(
+            `${agent.host.label} serves HTTPS with a certificate (${cert.subject}) whose Subject Alternative Names (${[...cert.dnsNames, ...cert.ipAddresses].join(', ') || 'none'}) do not name ${name}: with HTTPS the virtual IPs or the shared hostname need signed certificates on both agents`,
+          );
+      } catch (error) {
+        if (!(error instanceof StepFailure)) throw error;
+        problems.push(error.message);
+      }
+    }
+  }
+  return problems;
+}
+
+export async function connectAgents(action: { primary: AgentRef; backup: AgentRef }, context: ActionContext) {
+  const [p, b] = await Promise.all([
+    context.connect(action.primary.host),
+    context.connect(action.backup.host),
+  ]);
+  const primary: Agent = { host: p, address: await primaryAddress(p, action.primary) };
+  const backup: Agent = { host: b, address: await primaryAddress(b, action.backup) };
+  return { primary, backup };
+}
+
+export const preflight: ActionHandler<PreflightAction> = async (action, context) => {
+  const { primary, backup } = await connectAgents(action, context);
+  const facts: [AgentFacts, AgentFacts] = [
+    await readAgentFacts(primary.host, action.primary),
+    await readAgentFacts(backup.host, action.backup),
+  ];
+  const declared = parseDataMinerVersion(action.version)!;
+  const problems = [
+    ...installationProblems('primary', facts[0], action.primary.installDir),
+    ...installationProblems('backup', facts[1], action.backup.installDir),
+    ...versionProblems(facts[0], facts[1], declared),
+  ];
+  const notes: string[] = [];
+  const configured =
+    failoverConfigured(facts[0].dms, action.addressing) &&
+    failoverConfigured(facts[1].dms, action.addressing);
+  if (!configured) {
+    const backupAdapters = await readAdapters(backup.host);
+    problems.push(
+      ...newBackupProblems(facts[1], [backup.address, ...backupAdapters.flatMap((a) => a.addresses)]),
+    );
+    const mix = existingMixFindings(
+      facts[0].dms,
+      action.addressing,
+      facts[0].version ? parseDataMinerVersion(facts[0].version) : undefined,
+    );
+    problems.push(...mix.problems);
+    notes.push(...mix.notes);
+    if (action.addressing.kind === 'virtual-ip') {
+      const vips = action.addressing.virtualIps;
+      const agents = [];
+      for (const agent of [primary, backup]) {
+        const adapters = await readAdapters(agent.host);
+        const answers = [];
+        for (const vip of vips) {
+          const seen = await readAnswersAt(agent.host, vip);
+          answers.push({ vip, ...(seen.answered ? { how: seen.how } : {}) });
+        }
+        agents.push({ label: agent.host.label, adapters, answers });
+      }
+      problems.push(...virtualIpProblems(vips, agents));
+    }
+  }
+  if (action.addressing.kind === 'hostname') {
+    const name = action.addressing.sharedHostname;
+    const agents = [];
+    for (const agent of [primary, backup])
+      agents.push({
+        label: agent.host.label,
+        ...((r) => (r ? { resolved: r } : {}))(await readResolution(agent.host, name)),
+        arr: await readArrInstalled(agent.host),
+      });
+    problems.push(...hostnameProblems(name, [primary.address, backup.address], agents));
+  }
+  if (facts[0].https.enabled) {
+    const names =
+      action.addressing.kind === 'hostname'
+        ? [action.addressing.sharedHostname]
+        : action.addressing.virtualIps;
+    problems.push(...(await certificateProblems([primary, backup], names)));
+  }
+  problems.push(...(await agentPortProblems(primary, backup, action.ports)));
+  if (action.cassandra)
+    problems.push(...(await cassandraPreflightProblems(action.cassandra, context)).problems);
+  if (action.storage.type === 'dedicated-clustered' && !process.env[action.storage.passwordEnv])
+    problems.push(
+      `the environment variable ${action.storage.passwordEnv} (storage.passwordEnv) is not set on the machine that runs terraform: the backup's DB.xml needs the plain-text database password`,
+    );
+  if (problems.length > 0)
+    throw new StepFailure(
+      problemList(
+        'the DataMiner agents cannot be prepared for Failover yet; nothing was changed on either agent:',
+        problems,
+      ),
+    );
+  if (!facts[1].licence)
+    notes.push(
+      `${backup.host.label} has no licence file (dataminer.lic or response.lic) in ${action.backup.installDir}: send its Request.lic to Skyline and place the licence there before switching Failover on`,
+    );
+  return {
+    changed: false,
+    detail: [configured ? 'Failover already configured for this pair' : 'both agents ready', ...notes].join(
+      '; ',
+    ),
+  };
+};

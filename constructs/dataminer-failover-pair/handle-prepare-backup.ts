@@ -1,0 +1,96 @@
+/**
+ * The backup's preparation, only when something differs: DataMiner stopped on the backup (never
+ * on the primary), its files written atomically with a backup copy, DataMiner started again and
+ * awaited. A start left due by a failed run is kept as a pending marker and done on the next run.
+ */
+import { RUN_PROGRAM_PS, START_SERVICE_PS } from '../../src/dialect/windows-primitives';
+import { StepFailure } from '../../src/errors';
+import type { ActionHandler } from '../../src/runner/action-handler';
+import type { RemoteHost } from '../../src/runner/remote-host';
+import { tail } from '../../src/runner/remote-host';
+import type { AgentRef, PrepareBackupAction } from './actions';
+import { backupChanges, unknownPriorityIds } from './backup-changes';
+import { DATAMINER_SERVICE, inInstallDir, SLKILL } from './commands';
+import { readAgentFacts } from './facts';
+import { parseDataMinerVersion } from './versions';
+
+/** Pending marker: DataMiner was stopped on the backup and is not known to run again yet. */
+const START_DUE = 'dataminer-start-due';
+
+async function stopDataMiner(host: RemoteHost, agent: AgentRef): Promise<void> {
+  const result = await host.run({
+    powershell: RUN_PROGRAM_PS,
+    vars: { program: inInstallDir(agent.installDir, SLKILL.program), arguments: SLKILL.arguments.join('\n') },
+  });
+  if (result.code !== 0)
+    throw new StepFailure(
+      `stopping DataMiner on ${host.label} (SLKill.exe -f SL) failed (exit ${result.code}): ${tail(result.stdout || result.stderr, 3)}`,
+    );
+}
+
+async function startDataMiner(host: RemoteHost, seconds: number): Promise<void> {
+  const result = await host.batch([
+    {
+      command: { powershell: START_SERVICE_PS, vars: { name: DATAMINER_SERVICE, seconds: String(seconds) } },
+      timeoutSeconds: seconds + 60,
+      what: 'starting DataMiner',
+    },
+  ]);
+  if (result[0].code !== 0)
+    throw new StepFailure(
+      `DataMiner did not run again on ${host.label} within ${seconds} s: ${tail(result[0].stdout || result[0].stderr, 3)}; start it (Start-Service SLDataMiner) and look at its logs`,
+    );
+}
+
+export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, context) => {
+  const [primary, backup] = await Promise.all([
+    context.connect(action.primary.host),
+    context.connect(action.backup.host),
+  ]);
+  const primaryFacts = await readAgentFacts(primary, action.primary);
+  const backupFacts = await readAgentFacts(backup, action.backup);
+  if (primaryFacts.id === undefined)
+    throw new StepFailure(`${primary.label}: cannot read the primary's DataMiner ID; nothing was changed`);
+  const unknown = primaryFacts.dbXml ? unknownPriorityIds(primaryFacts.dbXml, action.storage) : [];
+  if (unknown.length > 0)
+    throw new StepFailure(
+      `storage.backupPriorityOrder names ${unknown.join(', ')}, which the primary's DB.xml has no search database ID for; nothing was changed`,
+    );
+  const password =
+    action.storage.type === 'dedicated-clustered' ? process.env[action.storage.passwordEnv] : undefined;
+  if (action.storage.type === 'dedicated-clustered' && !password)
+    throw new StepFailure(
+      `the environment variable ${action.storage.passwordEnv} (storage.passwordEnv) is not set; nothing was changed`,
+    );
+  const changes = backupChanges(
+    primaryFacts,
+    backupFacts,
+    action.storage,
+    parseDataMinerVersion(action.version)!,
+    password,
+  );
+  const startDue = await backup.isPending(START_DUE);
+  if (changes.length === 0 && !startDue)
+    return { changed: false, detail: 'the backup is already prepared; DataMiner was not stopped' };
+  if (context.checkOnly)
+    return {
+      changed: true,
+      detail: `would stop DataMiner on the backup and write: ${changes.map((c) => c.why).join('; ')}`,
+    };
+
+  if (changes.length > 0) {
+    await backup.setPending(START_DUE, 'DataMiner was stopped on the backup to prepare it');
+    await stopDataMiner(backup, action.backup);
+    for (const change of changes)
+      await backup.writeFile(inInstallDir(action.backup.installDir, change.relative), change.content);
+  }
+  await startDataMiner(backup, action.startTimeoutSeconds);
+  await backup.clearPending(START_DUE);
+  return {
+    changed: true,
+    detail:
+      changes.length > 0
+        ? `${changes.map((c) => c.why).join('; ')}; DataMiner restarted on the backup`
+        : 'DataMiner started on the backup (due from an earlier run)',
+  };
+};

@@ -1,0 +1,77 @@
+/** Both agents re-read after the preparation: they must agree. Changes nothing. */
+import { problemList, StepFailure } from '../../src/errors';
+import type { ActionHandler } from '../../src/runner/action-handler';
+import type { FailoverEnabledAction, VerifyAction } from './actions';
+import { readAdapters, readAgentFacts } from './facts';
+import { connectAgents } from './handle-preflight';
+import { databasesForComparison } from './parse';
+import { agentPortProblems } from './ports';
+import { failoverConfigured } from './preflight-rules';
+
+/** Databases compared without `<PWD>` (encrypted per agent) and, when the backup has its own, without priorityOrder. */
+const comparable = (xml: string, withoutPriority: boolean) =>
+  databasesForComparison(xml).map((d) =>
+    withoutPriority ? d.replace(/\["priorityOrder","\d+"\],?/g, '') : d,
+  );
+
+export const verify: ActionHandler<VerifyAction> = async (action, context) => {
+  const { primary, backup } = await connectAgents(action, context);
+  const [p, b] = [
+    await readAgentFacts(primary.host, action.primary),
+    await readAgentFacts(backup.host, action.backup),
+  ];
+  const problems: string[] = [];
+  if (p.id === undefined || p.id !== b.id)
+    problems.push(
+      `the DataMiner IDs differ: ${p.label} (primary) ${p.id ?? 'unreadable'}, ${b.label} (backup) ${b.id ?? 'unreadable'}`,
+    );
+  if (p.version === undefined || p.version !== b.version)
+    problems.push(
+      `the versions differ: ${p.label} (primary) ${p.version ?? 'unreadable'}, ${b.label} (backup) ${b.version ?? 'unreadable'}`,
+    );
+  if (b.service !== 'Running')
+    problems.push(`DataMiner does not run on ${b.label} (backup): its service is ${b.service ?? 'missing'}`);
+  if (action.storage.type === 'dedicated-clustered') {
+    const own = Object.keys(action.storage.backupPriorityOrder).length > 0;
+    if (!p.dbXml || !b.dbXml || comparable(p.dbXml, own).join('\n') !== comparable(b.dbXml, own).join('\n'))
+      problems.push(`the backup's DB.xml databases differ from the primary's (the encrypted password aside)`);
+  }
+  problems.push(...(await agentPortProblems(primary, backup, action.ports)));
+  if (problems.length > 0) throw new StepFailure(problemList('the pair is not prepared alike:', problems));
+  return { changed: false, detail: `both agents: DataMiner ID ${p.id}, ${p.version}; ports open` };
+};
+
+export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (action, context) => {
+  const { primary, backup } = await connectAgents(action, context);
+  const problems: string[] = [];
+  for (const [agent, ref] of [
+    [primary, action.primary],
+    [backup, action.backup],
+  ] as const) {
+    const facts = await readAgentFacts(agent.host, ref);
+    if (!failoverConfigured(facts.dms, action.addressing))
+      problems.push(
+        `${agent.host.label} (${ref.role}): DMS.xml has no <Failover> of type ${action.addressing.kind === 'hostname' ? `HostName naming ${action.addressing.sharedHostname}` : `VirtualIP naming ${action.addressing.virtualIps.join(', ')}`}: switch Failover on in Cube (System Center > Agents > Failover) with the values of the runbook`,
+      );
+  }
+  if (action.addressing.kind === 'virtual-ip') {
+    const vips = action.addressing.virtualIps;
+    const holders = [];
+    for (const agent of [primary, backup]) {
+      const addresses = (await readAdapters(agent.host)).flatMap((a) => a.addresses);
+      if (vips.every((vip) => addresses.includes(vip))) holders.push(agent.host.label);
+      else if (vips.some((vip) => addresses.includes(vip)))
+        problems.push(
+          `${agent.host.label} holds only some of the virtual IPs (${vips.filter((v) => addresses.includes(v)).join(', ')})`,
+        );
+    }
+    if (holders.length !== 1)
+      problems.push(
+        holders.length === 0
+          ? `no agent holds the virtual IPs ${vips.join(', ')}: the online agent takes them`
+          : `both agents hold the virtual IPs ${vips.join(', ')}: exactly one agent is online`,
+      );
+  }
+  if (problems.length > 0) throw new StepFailure(problemList('Failover is not on as prepared:', problems));
+  return { changed: false, detail: 'both DMS.xml name this Failover; exactly one agent online' };
+};

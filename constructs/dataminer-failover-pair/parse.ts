@@ -1,0 +1,169 @@
+/** Pure readers of the DataMiner files and of what the Windows primitives print. */
+import { escapeXml, scanXml } from '../../src/edit/xml';
+import { isIpv4 } from '../../src/schema/common';
+
+type XmlNode = ReturnType<typeof scanXml>;
+
+function descendants(node: XmlNode, name: string): XmlNode[] {
+  return node.children.flatMap((c) => [...(c.name === name ? [c] : []), ...descendants(c, name)]);
+}
+
+const unescape = (v: string) =>
+  v
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+
+function attributes(text: string, node: XmlNode): Record<string, string> {
+  const tag = text.slice(node.start, node.startTagEnd);
+  const out: Record<string, string> = {};
+  for (const m of tag.matchAll(/\s([A-Za-z_][\w.:-]*)\s*=\s*("[^"]*"|'[^']*')/g))
+    out[m[1]] = unescape(m[2].slice(1, -1));
+  return out;
+}
+
+function textOf(text: string, node: XmlNode): string {
+  return unescape(text.slice(node.startTagEnd, node.contentEnd).replace(/<[^>]*>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** `<DataMiner id="7">`: the DataMiner ID. Missing: undefined. */
+export function parseDataMinerId(xml: string): number | undefined {
+  const root = scanXml(xml);
+  if (root.name !== 'DataMiner') return undefined;
+  const id = attributes(xml, root).id;
+  return id !== undefined && /^\d+$/.test(id) ? Number(id) : undefined;
+}
+
+export interface DmsView {
+  readonly clusterName?: string;
+  /** Every `<DMA>`: `ip` is an address, or a name for an agent added by hostname. */
+  readonly agents: readonly { readonly ip: string; readonly id?: number; readonly byHostname: boolean }[];
+  /** Every `<Failover>`, with its type and everything it says, for comparison. */
+  readonly failovers: readonly {
+    readonly type?: string;
+    readonly hostname?: string;
+    readonly text: string;
+  }[];
+}
+
+/** DMS.xml: the cluster, its agents, and any Failover configured. */
+export function parseDmsXml(xml: string): DmsView {
+  const root = scanXml(xml);
+  const cluster = root.name === 'Cluster' ? root : descendants(root, 'Cluster')[0];
+  const agents = descendants(root, 'DMA').map((dma) => {
+    const a = attributes(xml, dma);
+    const ip = a.ip ?? a.IP ?? '';
+    return {
+      ip,
+      ...(a.id && /^\d+$/.test(a.id) ? { id: Number(a.id) } : {}),
+      byHostname: ip !== '' && !isIpv4(ip),
+    };
+  });
+  const failovers = descendants(root, 'Failover').map((f) => {
+    const type = descendants(f, 'FailoverType')[0];
+    const hostname = descendants(f, 'Hostname')[0];
+    return {
+      ...(type ? { type: textOf(xml, type) } : {}),
+      ...(hostname ? { hostname: textOf(xml, hostname) } : {}),
+      text: `${xml.slice(f.start, f.startTagEnd)} ${textOf(xml, f)}`,
+    };
+  });
+  const name = cluster ? attributes(xml, cluster).name : undefined;
+  return { ...(name !== undefined ? { clusterName: name } : {}), agents, failovers };
+}
+
+/** The installed version: the last line of VersionHistory.txt, after its ";". Missing: undefined. */
+export function parseVersionHistory(text: string): string | undefined {
+  const last = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+  if (!last) return undefined;
+  return last.includes(';') ? last.slice(last.lastIndexOf(';') + 1).trim() : last;
+}
+
+/** MaintenanceSettings.xml `<HTTPS enabled=".." name=".."/>`. Missing element: disabled. */
+export function parseHttps(xml: string): { enabled: boolean; name?: string } {
+  const https = descendants(scanXml(xml), 'HTTPS')[0];
+  if (!https) return { enabled: false };
+  const a = attributes(xml, https);
+  return { enabled: (a.enabled ?? '').toLowerCase() === 'true', ...(a.name ? { name: a.name } : {}) };
+}
+
+/** The content of DB.xml's `<DataBases>` root (between its tags), as it stands. */
+export function dataBasesContent(xml: string): string {
+  const root = scanXml(xml);
+  if (root.name !== 'DataBases') throw new Error(`the root element is <${root.name}>, not <DataBases>`);
+  return xml.slice(root.startTagEnd, root.contentEnd);
+}
+
+/**
+ * The backup's DB.xml with the primary's `<DataBases>` content, each `<PWD>` replaced by the plain
+ * text (DataMiner encrypts it at startup). The backup's declaration and root tag stay.
+ */
+export function withDataBasesOf(backupXml: string, primaryXml: string, password: string): string {
+  const root = scanXml(backupXml);
+  if (root.name !== 'DataBases')
+    throw new Error(`the backup's DB.xml root is <${root.name}>, not <DataBases>`);
+  const content = dataBasesContent(primaryXml).replace(
+    /<PWD>[\s\S]*?<\/PWD>|<PWD\s*\/>/g,
+    `<PWD>${escapeXml(password)}</PWD>`,
+  );
+  if (root.selfClosing) {
+    const open = backupXml.slice(root.start, root.startTagEnd).replace(/\s*\/>$/, '>');
+    return `${backupXml.slice(0, root.start)}${open}${content}</DataBases>${backupXml.slice(root.end)}`;
+  }
+  return backupXml.slice(0, root.startTagEnd) + content + backupXml.slice(root.contentEnd);
+}
+
+/** The databases of DB.xml, normalized for comparison: attributes and child texts, `<PWD>` left out. */
+export function databasesForComparison(xml: string): string[] {
+  const root = scanXml(xml);
+  return root.children
+    .filter((c) => c.name === 'DataBase')
+    .map((db) => {
+      const attrs = Object.entries(attributes(xml, db)).sort(([a], [b]) => a.localeCompare(b));
+      const children = db.children
+        .filter((c) => c.name !== 'PWD')
+        .map((c) => `${c.name}=${textOf(xml, c)}`)
+        .sort();
+      return JSON.stringify([attrs, children]);
+    });
+}
+
+/** `<DataBase ... ID="x" priorityOrder="n">` search databases of DB.xml: their positions (1-based) by ID. */
+export function searchDatabaseIds(xml: string): Map<string, number> {
+  const root = scanXml(xml);
+  const out = new Map<string, number>();
+  root.children
+    .filter((c) => c.name === 'DataBase')
+    .forEach((db, i) => {
+      const a = attributes(xml, db);
+      if ((a.search ?? '').toLowerCase() === 'true' && a.ID) out.set(a.ID, i + 1);
+    });
+  return out;
+}
+
+/** LIST_ADAPTER_ADDRESSES_PS: adapters in order, each with its addresses. */
+export function parseAdapters(text: string): { name: string; addresses: string[] }[] {
+  const adapters: { name: string; addresses: string[] }[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const [name, address] = line.split('\t').map((s) => s?.trim());
+    if (!name || !address) continue;
+    const known = adapters.find((a) => a.name === name);
+    if (known) known.addresses.push(address);
+    else adapters.push({ name, addresses: [address] });
+  }
+  return adapters;
+}
+
+/** ANSWERS_AT_PS: "icmp", "arp <mac>" or "none". */
+export function parseAnswer(text: string): { answered: false } | { answered: true; how: string } {
+  const line = text.trim().split(/\r?\n/)[0] ?? '';
+  return line === 'none' || line === '' ? { answered: false } : { answered: true, how: line };
+}

@@ -1,0 +1,162 @@
+/** The preflight's decisions: facts of both agents in, problems (or notes) out. Pure. */
+import type { AddressingConfig } from './props';
+import type { AgentFacts } from './facts';
+import type { DmsView } from './parse';
+import {
+  DataMinerVersion,
+  displayVersion,
+  forbidsMixing,
+  matchesDeclared,
+  parseDataMinerVersion,
+} from './versions';
+
+/** DataMiner installed: the service, the ID, the version history, files that parse. */
+export function installationProblems(role: string, f: AgentFacts, installDir: string): string[] {
+  const problems = [...f.unreadable];
+  if (!f.service) problems.push(`${f.label} (${role}): no SLDataMiner service; is DataMiner installed?`);
+  if (f.dataMinerXml === undefined) problems.push(`${f.label} (${role}): no ${installDir}\\DataMiner.xml`);
+  else if (f.id === undefined)
+    problems.push(`${f.label} (${role}): DataMiner.xml has no numeric id on its root <DataMiner>`);
+  if (f.version === undefined)
+    problems.push(
+      `${f.label} (${role}): no installed version in ${installDir}\\Upgrades\\VersionHistory.txt`,
+    );
+  return problems;
+}
+
+/** The two agents run exactly the same version, and it is the declared one. */
+export function versionProblems(
+  primary: AgentFacts,
+  backup: AgentFacts,
+  declared: DataMinerVersion,
+): string[] {
+  if (primary.version === undefined || backup.version === undefined) return [];
+  const problems: string[] = [];
+  if (primary.version !== backup.version)
+    problems.push(
+      `the agents run different versions: ${primary.label} (primary) ${primary.version}, ${backup.label} (backup) ${backup.version}; the backup must run exactly the primary's version, CU included (upgrade the one that is behind)`,
+    );
+  for (const f of [primary, backup]) {
+    const installed = parseDataMinerVersion(f.version!);
+    if (!installed)
+      problems.push(
+        `${f.label} runs "${f.version}", which is not a DataMiner version this construct can read`,
+      );
+    else if (!matchesDeclared(installed, declared))
+      problems.push(
+        `${f.label} runs ${f.version}, not the declared ${declared.text}: correct the declared version or upgrade the agent`,
+      );
+  }
+  return problems;
+}
+
+/** Is Failover already configured for this pair (both DMS.xml name it)? Then the backup is no longer "new". */
+export function failoverConfigured(dms: DmsView | undefined, addressing: AddressingConfig): boolean {
+  return (dms?.failovers ?? []).some((f) =>
+    addressing.kind === 'hostname'
+      ? (f.type ?? '').toLowerCase() === 'hostname' &&
+        (f.hostname ?? '').toLowerCase() === addressing.sharedHostname.toLowerCase()
+      : (f.type ?? '').toLowerCase() === 'virtualip' &&
+        addressing.virtualIps.every((vip) => f.text.includes(vip)),
+  );
+}
+
+/** The backup is newly installed: standalone (its DMS.xml lists only itself), no elements. */
+export function newBackupProblems(backup: AgentFacts, backupAddresses: readonly string[]): string[] {
+  const problems: string[] = [];
+  const others = (backup.dms?.agents ?? []).filter((a) => !backupAddresses.includes(a.ip));
+  if (others.length > 0)
+    problems.push(
+      `${backup.label} (backup) is in a DMS cluster${backup.dms?.clusterName ? ` "${backup.dms.clusterName}"` : ''} with ${others.map((a) => `${a.ip}${a.id !== undefined ? ` (ID ${a.id})` : ''}`).join(', ')}: the backup must be a newly installed agent, not a member of any DMS cluster`,
+    );
+  const elements = backup.elements ?? [];
+  if (elements.length > 0)
+    problems.push(
+      `${backup.label} (backup) hosts ${elements.length} element${elements.length === 1 ? '' : 's'} (${elements.slice(0, 5).join(', ')}${elements.length > 5 ? ', …' : ''}): the backup must be newly installed, with nothing in use`,
+    );
+  return problems;
+}
+
+/**
+ * The no-mix rule on what the primary's DMS.xml really holds: pairs by hostname or by virtual IP,
+ * agents added by hostname. A problem from 10.2.0 [CU21]/10.3.0 [CU9]/10.3.12, a note before.
+ */
+export function existingMixFindings(
+  dms: DmsView | undefined,
+  addressing: AddressingConfig,
+  installed: DataMinerVersion | undefined,
+): { problems: string[]; notes: string[] } {
+  const byHostname = [
+    ...(dms?.failovers ?? [])
+      .filter((f) => (f.type ?? '').toLowerCase() === 'hostname')
+      .map((f) => `a Failover pair by hostname ${f.hostname ?? ''}`.trim()),
+    ...(dms?.agents ?? []).filter((a) => a.byHostname).map((a) => `the agent added by hostname ${a.ip}`),
+  ];
+  const byVip = (dms?.failovers ?? [])
+    .filter((f) => (f.type ?? '').toLowerCase() === 'virtualip')
+    .map(() => 'a Failover pair by virtual IP');
+  const conflicting = addressing.kind === 'virtual-ip' ? byHostname : byVip;
+  if (conflicting.length === 0) return { problems: [], notes: [] };
+  const gate = installed ? forbidsMixing(installed) : { applies: true };
+  const message = `the primary's DMS.xml already holds ${[...new Set(conflicting)].join(', ')}; this pair is by ${addressing.kind === 'virtual-ip' ? 'virtual IP' : 'shared hostname'}`;
+  return gate.applies
+    ? {
+        problems: [
+          `${message}: from 10.2.0 [CU21]/10.3.0 [CU9]/10.3.12 a DMS may not mix the two${installed ? ` (the agents run ${displayVersion(installed)})` : ''}; configure this pair the same way as the others`,
+        ],
+        notes: [],
+      }
+    : { problems: [], notes: [`${message}: avoid mixing the two in one DMS`] };
+}
+
+/** One virtual IP per adapter in use on each agent, and nothing answering on any of them. */
+export function virtualIpProblems(
+  vips: readonly string[],
+  agents: readonly {
+    label: string;
+    adapters: readonly { name: string }[];
+    answers: readonly { vip: string; how?: string }[];
+  }[],
+): string[] {
+  const problems: string[] = [];
+  for (const agent of agents) {
+    if (agent.adapters.length !== vips.length)
+      problems.push(
+        `${agent.label} has ${agent.adapters.length} network adapter${agent.adapters.length === 1 ? '' : 's'} in use (${agent.adapters.map((a) => a.name).join(', ') || 'none'}) but ${vips.length} virtual IP${vips.length === 1 ? ' is' : 's are'} given: one per adapter in use, corporate first, then acquisition`,
+      );
+    for (const answer of agent.answers)
+      if (answer.how)
+        problems.push(
+          `${answer.vip} answers (${answer.how}) seen from ${agent.label}: a virtual IP must be unused anywhere else before Failover is set up`,
+        );
+  }
+  return problems;
+}
+
+/** The shared hostname resolves, from both agents, to exactly the two agents' primary IPs; ARR on both. */
+export function hostnameProblems(
+  name: string,
+  agentAddresses: readonly string[],
+  agents: readonly { label: string; resolved?: readonly string[]; arr: boolean }[],
+): string[] {
+  const problems: string[] = [];
+  const wanted = [...agentAddresses].sort();
+  for (const agent of agents) {
+    if (agent.resolved === undefined)
+      problems.push(
+        `${name} does not resolve from ${agent.label}: create its DNS record with both agents' primary IPs (${wanted.join(', ')})`,
+      );
+    else {
+      const got = [...new Set(agent.resolved)].sort();
+      if (got.join(',') !== wanted.join(','))
+        problems.push(
+          `${name} resolves to ${got.join(', ') || 'nothing'} from ${agent.label}; it must resolve to exactly both agents' primary IPs (${wanted.join(', ')})`,
+        );
+    }
+    if (!agent.arr)
+      problems.push(
+        `${agent.label} lacks IIS Application Request Routing, which a shared-hostname pair needs on both agents: install it`,
+      );
+  }
+  return problems;
+}

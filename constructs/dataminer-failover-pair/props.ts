@@ -1,0 +1,377 @@
+import { z } from 'zod';
+import {
+  crossFieldRule,
+  envVarNameSchema,
+  EVEN_WITH_FIELD_ERRORS,
+  hasControlCharacters,
+  isHostname,
+  isIpv4,
+} from '../../src/schema/common';
+import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
+import { isToken } from '../../src/schema/token';
+import { DataMinerVersion, parseDataMinerVersion } from './versions';
+
+/** One agent of the pair. */
+export interface DataMinerAgentProps {
+  /** The Windows server (`os: "windows"`), reached through Windows OpenSSH. */
+  readonly host: HostProps;
+  /**
+   * Where DataMiner is installed.
+   * @default "C:\\Skyline DataMiner"
+   */
+  readonly installDir?: string;
+}
+
+/** Legacy MySQL/MSSQL: DataMiner synchronizes itself; legacy, unsupported from 10.3. */
+export interface LegacySqlStorage {
+  readonly type: 'legacy-sql';
+}
+
+/** One Cassandra per agent, which DataMiner joins into one cluster itself. */
+export interface CassandraPerAgentStorage {
+  readonly type: 'cassandra-per-agent';
+  /**
+   * Indexing (OpenSearch/Elasticsearch) per agent as well: recommended against for Failover (one
+   * node down can make all indexed data unavailable). Needs `acknowledgeIndexingNotRecommended`.
+   * @default false
+   */
+  readonly indexing?: boolean;
+  /** @default false */
+  readonly acknowledgeIndexingNotRecommended?: boolean;
+  /**
+   * Cassandra internode traffic over TLS (port 7001 instead of 7000).
+   * @default false
+   */
+  readonly tls?: boolean;
+}
+
+/** Dedicated clustered storage: both agents use the same Cassandra and search clusters. */
+export interface DedicatedClusteredStorage {
+  readonly type: 'dedicated-clustered';
+  /** The Cassandra cluster's nodes, as the agents reach them. */
+  readonly cassandraHosts: readonly string[];
+  /** The search (OpenSearch/Elasticsearch) cluster's nodes. */
+  readonly searchHosts: readonly string[];
+  /**
+   * TLS to Cassandra (port 9142 instead of 9042); the certificates must be on the backup too.
+   * @default false
+   */
+  readonly tls?: boolean;
+  /**
+   * The environment variable holding the database's plain-text password: an encrypted `<PWD>`
+   * decrypts only on the agent that wrote it, so the backup's DB.xml gets the plain text, which
+   * DataMiner encrypts at startup.
+   */
+  readonly passwordEnv: string;
+  /**
+   * The backup's own `priorityOrder` per search database `ID` (multiple search clusters), e.g. to
+   * read from the other cluster after a switch.
+   * @default the primary's
+   */
+  readonly backupPriorityOrder?: Readonly<Record<string, number>>;
+}
+
+/** Storage as a Service: the vendor's recommended architecture; nothing to prepare on the agents. */
+export interface StorageAsAServiceStorage {
+  readonly type: 'storage-as-a-service';
+}
+
+export type DataMinerStorageProps =
+  LegacySqlStorage | CassandraPerAgentStorage | DedicatedClusteredStorage | StorageAsAServiceStorage;
+
+/** A rule that only advises, acknowledged with the reason it does not apply here (as cdk-nag suppressions). */
+export interface RuleAcknowledgement {
+  /** The rule's id, e.g. "DMS-MIXED-ADDRESSING". */
+  readonly id: string;
+  readonly reason: string;
+}
+
+export interface DataMinerSystemProps {
+  /**
+   * What every agent of this DMS runs, as people write it: `10.3.0 [CU9]`, `10.3.0 CU9`,
+   * `10.2.0.0-11897-CU21`, `10.3.12`, `10.4.2.0-13691`, `10.5.4.0-15588-20250319-release`. Declared
+   * for the synth-time rules; verified on every agent at apply.
+   */
+  readonly version: string;
+  /**
+   * Advice this DMS knowingly does not follow.
+   * @default []
+   */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
+}
+
+/** The DMS as a pair sees it: its version and the pairs that declared themselves in it. */
+export interface DataMinerSystemLike {
+  readonly version: DataMinerVersion;
+}
+
+export interface DataMinerFailoverPairProps {
+  /** The DMS this pair belongs to (its version and cross-pair rules). Give this or `version`. */
+  readonly system?: DataMinerSystemLike;
+  /** The version, when the pair stands alone. @default the system's */
+  readonly version?: string;
+  /** The agent that stays as it is: read, never stopped or written. */
+  readonly primary: DataMinerAgentProps;
+  /** The newly installed agent this construct prepares. */
+  readonly backup: DataMinerAgentProps;
+  /**
+   * One virtual IP per network interface in use, corporate first, then acquisition. Give this or
+   * `sharedHostname`.
+   */
+  readonly virtualIps?: readonly string[];
+  /** A DNS name resolving to both agents' primary IPs (from 10.2.0/10.1.8). Give this or `virtualIps`. */
+  readonly sharedHostname?: string;
+  readonly storage: DataMinerStorageProps;
+  /**
+   * After Failover is switched on in Cube: verify both DMS.xml name the same Failover and exactly one
+   * agent is online holding the virtual IPs.
+   * @default false
+   */
+  readonly expectFailoverEnabled?: boolean;
+}
+
+export const DEFAULT_INSTALL_DIR = 'C:\\Skyline DataMiner';
+
+/** A Windows path: drive, backslashes, none of the characters Windows forbids. */
+// eslint-disable-next-line no-control-regex -- control characters are what Windows forbids in names
+const WINDOWS_PATH = /^[A-Za-z]:\\(?:[^<>:"/\\|?*\0-\x1f]+\\?)*$/;
+
+const versionSchema = z
+  .string({ error: 'expected a DataMiner version such as "10.3.0 [CU9]" or "10.4.2.0-13691"' })
+  .refine((v) => parseDataMinerVersion(v) !== undefined, {
+    error:
+      'expected a DataMiner version as the docs or VersionHistory.txt write it: "10.3.0 [CU9]", "10.3.0 CU9", "10.2.0.0-11897-CU21", "10.3.12", "10.4.2.0-13691", "10.5.4.0-15588-20250319-release"',
+  });
+
+const windowsHostSchema = hostSchema.refine((h) => h?.os === 'windows', {
+  error: 'DataMiner agents run Windows: set os: "windows" on the host',
+});
+
+const agentSchema = z.strictObject({
+  host: windowsHostSchema,
+  installDir: z
+    .string({ error: 'expected a Windows folder such as "C:\\Skyline DataMiner"' })
+    .refine((v) => WINDOWS_PATH.test(v) && !v.endsWith('\\'), {
+      error: 'expected a Windows folder such as "C:\\Skyline DataMiner", without a trailing backslash',
+    })
+    .optional(),
+});
+
+const ipv4Schema = z
+  .string({ error: 'expected an IPv4 address such as 10.0.0.50' })
+  .refine((v) => isToken(v) || isIpv4(v), {
+    error: 'expected an IPv4 address such as 10.0.0.50',
+  });
+
+const hostListSchema = z
+  .array(
+    z.string().refine((v) => isToken(v) || isIpv4(v) || isHostname(v), {
+      error: 'expected an IPv4 address or a DNS name',
+    }),
+    { error: 'expected a list of hosts' },
+  )
+  .min(1, { error: 'expected at least one host' });
+
+const storageSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('legacy-sql') }),
+    z.strictObject({
+      type: z.literal('cassandra-per-agent'),
+      indexing: z.boolean({ error: 'expected true or false' }).optional(),
+      acknowledgeIndexingNotRecommended: z.boolean({ error: 'expected true or false' }).optional(),
+      tls: z.boolean({ error: 'expected true or false' }).optional(),
+    }),
+    z.strictObject({
+      type: z.literal('dedicated-clustered'),
+      cassandraHosts: hostListSchema,
+      searchHosts: hostListSchema,
+      tls: z.boolean({ error: 'expected true or false' }).optional(),
+      passwordEnv: envVarNameSchema,
+      backupPriorityOrder: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a search database ID' }),
+          z.number().int({ error: 'expected a whole number' }).min(0, { error: 'expected 0 or more' }),
+        )
+        .optional(),
+    }),
+    z.strictObject({ type: z.literal('storage-as-a-service') }),
+  ],
+  {
+    error:
+      'expected storage: { type: "legacy-sql" | "cassandra-per-agent" | "dedicated-clustered" | "storage-as-a-service", ... }',
+  },
+);
+
+const systemLikeSchema = z.custom<DataMinerSystemLike>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as DataMinerSystemLike).version?.major === 'number',
+  { error: 'expected a DataMinerSystem' },
+);
+
+const pairObject = z.strictObject({
+  system: systemLikeSchema.optional(),
+  version: versionSchema.optional(),
+  primary: agentSchema,
+  backup: agentSchema,
+  virtualIps: z.array(ipv4Schema, { error: 'expected a list of IPv4 addresses' }).optional(),
+  sharedHostname: z
+    .string({ error: 'expected a DNS name such as dms-pair.example.com' })
+    .refine((v) => isToken(v) || (isHostname(v) && v.includes('.')), {
+      error: 'expected a fully qualified DNS name such as dms-pair.example.com',
+    })
+    .optional(),
+  storage: storageSchema,
+  expectFailoverEnabled: z.boolean({ error: 'expected true or false' }).optional(),
+});
+type ParsedPair = z.output<typeof pairObject>;
+
+export type StorageConfig =
+  | { readonly type: 'legacy-sql' }
+  | { readonly type: 'cassandra-per-agent'; readonly indexing: boolean; readonly tls: boolean }
+  | {
+      readonly type: 'dedicated-clustered';
+      readonly cassandraHosts: readonly string[];
+      readonly searchHosts: readonly string[];
+      readonly tls: boolean;
+      readonly passwordEnv: string;
+      readonly backupPriorityOrder: Readonly<Record<string, number>>;
+    }
+  | { readonly type: 'storage-as-a-service' };
+
+export interface AgentConfig {
+  readonly host: HostConfig;
+  readonly installDir: string;
+}
+
+export type AddressingConfig =
+  | { readonly kind: 'virtual-ip'; readonly virtualIps: readonly string[] }
+  | { readonly kind: 'hostname'; readonly sharedHostname: string };
+
+/** The validated props with defaults, as plan() takes them. */
+export interface DataMinerFailoverPairConfig {
+  readonly version: DataMinerVersion;
+  readonly primary: AgentConfig;
+  readonly backup: AgentConfig;
+  readonly addressing: AddressingConfig;
+  readonly storage: StorageConfig;
+  readonly expectFailoverEnabled: boolean;
+  /** Indexing per agent was acknowledged as not recommended: a warning, not an error. */
+  readonly indexingAcknowledged: boolean;
+}
+
+function addCrossFieldIssues(props: ParsedPair, ctx: z.RefinementCtx): void {
+  const issue = (path: PropertyKey[], message: string, input?: unknown) =>
+    ctx.addIssue({ code: 'custom', path, input, message });
+  if ((props.system === undefined) === (props.version === undefined))
+    issue(
+      ['version'],
+      props.system === undefined
+        ? 'expected system (a DataMinerSystem) or version (when the pair stands alone)'
+        : "give system or version, not both: the version is the system's",
+      props.version,
+    );
+  const vips = props.virtualIps;
+  if ((vips === undefined) === (props.sharedHostname === undefined))
+    issue(
+      ['virtualIps'],
+      vips === undefined
+        ? 'expected virtualIps (one per network interface in use) or sharedHostname'
+        : 'give virtualIps or sharedHostname, not both',
+      vips,
+    );
+  if (Array.isArray(vips)) {
+    if (vips.length < 1 || vips.length > 2)
+      issue(
+        ['virtualIps'],
+        'expected 1 or 2 virtual IPs: one per network interface in use (corporate first, then acquisition)',
+        vips,
+      );
+    vips.forEach((vip, i) => {
+      if (vips.indexOf(vip) !== i)
+        issue(['virtualIps', i], `${vip} is given twice; each interface needs its own virtual IP`, vip);
+      for (const role of ['primary', 'backup'] as const)
+        if (props[role]?.host?.address === vip)
+          issue(
+            ['virtualIps', i],
+            `${vip} is the ${role} agent's own address; a virtual IP must be an address reserved for the pair`,
+            vip,
+          );
+    });
+  }
+  const [a, b] = [props.primary?.host?.address, props.backup?.host?.address];
+  if (typeof a === 'string' && a === b && !isToken(a))
+    issue(
+      ['backup', 'host', 'address'],
+      'the backup is the same host as the primary; a Failover pair is two agents',
+      b,
+    );
+  const storage = props.storage as Partial<CassandraPerAgentStorage> | undefined;
+  if (
+    storage?.type === 'cassandra-per-agent' &&
+    storage.indexing &&
+    !storage.acknowledgeIndexingNotRecommended
+  )
+    issue(
+      ['storage', 'indexing'],
+      'indexing per agent is recommended against for Failover (if one node goes down, all indexed data can be unavailable); use dedicated clustered storage, or set acknowledgeIndexingNotRecommended: true knowingly',
+      true,
+    );
+}
+
+export const dataMinerFailoverPairSchema: z.ZodType<DataMinerFailoverPairConfig, DataMinerFailoverPairProps> =
+  pairObject
+    .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
+    .transform(toPairConfig) as unknown as z.ZodType<DataMinerFailoverPairConfig, DataMinerFailoverPairProps>;
+
+function toStorageConfig(storage: ParsedPair['storage']): StorageConfig {
+  switch (storage.type) {
+    case 'cassandra-per-agent':
+      return { type: storage.type, indexing: storage.indexing ?? false, tls: storage.tls ?? false };
+    case 'dedicated-clustered':
+      return {
+        type: storage.type,
+        cassandraHosts: storage.cassandraHosts,
+        searchHosts: storage.searchHosts,
+        tls: storage.tls ?? false,
+        passwordEnv: storage.passwordEnv,
+        backupPriorityOrder: storage.backupPriorityOrder ?? {},
+      };
+    default:
+      return { type: storage.type };
+  }
+}
+
+/** Props to config: every default is applied here, and only here. */
+function toPairConfig(props: ParsedPair): DataMinerFailoverPairConfig {
+  return {
+    version: props.system?.version ?? parseDataMinerVersion(props.version!)!,
+    primary: { host: props.primary.host, installDir: props.primary.installDir ?? DEFAULT_INSTALL_DIR },
+    backup: { host: props.backup.host, installDir: props.backup.installDir ?? DEFAULT_INSTALL_DIR },
+    addressing: props.virtualIps
+      ? { kind: 'virtual-ip', virtualIps: props.virtualIps }
+      : { kind: 'hostname', sharedHostname: props.sharedHostname! },
+    storage: toStorageConfig(props.storage),
+    expectFailoverEnabled: props.expectFailoverEnabled ?? false,
+    indexingAcknowledged:
+      props.storage.type === 'cassandra-per-agent' &&
+      (props.storage.acknowledgeIndexingNotRecommended ?? false),
+  };
+}
+
+export const dataMinerSystemSchema = z.strictObject({
+  version: versionSchema,
+  acknowledge: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^DMS-[A-Z-]+$/, { error: 'expected a rule id such as "DMS-MIXED-ADDRESSING"' }),
+        reason: z
+          .string({ error: 'expected why the advice does not apply here' })
+          .min(10, { error: 'expected a reason of a few words: why the advice does not apply here' })
+          .refine((v) => !hasControlCharacters(v.replace(/\n/g, ' ')), {
+            error: 'a reason may not contain control characters',
+          }),
+      }),
+      { error: 'expected a list of { id, reason }' },
+    )
+    .optional(),
+});

@@ -1,0 +1,218 @@
+import { backupChanges } from './backup-changes';
+import type { AgentFacts } from './facts';
+import { databasesForComparison, parseDmsXml, parseVersionHistory, withDataBasesOf } from './parse';
+import {
+  existingMixFindings,
+  hostnameProblems,
+  newBackupProblems,
+  versionProblems,
+  virtualIpProblems,
+} from './preflight-rules';
+import { systemFindings } from './system-rules';
+import { parseDataMinerVersion } from './versions';
+
+const v = (t: string) => parseDataMinerVersion(t)!;
+const pair = (
+  path: string,
+  addressing: 'virtual-ip' | 'hostname',
+  storage = 'cassandra-per-agent' as const,
+) => ({
+  path,
+  addressing,
+  storage,
+  indexing: false,
+});
+
+describe('system rules', () => {
+  it('mixing hostname and VIP pairs: an error from the gate, advice before, the strict reading said', () => {
+    const pairs = [pair('S/A', 'virtual-ip'), pair('S/B', 'hostname')];
+    expect(systemFindings(v('10.3.0 [CU9]'), pairs)).toEqual([
+      expect.objectContaining({
+        ruleId: 'DMS-MIXED-ADDRESSING',
+        level: 'error',
+        pairPath: 'S/B',
+        property: 'sharedHostname',
+      }),
+    ]);
+    expect(systemFindings(v('10.3.0 [CU8]'), pairs)).toEqual([
+      expect.objectContaining({ ruleId: 'DMS-MIXED-ADDRESSING', level: 'advice' }),
+    ]);
+    const strict = systemFindings(v('10.3.0'), pairs)[0];
+    expect(strict.level).toBe('error');
+    expect(strict.message).toMatch(/does not say its cumulative update: read as CU9 or later/);
+    expect(systemFindings(v('10.3.0 [CU9]'), [pair('S/A', 'virtual-ip'), pair('S/C', 'virtual-ip')])).toEqual(
+      [],
+    );
+  });
+  it('a shared hostname before 10.2.0/10.1.8 is an error; legacy SQL and indexing are advice', () => {
+    expect(systemFindings(v('10.1.0 [CU5]'), [pair('S/A', 'hostname')])).toEqual([
+      expect.objectContaining({ ruleId: 'DMS-SHARED-HOSTNAME-VERSION', level: 'error' }),
+    ]);
+    expect(
+      systemFindings(v('10.3.0 [CU9]'), [{ ...pair('S/A', 'virtual-ip'), storage: 'legacy-sql' as never }]),
+    ).toEqual([
+      expect.objectContaining({
+        ruleId: 'DMS-LEGACY-SQL',
+        level: 'advice',
+        message: expect.stringContaining('unsupported on 10.3.0 [CU9]'),
+      }),
+    ]);
+    expect(systemFindings(v('10.3.0 [CU9]'), [{ ...pair('S/A', 'virtual-ip'), indexing: true }])).toEqual([
+      expect.objectContaining({ ruleId: 'DMS-INDEXING-PER-AGENT', level: 'advice' }),
+    ]);
+  });
+});
+
+const facts = (extra: Partial<AgentFacts>): AgentFacts => ({
+  label: 'x',
+  https: { enabled: false },
+  licence: true,
+  unreadable: [],
+  ...extra,
+});
+
+describe('preflight rules', () => {
+  it('names both versions when the agents differ, and each against the declared one', () => {
+    expect(
+      versionProblems(
+        facts({ label: 'dma1', version: '10.3.0.0-12752-CU9' }),
+        facts({ label: 'dma1b', version: '10.3.0.0-12752-CU8' }),
+        v('10.3.0 [CU9]'),
+      ),
+    ).toEqual([
+      "the agents run different versions: dma1 (primary) 10.3.0.0-12752-CU9, dma1b (backup) 10.3.0.0-12752-CU8; the backup must run exactly the primary's version, CU included (upgrade the one that is behind)",
+      'dma1b runs 10.3.0.0-12752-CU8, not the declared 10.3.0 [CU9]: correct the declared version or upgrade the agent',
+    ]);
+  });
+  it('a backup in a cluster or with elements is not newly installed', () => {
+    const dms = parseDmsXml(
+      '<DMS><Cluster name="Prod"><DMA ip="10.0.0.12" id="12"/><DMA ip="10.0.0.30" id="30"/></Cluster></DMS>',
+    );
+    expect(newBackupProblems(facts({ label: 'b', dms, elements: ['Router 1'] }), ['10.0.0.12'])).toEqual([
+      'b (backup) is in a DMS cluster "Prod" with 10.0.0.30 (ID 30): the backup must be a newly installed agent, not a member of any DMS cluster',
+      'b (backup) hosts 1 element (Router 1): the backup must be newly installed, with nothing in use',
+    ]);
+    const alone = parseDmsXml('<DMS><Cluster name="b"><DMA ip="10.0.0.12" id="12"/></Cluster></DMS>');
+    expect(newBackupProblems(facts({ dms: alone, elements: [] }), ['10.0.0.12'])).toEqual([]);
+  });
+  it('applies the no-mix rule to what the primary DMS.xml holds', () => {
+    const dms = parseDmsXml(
+      '<DMS><Cluster><DMA ip="dma7.example.com" id="7"/></Cluster><Failover><FailoverType>HostName</FailoverType><Hostname>p.example.com</Hostname></Failover></DMS>',
+    );
+    const vip = { kind: 'virtual-ip' as const, virtualIps: ['10.0.0.50'] };
+    expect(existingMixFindings(dms, vip, v('10.3.0.0-1-CU9')).problems[0]).toMatch(
+      /^the primary's DMS.xml already holds a Failover pair by hostname p.example.com, the agent added by hostname dma7.example.com; this pair is by virtual IP: from 10.2.0 \[CU21\]/,
+    );
+    expect(existingMixFindings(dms, vip, v('10.2.0.0-1-CU20'))).toMatchObject({
+      problems: [],
+      notes: [expect.stringContaining('avoid mixing')],
+    });
+    expect(
+      existingMixFindings(dms, { kind: 'hostname', sharedHostname: 'q.example.com' }, v('10.3.0 [CU9]'))
+        .problems,
+    ).toEqual([]);
+  });
+  it('one VIP per adapter, none answering', () => {
+    expect(
+      virtualIpProblems(
+        ['10.0.0.50'],
+        [
+          {
+            label: 'dma1',
+            adapters: [{ name: 'Ethernet' }, { name: 'Ethernet 2' }],
+            answers: [{ vip: '10.0.0.50' }],
+          },
+          {
+            label: 'dma1b',
+            adapters: [{ name: 'Ethernet' }],
+            answers: [{ vip: '10.0.0.50', how: 'arp 02:00:00:00:00:01' }],
+          },
+        ],
+      ),
+    ).toEqual([
+      'dma1 has 2 network adapters in use (Ethernet, Ethernet 2) but 1 virtual IP is given: one per adapter in use, corporate first, then acquisition',
+      '10.0.0.50 answers (arp 02:00:00:00:00:01) seen from dma1b: a virtual IP must be unused anywhere else before Failover is set up',
+    ]);
+  });
+  it('the hostname resolves to exactly both agents, from both, with ARR on both', () => {
+    expect(
+      hostnameProblems(
+        'p.example.com',
+        ['10.0.0.11', '10.0.0.12'],
+        [
+          { label: 'dma1', resolved: ['10.0.0.12', '10.0.0.11'], arr: true },
+          { label: 'dma1b', resolved: ['10.0.0.11'], arr: false },
+        ],
+      ),
+    ).toEqual([
+      "p.example.com resolves to 10.0.0.11 from dma1b; it must resolve to exactly both agents' primary IPs (10.0.0.11, 10.0.0.12)",
+      'dma1b lacks IIS Application Request Routing, which a shared-hostname pair needs on both agents: install it',
+    ]);
+  });
+});
+
+describe('the backup files', () => {
+  const primaryDb =
+    '<?xml version="1.0"?>\n<DataBases xmlns="http://www.skyline.be/config/db">\n  <DataBase active="true" local="true" type="CassandraCluster"><DBServer>10.3.1.100,10.3.1.101</DBServer><DB>sldmadb</DB><UID>root</UID><PWD>{3F2504E0-4F89-11D3}</PWD></DataBase>\n  <DataBase active="true" search="true" type="Elasticsearch" ID="es1" priorityOrder="0"><DBServer>10.3.1.100:9200</DBServer></DataBase>\n</DataBases>\n';
+  const backupDb =
+    '<?xml version="1.0"?>\n<DataBases xmlns="http://www.skyline.be/config/db">\n  <DataBase active="true" local="true" type="Cassandra"><DBServer>localhost</DBServer></DataBase>\n</DataBases>\n';
+  const dedicated = {
+    type: 'dedicated-clustered' as const,
+    cassandraHosts: ['10.3.1.100'],
+    searchHosts: ['10.3.1.100'],
+    tls: false,
+    passwordEnv: 'P',
+    backupPriorityOrder: { es1: 1 },
+  };
+
+  it('copies the primary databases with the plain-text password and the backup priority', () => {
+    const changes = backupChanges(
+      facts({ id: 7, dbXml: primaryDb }),
+      facts({ id: 12, dataMinerXml: '<DataMiner id="12" name="b"/>', dbXml: backupDb }),
+      dedicated,
+      v('10.4.0'),
+      'pl&in',
+    );
+    expect(changes.map((c) => c.relative)).toEqual(['DataMiner.xml', 'DB.xml']);
+    expect(changes[0].content).toBe('<DataMiner id="7" name="b"/>');
+    expect(changes[1].content).toContain('<PWD>pl&amp;in</PWD>');
+    expect(changes[1].content).toContain('ID="es1" priorityOrder="1"');
+    expect(changes[1].content.startsWith('<?xml version="1.0"?>\n<DataBases')).toBe(true);
+  });
+  it('finds nothing to change once the backup is prepared, whatever DataMiner encrypted', () => {
+    const prepared = withDataBasesOf(backupDb, primaryDb, 'plain').replace(
+      '<PWD>plain</PWD>',
+      '<PWD>{encrypted-by-backup}</PWD>',
+    );
+    expect(databasesForComparison(prepared)).toEqual(databasesForComparison(primaryDb));
+    expect(
+      backupChanges(
+        facts({ id: 7, dbXml: primaryDb }),
+        facts({ id: 7, dbXml: prepared }),
+        { ...dedicated, backupPriorityOrder: {} },
+        v('10.4.0'),
+        'plain',
+      ),
+    ).toEqual([]);
+  });
+  it('copies DBConfiguration.xml before 10.4.0/10.4.2, where it was found', () => {
+    const config = { folder: 'Databases', xml: '<DatabaseConfiguration/>' };
+    const change = (version: string) =>
+      backupChanges(
+        facts({ id: 7, dbXml: primaryDb, dbConfiguration: config }),
+        facts({ id: 7, dbXml: primaryDb }),
+        { ...dedicated, backupPriorityOrder: {} },
+        v(version),
+        'x',
+      ).map((c) => c.relative);
+    expect(change('10.3.0 [CU9]')).toEqual(['Databases\\DBConfiguration.xml']);
+    expect(change('10.4.2')).toEqual([]);
+  });
+  it('reads the installed version from the last line of VersionHistory.txt', () => {
+    expect(
+      parseVersionHistory(
+        '2024-01-01 10:00:00;10.3.0.0-12752-CU8\r\n2025-03-27 11:16:35;10.3.0.0-12752-CU9\r\n\r\n',
+      ),
+    ).toBe('10.3.0.0-12752-CU9');
+  });
+});

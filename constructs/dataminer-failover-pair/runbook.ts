@@ -1,0 +1,67 @@
+/**
+ * The hand-over: what the operator enters in DataMiner Cube to switch Failover on, in order, with
+ * this pair's values. There is no documented file or command-line way to switch it on, so the
+ * construct stops at "prepared and verified". Pure.
+ */
+import { hostLabel } from '../../src/schema/host';
+import { inInstallDir, NATS_REPAIR } from './commands';
+import type { DataMinerFailoverPairConfig } from './props';
+import { displayVersion, needsNatsRepair } from './versions';
+
+const STORAGE_NOTES: Record<string, string> = {
+  'legacy-sql':
+    'Storage: MySQL/MSSQL (legacy). DataMiner synchronizes the configuration and data itself; after switching Failover on, check the synchronization state (Synchronizing the DMA databases).',
+  'cassandra-per-agent':
+    'Storage: one Cassandra per agent. DataMiner joins the two Cassandra nodes into one cluster itself when Failover is switched on.',
+  'dedicated-clustered':
+    "Storage: dedicated clustered storage. The backup's DB.xml now holds the primary's databases with the plain-text password, which DataMiner encrypted at its start.",
+  'storage-as-a-service': 'Storage: Storage as a Service. Nothing to prepare on the agents.',
+};
+
+export function renderRunbook(config: DataMinerFailoverPairConfig, constructPath: string): string {
+  const primary = hostLabel(config.primary.host);
+  const backup = hostLabel(config.backup.host);
+  const v = config.version;
+  const lines = [
+    `# Switching Failover on: ${primary} (primary) and ${backup} (backup)`,
+    '',
+    `Prepared and verified by \`${constructPath}\` (DataMiner ${displayVersion(v)}): the backup has the primary's DataMiner ID and version${config.storage.type === 'dedicated-clustered' ? ' and database configuration' : ''}, and the ports between the agents are open.`,
+    '',
+    '## In DataMiner Cube, connected to the primary',
+    '',
+    '1. Open **System Center > Agents**, select the primary agent and choose **Failover**.',
+    `2. Primary agent: **${primary}** (${config.primary.host.address}). Backup agent: **${backup}** (${config.backup.host.address}).`,
+  ];
+  if (config.addressing.kind === 'virtual-ip') {
+    const [corporate, acquisition] = config.addressing.virtualIps;
+    lines.push(
+      '3. Choose **virtual IP addresses** and enter them in network-interface order:',
+      `   - first interface (corporate: heartbeats, synchronization): **${corporate}**`,
+      ...(acquisition ? [`   - second interface (acquisition): **${acquisition}**`] : []),
+    );
+  } else {
+    lines.push(
+      `3. Choose **shared hostname** and enter **${config.addressing.sharedHostname}** (it resolves to ${config.primary.host.address} and ${config.backup.host.address}). IIS Application Request Routing is installed on both agents.`,
+    );
+  }
+  lines.push(
+    '4. Configure the four recommended heartbeats:',
+    `   - ${primary} → ${backup}`,
+    `   - ${backup} → ${primary}`,
+    `   - ${primary} → an independent IP such as a domain controller (inverted)`,
+    `   - ${backup} → the same independent IP (inverted)`,
+    '5. Apply. Both agents restart; the backup goes offline and the primary goes online.',
+  );
+  if (needsNatsRepair(v))
+    lines.push(`6. On both agents, run \`${inInstallDir('C:\\Skyline DataMiner', NATS_REPAIR)}\`.`);
+  lines.push(
+    '',
+    '## Then',
+    '',
+    `- ${STORAGE_NOTES[config.storage.type]}`,
+    `- Set \`expectFailoverEnabled: true\` on \`${constructPath}\` and deploy: it verifies that both DMS.xml name this Failover and that exactly one agent is online${config.addressing.kind === 'virtual-ip' ? ' holding the virtual IPs' : ''}.`,
+    '- Logs: `C:\\Skyline DataMiner\\Logging\\SLFailover.txt` and `FailoverStatus.txt`.',
+    '',
+  );
+  return lines.join('\n');
+}

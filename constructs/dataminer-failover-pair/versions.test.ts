@@ -1,0 +1,82 @@
+import {
+  allowsSharedHostname,
+  displayVersion,
+  forbidsMixing,
+  matchesDeclared,
+  needsNatsRepair,
+  parseDataMinerVersion,
+  searchClustersInDbConfiguration,
+} from './versions';
+
+const v = (text: string) => {
+  const parsed = parseDataMinerVersion(text);
+  if (!parsed) throw new Error(`not parsed: ${text}`);
+  return parsed;
+};
+
+describe('DataMiner versions as people write them', () => {
+  it.each([
+    ['10.3.0 [CU9]', { major: 10, minor: 3, feature: 0, patch: 0, cu: 9, track: 'main' }],
+    ['10.3.0 CU9', { major: 10, minor: 3, feature: 0, cu: 9, track: 'main' }],
+    ['10.2.0.0-11897-CU21', { major: 10, minor: 2, feature: 0, build: 11897, cu: 21, track: 'main' }],
+    ['10.3.12', { major: 10, minor: 3, feature: 12, track: 'feature' }],
+    ['10.4.2.0-13691', { major: 10, minor: 4, feature: 2, build: 13691, track: 'feature' }],
+    ['10.5.4.0-15588-20250319-release', { major: 10, minor: 5, feature: 4, build: 15588, track: 'feature' }],
+    ['10.4.0.0-14772-20240821-release', { major: 10, minor: 4, feature: 0, build: 14772, track: 'main' }],
+    ['10.2.0 [CU21]', { major: 10, minor: 2, feature: 0, cu: 21 }],
+  ])('%s', (text, expected) => {
+    expect(v(text)).toMatchObject(expected);
+  });
+
+  it('refuses what is not a version', () => {
+    for (const text of ['', '10', '10.3', 'ten', '10.3.0 [CU]', '10.3.0; rm -rf /', '10.3.0-CU9-x'])
+      expect(parseDataMinerVersion(text)).toBeUndefined();
+  });
+
+  it('allows a shared hostname from 10.2.0/10.1.8', () => {
+    expect(allowsSharedHostname(v('10.2.0'))).toBe(true);
+    expect(allowsSharedHostname(v('10.1.0 [CU20]'))).toBe(false);
+    expect(allowsSharedHostname(v('10.1.8'))).toBe(true);
+    expect(allowsSharedHostname(v('10.1.7'))).toBe(false);
+    expect(allowsSharedHostname(v('10.0.13'))).toBe(false);
+  });
+
+  it('forbids mixing from 10.2.0 [CU21]/10.3.0 [CU9]/10.3.12, on both sides of each boundary', () => {
+    const applies = (text: string) => forbidsMixing(v(text)).applies;
+    expect(applies('10.2.0 [CU20]')).toBe(false);
+    expect(applies('10.2.0 [CU21]')).toBe(true);
+    expect(applies('10.3.0 [CU8]')).toBe(false);
+    expect(applies('10.3.0 [CU9]')).toBe(true);
+    expect(applies('10.3.11')).toBe(false);
+    expect(applies('10.3.12')).toBe(true);
+    expect(applies('10.2.5')).toBe(false);
+    expect(applies('10.1.0 [CU30]')).toBe(false);
+    expect(applies('10.4.0 [CU0]')).toBe(true);
+    expect(applies('10.4.1')).toBe(true);
+    // Without a CU, MR 10.2 and 10.3 get the strict reading, and say so.
+    expect(forbidsMixing(v('10.2.0.0-11897'))).toEqual({ applies: true, assumedCu: 21 });
+    expect(forbidsMixing(v('10.3.0'))).toEqual({ applies: true, assumedCu: 9 });
+  });
+
+  it('keeps multiple search clusters in DBConfiguration.xml before 10.4.0/10.4.2', () => {
+    expect(searchClustersInDbConfiguration(v('10.3.0 [CU9]'))).toBe(true);
+    expect(searchClustersInDbConfiguration(v('10.4.0'))).toBe(false);
+    expect(searchClustersInDbConfiguration(v('10.4.1'))).toBe(true);
+    expect(searchClustersInDbConfiguration(v('10.4.2'))).toBe(false);
+    expect(searchClustersInDbConfiguration(v('10.3.12'))).toBe(true);
+  });
+
+  it('runs NATSRepair from 10.6', () => {
+    expect(needsNatsRepair(v('10.5.4.0-15588-20250319-release'))).toBe(false);
+    expect(needsNatsRepair(v('10.6.0'))).toBe(true);
+  });
+
+  it('matches an installed version with the declared one, CU included', () => {
+    expect(matchesDeclared(v('10.3.0.0-12752-CU9'), v('10.3.0 [CU9]'))).toBe(true);
+    expect(matchesDeclared(v('10.3.0.0-12752-CU8'), v('10.3.0 [CU9]'))).toBe(false);
+    expect(matchesDeclared(v('10.3.0.0-12752-CU9'), v('10.3.0'))).toBe(false);
+    expect(matchesDeclared(v('10.3.12.0-13000'), v('10.3.12'))).toBe(true);
+    expect(matchesDeclared(v('10.4.2.0-13691'), v('10.4.2.0-13692'))).toBe(false);
+    expect(displayVersion(v('10.2.0.0-11897-CU21'))).toBe('10.2.0 [CU21]');
+  });
+});

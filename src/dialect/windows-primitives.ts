@@ -1,0 +1,67 @@
+/**
+ * The small constant PowerShell scripts the library sends to Windows hosts, beside the file
+ * primitives of powershell.ts. Each does one thing with values bound as variables
+ * (bindPowerShellVariables); every decision is the runner's. Output is plain text a parser reads.
+ */
+
+/** Exit status of a primitive when its subject (a file, a folder, a service, a name) does not exist. */
+export const MISSING_STATUS = 3;
+
+/** Exit 0 when $path exists (file or folder), 3 when not. */
+export const PATH_EXISTS_PS = `if (Test-Path -LiteralPath $path) { exit 0 }
+exit ${MISSING_STATUS}`;
+
+/** The names of the folders directly in $path, one per line; exit 3 when $path is missing. */
+export const LIST_FOLDERS_PS = `if (-not (Test-Path -LiteralPath $path -PathType Container)) { exit ${MISSING_STATUS} }
+Get-ChildItem -LiteralPath $path -Directory -Force | ForEach-Object { $_.Name }`;
+
+/** The service's status word (Running, Stopped, ...); exit 3 when there is no such service. */
+export const SERVICE_STATUS_PS = `$svc = Get-Service -Name $name -ErrorAction SilentlyContinue
+if ($null -eq $svc) { exit ${MISSING_STATUS} }
+Write-Output $svc.Status`;
+
+/** Starts the service and waits up to $seconds until it runs; exit 1 when it does not. */
+export const START_SERVICE_PS = `Start-Service -Name $name
+$deadline = (Get-Date).AddSeconds([int]$seconds)
+do {
+  if ((Get-Service -Name $name).Status -eq 'Running') { exit 0 }
+  Start-Sleep -Milliseconds 500
+} while ((Get-Date) -lt $deadline)
+Write-Output ('{0} is {1} after {2} s' -f $name, (Get-Service -Name $name).Status, $seconds)
+exit 1`;
+
+/**
+ * Runs $program with the arguments in $arguments (one per line) and relays its exit status: a
+ * vendor tool such as SLKill.exe. Each line is one argument, never parsed as code.
+ */
+export const RUN_PROGRAM_PS = `$ErrorActionPreference = 'Continue'
+$list = @($arguments -split "\`n" | Where-Object { $_ -ne '' })
+$output = & $program @list 2>&1 | ForEach-Object { "$_" }
+$code = $LASTEXITCODE
+$output | Out-String -Width 4096 | Write-Output
+if ($null -eq $code) { exit 1 }
+exit $code`;
+
+/** The IPv4 addresses $name resolves to, one per line; exit 3 when it does not resolve. */
+export const RESOLVE_NAME_PS = `try {
+  $addresses = [System.Net.Dns]::GetHostAddresses($name)
+} catch {
+  exit ${MISSING_STATUS}
+}
+$addresses | Where-Object { $_.AddressFamily -eq 'InterNetwork' } | ForEach-Object { $_.IPAddressToString }`;
+
+/**
+ * Whether anything answers at $address: "icmp" when a ping is answered, "arp <mac>" when only the
+ * neighbour table learned it, "none" otherwise.
+ */
+export const ANSWERS_AT_PS = `if (Test-Connection -ComputerName $address -Count 2 -Quiet) { Write-Output 'icmp'; exit 0 }
+$neighbour = Get-NetNeighbor -IPAddress $address -ErrorAction SilentlyContinue |
+  Where-Object { $_.State -in @('Reachable', 'Stale', 'Delay', 'Probe', 'Permanent') } | Select-Object -First 1
+if ($null -ne $neighbour) { Write-Output ('arp ' + $neighbour.LinkLayerAddress); exit 0 }
+Write-Output 'none'`;
+
+/** The IPv4 addresses of the network adapters in use, "<adapter>\t<address>" per line, in interface order. */
+export const LIST_ADAPTER_ADDRESSES_PS = `Get-NetIPAddress -AddressFamily IPv4 |
+  Where-Object { $_.InterfaceAlias -notlike 'Loopback*' -and $_.IPAddress -notlike '169.254.*' } |
+  Sort-Object InterfaceIndex |
+  ForEach-Object { '{0}\`t{1}' -f $_.InterfaceAlias, $_.IPAddress }`;
