@@ -306,7 +306,82 @@ function generators(noisy: boolean) {
     { requiredKeys: ['dataRepository', 'databaseCredentials', 'sharedDirectory', 'proxy', 'aggregators'] },
   );
 
-  return { hostSteps, nfsSharedDir, cassandraTwoNode, faultTolerantAggregator };
+  const windowsAgent = (name: string, address: string) =>
+    fc.record(
+      {
+        host: noisy ? host : hostArb('windows').map((h) => ({ ...h, name, address })),
+        installDir: mostly(
+          noisy
+            ? fc.constantFrom('C:\\Skyline DataMiner', 'D:\\DataMiner', 'C:\\bad\\')
+            : fc.constant('D:\\DataMiner'),
+        ),
+      },
+      { requiredKeys: ['host'] },
+    );
+  const addressing = noisy
+    ? fc.record(
+        {
+          virtualIps: mostly(
+            fc.uniqueArray(fc.constantFrom('10.0.0.50', '10.0.1.50', '10.0.0.11'), {
+              minLength: 1,
+              maxLength: 3,
+            }),
+          ),
+          sharedHostname: mostly(fc.constantFrom('dms-pair.example.com', 'pair')),
+        },
+        { requiredKeys: [] },
+      )
+    : fc.oneof(
+        fc.record({
+          virtualIps: fc.uniqueArray(fc.constantFrom('10.0.0.50', '10.0.1.50'), {
+            minLength: 1,
+            maxLength: 2,
+          }),
+        }),
+        fc.record({ sharedHostname: fc.constant('dms-pair.example.com') }),
+      );
+  const dataMinerFailoverPair = fc
+    .tuple(
+      addressing,
+      fc.record(
+        {
+          version: mostly(
+            fc.constantFrom('10.3.0 [CU9]', '10.3.0 CU9', '10.2.0.0-11897-CU21', '10.3.12', '10.6.0'),
+          ),
+          primary: mostly(windowsAgent('dma1', '10.0.0.11')),
+          backup: mostly(windowsAgent('dma2', '10.0.0.12')),
+          storage: mostly(
+            fc.oneof(
+              fc.constant({ type: 'legacy-sql' }),
+              fc.record(
+                {
+                  type: fc.constant('cassandra-per-agent'),
+                  indexing: fc.boolean(),
+                  acknowledgeIndexingNotRecommended: fc.boolean(),
+                },
+                { requiredKeys: ['type'] },
+              ),
+              fc.constant({
+                type: 'dedicated-clustered',
+                cassandraHosts: ['10.0.4.1'],
+                searchHosts: ['10.0.5.1'],
+                passwordEnv: 'DB_PW',
+              }),
+              fc.constant({ type: 'storage-as-a-service' }),
+            ),
+          ),
+          expectFailoverEnabled: mostly(fc.boolean()),
+        },
+        {
+          requiredKeys: noisy
+            ? ['primary', 'backup', 'storage']
+            : ['version', 'primary', 'backup', 'storage'],
+        },
+      ),
+    )
+    .map(([a, rest]) => ({ ...a, ...rest }));
+
+  return { hostSteps, nfsSharedDir, cassandraTwoNode, faultTolerantAggregator, dataMinerFailoverPair };
 }
 
 const clean = generators(false);
@@ -317,6 +392,10 @@ export const cassandraTwoNodePropsArb = fc.oneof(clean.cassandraTwoNode, noisy.c
 export const faultTolerantAggregatorPropsArb = fc.oneof(
   clean.faultTolerantAggregator,
   noisy.faultTolerantAggregator,
+);
+export const dataMinerFailoverPairPropsArb = fc.oneof(
+  clean.dataMinerFailoverPair,
+  noisy.dataMinerFailoverPair,
 );
 /** Clean HostSteps props only: the sample deployed to the lab for the canary check. */
 export const cleanHostStepsPropsArb = clean.hostSteps;

@@ -12,11 +12,14 @@ import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
 import {
   CassandraTwoNode,
+  DataMinerFailoverPair,
   FaultTolerantAggregator,
   HostSteps,
   NfsSharedDir,
   ValidationError,
 } from '../../index';
+import { dataMinerFailoverPairSchema } from '../../constructs/dataminer-failover-pair/props';
+import { planDataMinerFailoverPairSteps } from '../../constructs/dataminer-failover-pair/plan';
 import { faultTolerantAggregatorSchema } from '../../constructs/fault-tolerant-aggregator/props';
 import { planFaultTolerantAggregatorSteps } from '../../constructs/fault-tolerant-aggregator/plan';
 import { cassandraTwoNodeSchema } from '../../constructs/cassandra-two-node/props';
@@ -30,6 +33,7 @@ import { orderSteps, Step, toStepSpec } from '../../src/step';
 import { parseProps } from '../../src/validate';
 import {
   cassandraTwoNodePropsArb,
+  dataMinerFailoverPairPropsArb,
   faultTolerantAggregatorPropsArb,
   hostStepsPropsArb,
   nfsSharedDirPropsArb,
@@ -77,6 +81,13 @@ const subjects: Subject[] = [
     schema: faultTolerantAggregatorSchema as z.ZodType<unknown>,
     plan: (config) => planFaultTolerantAggregatorSteps(config, { mountPath: '/DASharedRepo' }),
     construct: (stack, props) => new FaultTolerantAggregator(stack, 'Construct', props),
+  },
+  {
+    name: 'DataMinerFailoverPair',
+    arbitrary: dataMinerFailoverPairPropsArb,
+    schema: dataMinerFailoverPairSchema as z.ZodType<unknown>,
+    plan: planDataMinerFailoverPairSteps,
+    construct: (stack, props) => new DataMinerFailoverPair(stack, 'Construct', props),
   },
 ];
 
