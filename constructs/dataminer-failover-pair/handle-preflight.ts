@@ -67,10 +67,11 @@ export async function connectAgents(action: { primary: AgentRef; backup: AgentRe
 
 export const preflight: ActionHandler<PreflightAction> = async (action, context) => {
   const { primary, backup } = await connectAgents(action, context);
-  const facts: [AgentFacts, AgentFacts] = [
-    await readAgentFacts(primary.host, action.primary),
-    await readAgentFacts(backup.host, action.backup),
-  ];
+  // The two agents are read side by side: each answers one command at a time.
+  const facts: [AgentFacts, AgentFacts] = await Promise.all([
+    readAgentFacts(primary.host, action.primary),
+    readAgentFacts(backup.host, action.backup),
+  ]);
   const declared = parseDataMinerVersion(action.version)!;
   const problems = [
     ...installationProblems('primary', facts[0], action.primary.installDir),

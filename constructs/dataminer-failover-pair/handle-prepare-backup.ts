@@ -47,8 +47,10 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
     context.connect(action.primary.host),
     context.connect(action.backup.host),
   ]);
-  const primaryFacts = await readAgentFacts(primary, action.primary);
-  const backupFacts = await readAgentFacts(backup, action.backup);
+  const [primaryFacts, backupFacts] = await Promise.all([
+    readAgentFacts(primary, action.primary),
+    readAgentFacts(backup, action.backup),
+  ]);
   if (primaryFacts.id === undefined)
     throw new StepFailure(`${primary.label}: cannot read the primary's DataMiner ID; nothing was changed`);
   const unknown = primaryFacts.dbXml ? unknownPriorityIds(primaryFacts.dbXml, action.storage) : [];

@@ -14,26 +14,30 @@ export async function agentPortProblems(
   backup: Agent,
   checks: readonly PortCheck[],
 ): Promise<string[]> {
-  const problems: string[] = [];
   const sides: [Agent, Agent][] = [
     [primary, backup],
     [backup, primary],
   ];
-  for (const [from, peer] of sides) {
-    const ping = await readAnswersAt(from.host, peer.address);
-    if (!ping.answered || ping.how !== 'icmp')
+  // Each side probes from its own agent, side by side.
+  const results = await Promise.all(sides.map(([from, peer]) => sideProblems(from, peer, checks)));
+  return results.flat();
+}
+
+async function sideProblems(from: Agent, peer: Agent, checks: readonly PortCheck[]): Promise<string[]> {
+  const problems: string[] = [];
+  const ping = await readAnswersAt(from.host, peer.address);
+  if (!ping.answered || ping.how !== 'icmp')
+    problems.push(
+      `${from.host.label} gets no ping answer from ${peer.host.label} (${peer.address}): ICMP must pass (heartbeats are pings)`,
+    );
+  for (const check of checks) {
+    const to = check.to === 'peer' ? peer.address : check.to;
+    let open = false;
+    for (const port of check.anyOf) if (!open && (await readPortOpen(from.host, to, port))) open = true;
+    if (!open)
       problems.push(
-        `${from.host.label} gets no ping answer from ${peer.host.label} (${peer.address}): ICMP must pass (heartbeats are pings)`,
+        `${from.host.label} → ${check.to === 'peer' ? peer.host.label : to} TCP ${check.anyOf.join(' or ')} (${check.purpose}) is closed`,
       );
-    for (const check of checks) {
-      const to = check.to === 'peer' ? peer.address : check.to;
-      let open = false;
-      for (const port of check.anyOf) if (!open && (await readPortOpen(from.host, to, port))) open = true;
-      if (!open)
-        problems.push(
-          `${from.host.label} → ${check.to === 'peer' ? peer.host.label : to} TCP ${check.anyOf.join(' or ')} (${check.purpose}) is closed`,
-        );
-    }
   }
   return problems;
 }

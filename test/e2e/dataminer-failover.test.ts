@@ -1,0 +1,295 @@
+/**
+ * DataMinerFailoverPair end to end: real terraform, the bundled runner, lab hosts emulating
+ * Windows DataMiner agents (a lab `powershell` that recognises each constant primitive the library
+ * sends, the SLDataMiner service with its files, ports and HTTPS endpoint, a per-agent Cassandra).
+ * lab-a primary, lab-b backup, lab-c the dedicated storage and a neighbour.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DataMinerFailoverPair, DataMinerFailoverPairProps } from '../../index';
+import type { StepReport } from '../../src/runner/execute-step';
+import {
+  dataMinerState,
+  DataMinerAgentOptions,
+  encryptedPassword,
+  installDataMinerAgent,
+  readAgentFile,
+  snapshotAgentFiles,
+} from '../lab/emulators/dataminer/setup';
+import {
+  addHostAddress,
+  blockBetween,
+  LabHost,
+  LabInventory,
+  removeHostAddress,
+  removeLabDnsRecord,
+  resetHost,
+  setLabDnsRecord,
+  startInHost,
+  startLab,
+} from '../lab/lab';
+import { labHostProps } from '../support/lab-hosts';
+import { apply, init, stateResources, synthStack } from '../support/terraform';
+
+jest.setTimeout(600_000);
+
+const [PRIMARY, BACKUP, STORAGE] = ['lab-a', 'lab-b', 'lab-c'];
+const VERSION = '10.3.0.0-12752-CU9';
+const VIP = '198.18.0.50';
+const HOSTNAME = 'dms-pair.lab.example';
+const DB_PASSWORD = 'Cluster-Db-Pw!1';
+const env = { DMS_LAB_DB_PASSWORD: DB_PASSWORD };
+
+let lab: LabInventory;
+const host = (name: string): LabHost => lab.hosts.find((h) => h.name === name)!;
+const agent = (name: string) => ({ host: labHostProps(lab, host(name), { os: 'windows' }) });
+const outcomes = (reports: readonly StepReport[]) =>
+  Object.fromEntries(reports.map((r) => [r.step, r.outcome]));
+
+function pairProps(extra: Partial<DataMinerFailoverPairProps> = {}): DataMinerFailoverPairProps {
+  return {
+    version: '10.3.0 [CU9]',
+    primary: agent(PRIMARY),
+    backup: agent(BACKUP),
+    virtualIps: [VIP],
+    storage: { type: 'storage-as-a-service' },
+    ...extra,
+  };
+}
+
+/** The two agents as a site has them before preparation: the primary in use, the backup freshly installed. */
+async function installAgents(
+  primary: Partial<DataMinerAgentOptions> = {},
+  backup: Partial<DataMinerAgentOptions> = {},
+): Promise<void> {
+  await installDataMinerAgent(host(PRIMARY), {
+    id: 7,
+    version: VERSION,
+    elements: ['Router 1', 'Encoder 2'],
+    ...primary,
+  });
+  await installDataMinerAgent(host(BACKUP), { id: 12, version: VERSION, ...backup });
+}
+
+async function deploy(props: DataMinerFailoverPairProps) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dataminer-e2e-'));
+  const dir = synthStack((s) => new DataMinerFailoverPair(s, 'Pair', props), {
+    outdir,
+    engine: 'terraform_data',
+  });
+  await init(dir);
+  return { dir, run: await apply(dir, { env }) };
+}
+
+/** A preflight refusal changes nothing on either agent: files byte for byte, no stop, no start. */
+async function expectRefused(props: DataMinerFailoverPairProps, reason: RegExp): Promise<void> {
+  const before = [snapshotAgentFiles(host(PRIMARY)), snapshotAgentFiles(host(BACKUP))];
+  const starts = [dataMinerState(host(PRIMARY)), dataMinerState(host(BACKUP))].map((s) => [
+    s.starts,
+    s.stops,
+  ]);
+  const { run } = await deploy(props);
+  expect(run.code).not.toBe(0);
+  expect(outcomes(run.reports)).toEqual({ preflight: 'failed' });
+  expect(run.reports[0].reason).toMatch(
+    /^the DataMiner agents cannot be prepared for Failover yet; nothing was changed on either agent:/,
+  );
+  expect(run.reports[0].reason).toMatch(reason);
+  expect([snapshotAgentFiles(host(PRIMARY)), snapshotAgentFiles(host(BACKUP))]).toEqual(before);
+  expect(
+    [dataMinerState(host(PRIMARY)), dataMinerState(host(BACKUP))].map((s) => [s.starts, s.stops]),
+  ).toEqual(starts);
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+});
+
+beforeEach(() => {
+  for (const name of [PRIMARY, BACKUP, STORAGE]) resetHost(name);
+});
+
+afterAll(() => {
+  for (const name of [PRIMARY, BACKUP, STORAGE]) resetHost(name);
+});
+
+describe('DataMinerFailoverPair on emulated Windows agents', () => {
+  it('prepares a VIP pair on dedicated storage from a fresh backup, then changes nothing and never restarts DataMiner', async () => {
+    const storage = startInHost(STORAGE, [
+      'sh',
+      '-c',
+      'python3 -m http.server 9200 >/dev/null 2>&1 & python3 -m http.server 9042 >/dev/null 2>&1 & wait',
+    ]);
+    try {
+      const clusterDb = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<DataBases xmlns="http://www.skyline.be/config/db">',
+        `  <DataBase active="true" local="true" type="CassandraCluster" consistencyLevel="Quorum"><DBServer>${host(STORAGE).address}</DBServer><DB>sldmadb</DB><UID>root</UID><PWD>${encryptedPassword('primary-secret', DB_PASSWORD)}</PWD></DataBase>`,
+        `  <DataBase active="true" search="true" type="Elasticsearch" ID="es1" priorityOrder="0"><DBServer>${host(STORAGE).address}:9200</DBServer></DataBase>`,
+        '</DataBases>',
+        '',
+      ].join('\r\n');
+      await installAgents({ dbXml: clusterDb });
+      const primaryBefore = snapshotAgentFiles(host(PRIMARY));
+      const props = pairProps({
+        storage: {
+          type: 'dedicated-clustered',
+          cassandraHosts: [host(STORAGE).address],
+          searchHosts: [host(STORAGE).address],
+          passwordEnv: 'DMS_LAB_DB_PASSWORD',
+        },
+      });
+      const { dir, run: first } = await deploy(props);
+      if (first.code !== 0) console.log(first.output);
+      expect(first.code).toBe(0);
+      expect(outcomes(first.reports)).toEqual({ preflight: 'ok', backup: 'changed', verify: 'ok' });
+      console.log(
+        `first deploy: ${first.reports.map((r) => `${r.step} ${(r.durationMs / 1000).toFixed(1)} s`).join(', ')}`,
+      );
+      const backup = dataMinerState(host(BACKUP));
+      expect(backup).toMatchObject({ running: true, id: 7, starts: 2, stops: 1, dbPasswordsEncrypted: true });
+      expect(backup.dbXml).toContain(`<PWD>${DB_PASSWORD}</PWD>`);
+      expect(readAgentFile(host(BACKUP), 'DataMiner.xml')).toContain('id="7"');
+      expect(readAgentFile(host(BACKUP), 'DB.xml')).toContain('type="CassandraCluster"');
+      expect(readAgentFile(host(BACKUP), 'DB.xml')).not.toContain(DB_PASSWORD);
+      expect(snapshotAgentFiles(host(PRIMARY))).toEqual(primaryBefore);
+      expect(dataMinerState(host(PRIMARY))).toMatchObject({ starts: 1, stops: 0 });
+      expect(
+        JSON.stringify(first.reports) +
+          first.output +
+          fs.readFileSync(path.join(dir, 'terraform.tfstate'), 'utf8'),
+      ).not.toContain(DB_PASSWORD);
+
+      const second = await apply(dir, { env });
+      expect(second.code).toBe(0);
+      expect(second.output).toContain('No changes.');
+      // Forced to run again, every step finds the pair prepared: DataMiner is not stopped.
+      const steps = await stateResources(dir);
+      const forced = await apply(dir, { env, extraArgs: steps.map((r) => `-replace=${r}`) });
+      expect(outcomes(forced.reports)).toEqual({ preflight: 'ok', backup: 'ok', verify: 'ok' });
+      console.log(
+        `forced re-run: ${forced.reports.map((r) => `${r.step} ${(r.durationMs / 1000).toFixed(1)} s`).join(', ')}`,
+      );
+      expect(forced.reports.find((r) => r.step === 'backup')!.actions[0].detail).toBe(
+        'the backup is already prepared; DataMiner was not stopped',
+      );
+      expect(dataMinerState(host(BACKUP))).toMatchObject({ starts: 2, stops: 1 });
+      expect(snapshotAgentFiles(host(PRIMARY))).toEqual(primaryBefore);
+    } finally {
+      storage.stop();
+    }
+  });
+
+  it('prepares a hostname pair with a Cassandra per agent', async () => {
+    await installAgents(
+      { arr: true, cassandra: { releaseVersion: '3.11.4' } },
+      { arr: true, cassandra: { releaseVersion: '3.11.4' } },
+    );
+    await setLabDnsRecord(HOSTNAME, [host(PRIMARY).address, host(BACKUP).address]);
+    try {
+      const { run } = await deploy(
+        pairProps({
+          virtualIps: undefined,
+          sharedHostname: HOSTNAME,
+          storage: { type: 'cassandra-per-agent' },
+        }),
+      );
+      if (run.code !== 0) console.log(run.output);
+      expect(run.code).toBe(0);
+      expect(outcomes(run.reports)).toEqual({ preflight: 'ok', backup: 'changed', verify: 'ok' });
+      expect(dataMinerState(host(BACKUP))).toMatchObject({ running: true, id: 7 });
+    } finally {
+      await removeLabDnsRecord(HOSTNAME);
+    }
+  });
+
+  describe('refuses in preflight with nothing changed on either agent', () => {
+    it('when the versions differ', async () => {
+      await installAgents({}, { version: '10.3.0.0-12752-CU8' });
+      await expectRefused(
+        pairProps(),
+        /the agents run different versions: lab-a \(primary\) 10\.3\.0\.0-12752-CU9, lab-b \(backup\) 10\.3\.0\.0-12752-CU8/,
+      );
+    });
+
+    it('when the backup is already in a cluster', async () => {
+      await installAgents(
+        {},
+        {
+          cluster: {
+            name: 'Prod',
+            agents: [
+              { ip: '198.18.0.12', id: 12 },
+              { ip: '198.18.0.13', id: 30 },
+            ],
+          },
+        },
+      );
+      await expectRefused(
+        pairProps(),
+        /lab-b \(backup\) is in a DMS cluster "Prod" with 198\.18\.0\.13 \(ID 30\)/,
+      );
+    });
+
+    it('when something answers on the virtual IP', async () => {
+      await installAgents();
+      addHostAddress(STORAGE, VIP);
+      try {
+        await expectRefused(
+          pairProps(),
+          /198\.18\.0\.50 answers \(icmp\) seen from lab-a: a virtual IP must be unused/,
+        );
+      } finally {
+        removeHostAddress(STORAGE, VIP);
+      }
+    });
+
+    it('when the shared hostname resolves to one agent only', async () => {
+      await installAgents({ arr: true }, { arr: true });
+      await setLabDnsRecord(HOSTNAME, [host(PRIMARY).address]);
+      try {
+        await expectRefused(
+          pairProps({ virtualIps: undefined, sharedHostname: HOSTNAME }),
+          /dms-pair\.lab\.example resolves to 198\.18\.0\.11 from lab-a; it must resolve to exactly both agents' primary IPs \(198\.18\.0\.11, 198\.18\.0\.12\)/,
+        );
+      } finally {
+        await removeLabDnsRecord(HOSTNAME);
+      }
+    });
+
+    it('when the HTTPS certificate does not name the virtual IP', async () => {
+      await installAgents(
+        { https: { subjectAltNames: ['lab-a.lab.example'] } },
+        { https: { subjectAltNames: ['lab-b.lab.example', VIP] } },
+      );
+      await expectRefused(
+        pairProps(),
+        /lab-a serves HTTPS with a certificate .* whose Subject Alternative Names \(lab-a\.lab\.example\) do not name 198\.18\.0\.50/,
+      );
+    });
+
+    it('when port 7000 is blocked between the agents', async () => {
+      await installAgents(
+        { cassandra: { releaseVersion: '3.11.4' } },
+        { cassandra: { releaseVersion: '3.11.4' } },
+      );
+      blockBetween(PRIMARY, BACKUP, 'tcp', 7000);
+      await expectRefused(
+        pairProps({ storage: { type: 'cassandra-per-agent' } }),
+        /lab-a → lab-b TCP 7000 \(Cassandra internode\) is closed/,
+      );
+    });
+
+    it('when the Cassandra releases differ', async () => {
+      await installAgents(
+        { cassandra: { releaseVersion: '3.11.10' } },
+        { cassandra: { releaseVersion: '3.11.4' } },
+      );
+      await expectRefused(
+        pairProps({ storage: { type: 'cassandra-per-agent' } }),
+        /3\.11\.4.*3\.11\.10|3\.11\.10.*3\.11\.4/,
+      );
+    });
+  });
+});
