@@ -2,12 +2,15 @@
  * `npm run demo`: starts the local lab, synthesizes the lab demo stack (terraform_data engine, no
  * provider download), deploys it with terraform, deploys again to show that nothing changes, then
  * forces every step to run again to show that each one finds its host already as wanted. Then the
- * DX NetOps fault-tolerant aggregator procedure on seven lab hosts: installed, healthy, drilled.
+ * DX NetOps fault-tolerant aggregator procedure on seven lab hosts: installed, healthy, drilled;
+ * and a DataMiner Failover pair prepared on two emulated Windows agents, with its runbook.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resetHost, startLab } from '../test/lab/lab';
 import { apply, init, stateResources, synthStack, TerraformRun } from '../test/support/terraform';
+import { DataMinerFailoverPair, DataMinerSystem, SshCredentials } from '../index';
+import { installDataMinerAgent } from '../test/lab/emulators/dataminer/setup';
 import { addLabDemo } from './lab-demo-stack';
 import {
   addNetOpsLab,
@@ -88,6 +91,52 @@ async function main(): Promise<void> {
   );
   if (!idempotent) process.exitCode = 1;
   await netOpsDemo();
+  await dataMinerDemo();
+}
+
+/** A DataMiner Failover pair on two emulated Windows agents: preflight, the backup prepared, verified, the runbook. */
+async function dataMinerDemo(): Promise<void> {
+  console.log('\n5. A DataMiner Failover pair on two emulated Windows agents (lab-a primary, lab-b backup)');
+  const lab = await startLab();
+  const [primary, backup] = lab.hosts;
+  for (const host of [primary, backup]) resetHost(host.name);
+  await installDataMinerAgent(primary, { id: 7, version: '10.3.0.0-12752-CU9', elements: ['Router 1'] });
+  await installDataMinerAgent(backup, { id: 12, version: '10.3.0.0-12752-CU9' });
+  fs.rmSync(path.join(OUTDIR, 'stacks', 'dataminer-demo'), { recursive: true, force: true });
+  let runbook = '';
+  const stackDir = synthStack(
+    (stack) => {
+      const agent = (h: typeof primary) => ({
+        host: {
+          name: h.name,
+          address: h.address,
+          port: h.port,
+          user: h.user,
+          os: 'windows' as const,
+          hostKeySha256: h.hostKeySha256,
+          credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
+        },
+      });
+      const dms = new DataMinerSystem(stack, 'Dms', { version: '10.3.0 [CU9]' });
+      runbook = new DataMinerFailoverPair(stack, 'Pair', {
+        system: dms,
+        primary: agent(primary),
+        backup: agent(backup),
+        virtualIps: ['198.18.0.50'],
+        storage: { type: 'storage-as-a-service' },
+      }).runbook;
+    },
+    { outdir: OUTDIR, stackName: 'dataminer-demo', engine: 'terraform_data' },
+  );
+  await init(stackDir);
+  show(await apply(stackDir));
+  const again = await apply(stackDir);
+  show(again);
+  console.log(`\n${runbook}`);
+  if (!again.output.includes('No changes.')) {
+    console.log('NOT idempotent: the second apply of the DataMiner stack changed something.');
+    process.exitCode = 1;
+  }
 }
 
 /** The fault-tolerant aggregator procedure on the lab's emulated DX NetOps hosts, with a drill. */
