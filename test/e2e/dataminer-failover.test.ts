@@ -204,6 +204,27 @@ describe('DataMinerFailoverPair on emulated Windows agents', () => {
     }
   });
 
+  it('verifies Failover once switched on: both DMS.xml name it, exactly one agent holds the virtual IP', async () => {
+    const failover = { type: 'VirtualIP' as const, virtualIps: [VIP] };
+    await installAgents({ failover }, { id: 7, failover });
+    addHostAddress(PRIMARY, VIP);
+    try {
+      const { run } = await deploy(pairProps({ expectFailoverEnabled: true }));
+      if (run.code !== 0) console.log(run.output);
+      expect(outcomes(run.reports)).toEqual({ preflight: 'ok', backup: 'ok', verify: 'ok', failover: 'ok' });
+      expect(run.reports[0].actions[0].detail).toContain('Failover already configured for this pair');
+      addHostAddress(BACKUP, VIP);
+      const both = await deploy(pairProps({ expectFailoverEnabled: true }));
+      expect(outcomes(both.run.reports)).toMatchObject({ failover: 'failed' });
+      expect(both.run.reports.at(-1)!.reason).toContain(
+        'both agents hold the virtual IPs 198.18.0.50: exactly one agent is online',
+      );
+    } finally {
+      removeHostAddress(PRIMARY, VIP);
+      removeHostAddress(BACKUP, VIP);
+    }
+  });
+
   describe('refuses in preflight with nothing changed on either agent', () => {
     it('when the versions differ', async () => {
       await installAgents({}, { version: '10.3.0.0-12752-CU8' });
