@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resetHost, startLab } from '../test/lab/lab';
 import { apply, init, stateResources, synthStack, TerraformRun } from '../test/support/terraform';
-import { DataMinerFailoverPair, DataMinerSystem, SshCredentials } from '../index';
+import { DataMinerFailoverPair, DataMinerSystem } from '../index';
+import { labHostProps } from '../test/support/lab-hosts';
 import { installDataMinerAgent } from '../test/lab/emulators/dataminer/setup';
 import { addLabDemo } from './lab-demo-stack';
 import {
@@ -106,17 +107,7 @@ async function dataMinerDemo(): Promise<void> {
   let runbook = '';
   const stackDir = synthStack(
     (stack) => {
-      const agent = (h: typeof primary) => ({
-        host: {
-          name: h.name,
-          address: h.address,
-          port: h.port,
-          user: h.user,
-          os: 'windows' as const,
-          hostKeySha256: h.hostKeySha256,
-          credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-        },
-      });
+      const agent = (h: typeof primary) => ({ host: labHostProps(lab, h, { os: 'windows' }) });
       const dms = new DataMinerSystem(stack, 'Dms', { version: '10.3.0 [CU9]' });
       runbook = new DataMinerFailoverPair(stack, 'Pair', {
         system: dms,
@@ -148,11 +139,7 @@ async function netOpsDemo(): Promise<void> {
   const repository = lab.hosts.find((h) => h.name === NETOPS_LAB_ROLES.repository)!;
   fs.rmSync(path.join(OUTDIR, 'stacks', 'netops-demo'), { recursive: true, force: true });
   const stackDir = synthStack(
-    (stack) =>
-      addNetOpsLab(
-        stack,
-        netOpsLabProps(labHost(lab.hosts, lab.clientKeyPath), repository.address, { drill: true }),
-      ),
+    (stack) => addNetOpsLab(stack, netOpsLabProps(labHost(lab), repository.address, { drill: true })),
     { outdir: OUTDIR, stackName: 'netops-demo', engine: 'terraform_data' },
   );
   await init(stackDir);

@@ -6,9 +6,10 @@
  */
 import * as fs from 'node:fs';
 import type { Construct } from 'constructs';
-import { FaultTolerantAggregator, FaultTolerantAggregatorProps, SshCredentials } from '../index';
+import { FaultTolerantAggregator, FaultTolerantAggregatorProps } from '../index';
+import { labHostProps } from '../test/support/lab-hosts';
 import type { HostProps } from '../index';
-import { hostPath, LabHost } from '../test/lab/lab';
+import { hostPath, LabHost, LabInventory } from '../test/lab/lab';
 import { installNfsClientEmulator, installNfsServerEmulator } from '../test/lab/emulators/nfs/install';
 import {
   installNetOpsEmulators,
@@ -131,20 +132,13 @@ export function netOpsLabProps(
   };
 }
 
-/** The lab's hosts as HostProps: pinned host keys, the lab's client key by file reference. */
-export function labHost(hosts: readonly LabHost[], clientKeyPath: string) {
-  return (name: string): HostProps => {
-    const h = hosts.find((x) => x.name === name)!;
-    return {
-      name: h.name,
-      address: h.address,
-      port: h.port,
-      user: h.user,
-      hostKeySha256: h.hostKeySha256,
-      credentials: SshCredentials.privateKeyFile(clientKeyPath),
-      connectTimeoutSeconds: 10,
-    };
-  };
+/** A lab host by name as HostProps: pinned host key, the lab's client key by file reference. */
+export function labHost(lab: LabInventory) {
+  return (name: string): HostProps =>
+    labHostProps(
+      lab,
+      lab.hosts.find((h) => h.name === name)!,
+    );
 }
 
 export function addNetOpsLab(scope: Construct, props: FaultTolerantAggregatorProps): FaultTolerantAggregator {

@@ -26,7 +26,7 @@ import {
   stopDataRepository,
 } from '../lab/emulators/netops/setup';
 import { blockBetween, hostPath, LabHost, LabInventory, resetHost, runOnHost, startLab } from '../lab/lab';
-import { apply, init, stateResources, synthStack, TerraformRun } from '../support/terraform';
+import { apply, init, stateResources, synthStack, timed } from '../support/terraform';
 import { serveTls } from '../lab/tls';
 
 jest.setTimeout(600_000);
@@ -39,7 +39,7 @@ const outcomes = (reports: readonly StepReport[]) =>
   Object.fromEntries(reports.map((r) => [r.step, r.outcome]));
 
 function props(extra: Partial<FaultTolerantAggregatorProps> = {}): FaultTolerantAggregatorProps {
-  return netOpsLabProps(labHost(lab.hosts, lab.clientKeyPath), labHostNamed(R.repository).address, extra);
+  return netOpsLabProps(labHost(lab), labHostNamed(R.repository).address, extra);
 }
 
 async function synthAndInit(p: FaultTolerantAggregatorProps): Promise<string> {
@@ -47,13 +47,6 @@ async function synthAndInit(p: FaultTolerantAggregatorProps): Promise<string> {
   const dir = synthStack((s) => addNetOpsLab(s, p), { outdir, engine: 'terraform_data' });
   await init(dir);
   return dir;
-}
-
-async function timed(what: string, run: Promise<TerraformRun>): Promise<TerraformRun> {
-  const started = Date.now();
-  const result = await run;
-  console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
 }
 
 /** Nothing installed anywhere: no component directory, no installer run. */

@@ -14,7 +14,7 @@ import type { HostProps } from '../../index';
 import type { StepReport } from '../../src/runner/execute-step';
 import { installNfsClientEmulator, installNfsServerEmulator } from '../lab/emulators/nfs/install';
 import { hostPath, LabHost, LabInventory, resetHost, runOnHost, startLab } from '../lab/lab';
-import { apply, destroy, init, stateResources, synthStack, TerraformRun } from '../support/terraform';
+import { apply, destroy, init, stateResources, synthStack, timed } from '../support/terraform';
 
 jest.setTimeout(300_000);
 
@@ -57,13 +57,6 @@ async function synthAndInit(props: NfsSharedDirProps): Promise<string> {
   const dir = synthStack((s) => new NfsSharedDir(s, 'Shared', props), { outdir, engine: 'terraform_data' });
   await init(dir);
   return dir;
-}
-
-async function timed(what: string, run: Promise<TerraformRun>): Promise<TerraformRun> {
-  const started = Date.now();
-  const result = await run;
-  console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return result;
 }
 
 const outcomes = (reports: readonly StepReport[]) =>

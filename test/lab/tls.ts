@@ -44,13 +44,48 @@ export function subjectAltNameExtension(names: readonly string[]): string {
 export async function serveTls(hostName: string, options: TlsEndpointOptions): Promise<TlsEndpoint> {
   const { port } = options;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`Not a port: ${port}`);
-  const extension = subjectAltNameExtension(options.subjectAltNames);
   const commonName = options.commonName ?? options.subjectAltNames[0];
   if (!DNS_NAME.test(commonName) && !IPV4.test(commonName))
     throw new Error(`Not a common name: ${commonName}`);
 
+  const { cert: certificatePem, key } = selfSignedCertificate(commonName, options.subjectAltNames);
+  const dir = `/etc/lab-tls/${port}`;
+  fs.mkdirSync(hostPath(hostName, dir), { recursive: true });
+  fs.writeFileSync(hostPath(hostName, `${dir}/key.pem`), key, { mode: 0o600 });
+  fs.writeFileSync(hostPath(hostName, `${dir}/cert.pem`), certificatePem);
+
+  const accept = options.address ? `${options.address}:${port}` : String(port);
+  const server = startInHost(hostName, [
+    '/usr/bin/openssl',
+    's_server',
+    '-quiet',
+    '-www',
+    '-accept',
+    accept,
+    '-cert',
+    `${dir}/cert.pem`,
+    '-key',
+    `${dir}/key.pem`,
+  ]);
+  for (let i = 0; i < 200; i++) {
+    if (listeningSockets(hostName).some((s) => s.protocol === 'tcp' && s.port === port)) {
+      return { certificatePem, stop: server.stop };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  server.stop();
+  throw new Error(`The TLS server on ${hostName}:${port} did not start listening`);
+}
+
+/** A self-signed certificate (EC P-256, two days) and its key, PEM, naming `subjectAltNames`. */
+export function selfSignedCertificate(
+  commonName: string,
+  subjectAltNames: readonly string[],
+): { cert: string; key: string } {
+  const extension = subjectAltNameExtension(subjectAltNames);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-tls-'));
   try {
+    const [keyFile, certFile] = [path.join(work, 'key.pem'), path.join(work, 'cert.pem')];
     execFileSync(
       'openssl',
       [
@@ -68,39 +103,13 @@ export async function serveTls(hostName: string, options: TlsEndpointOptions): P
         '-addext',
         extension,
         '-keyout',
-        path.join(work, 'key.pem'),
+        keyFile,
         '-out',
-        path.join(work, 'cert.pem'),
+        certFile,
       ],
       { stdio: 'pipe' },
     );
-    const dir = `/etc/lab-tls/${port}`;
-    fs.mkdirSync(hostPath(hostName, dir), { recursive: true });
-    for (const f of ['key.pem', 'cert.pem'])
-      fs.copyFileSync(path.join(work, f), hostPath(hostName, `${dir}/${f}`));
-    const certificatePem = fs.readFileSync(path.join(work, 'cert.pem'), 'utf8');
-
-    const accept = options.address ? `${options.address}:${port}` : String(port);
-    const server = startInHost(hostName, [
-      '/usr/bin/openssl',
-      's_server',
-      '-quiet',
-      '-www',
-      '-accept',
-      accept,
-      '-cert',
-      `${dir}/cert.pem`,
-      '-key',
-      `${dir}/key.pem`,
-    ]);
-    for (let i = 0; i < 200; i++) {
-      if (listeningSockets(hostName).some((s) => s.protocol === 'tcp' && s.port === port)) {
-        return { certificatePem, stop: server.stop };
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    server.stop();
-    throw new Error(`The TLS server on ${hostName}:${port} did not start listening`);
+    return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -114,3 +114,11 @@ export async function stateResources(stackDir: string): Promise<string[]> {
   const run = await terraform(stackDir, ['state', 'list']);
   return run.output.split('\n').filter((l) => /^(terraform_data|null_resource)\./.test(l));
 }
+
+/** Awaits a terraform run and prints how long it took: figures for the log, never asserted. */
+export async function timed(what: string, run: Promise<TerraformRun>): Promise<TerraformRun> {
+  const started = Date.now();
+  const result = await run;
+  console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+}

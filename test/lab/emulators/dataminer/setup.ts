@@ -5,13 +5,11 @@
  * optionally IIS Application Request Routing and the agent's own Cassandra (../cassandra). Helpers
  * read what the running process reports; knobs make its start slow or fail.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execInHost, hostPath, installEmulator, LabHost, runOnHost } from '../../lab';
-import { subjectAltNameExtension } from '../../tls';
+import { selfSignedCertificate } from '../../tls';
 import { installCassandraNode } from '../cassandra/setup';
 import {
   hasWindowsEmulation,
@@ -182,40 +180,6 @@ function ok(host: LabHost, command: string): string {
   return r.stdout;
 }
 
-function makeCertificate(subjectAltNames: readonly string[]): { cert: string; key: string } {
-  const extension = subjectAltNameExtension(subjectAltNames);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-dataminer-tls-'));
-  try {
-    const [keyFile, certFile] = [path.join(work, 'key.pem'), path.join(work, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        `/CN=${subjectAltNames[0]}`,
-        '-addext',
-        extension,
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: 'pipe' },
-    );
-    return { cert: fs.readFileSync(certFile, 'utf8'), key: fs.readFileSync(keyFile, 'utf8') };
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-}
-
 /** A link inside the host, relative so it resolves the same from this machine (under the host's root). */
 function linkInHost(host: LabHost, linkInside: string, targetInside: string): void {
   const link = hostPath(host.name, linkInside);
@@ -298,7 +262,7 @@ export async function installDataMinerAgent(
   let certificatePem: string | undefined;
   let tls: { cert: string; key: string } | undefined;
   if (options.https) {
-    const made = makeCertificate(options.https.subjectAltNames);
+    const made = selfSignedCertificate(options.https.subjectAltNames[0], options.https.subjectAltNames);
     fs.mkdirSync(hostPath(host.name, TLS_DIR), { recursive: true });
     fs.writeFileSync(hostPath(host.name, `${TLS_DIR}/cert.pem`), made.cert);
     fs.writeFileSync(hostPath(host.name, `${TLS_DIR}/key.pem`), made.key, { mode: 0o600 });
