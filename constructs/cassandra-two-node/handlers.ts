@@ -2,6 +2,7 @@
  * Runner side of CassandraTwoNode: preflight and cluster verification across both nodes, and
  * setting data aside on a node that stored another cluster name (only when the user named it).
  */
+import { sleep } from '../../src/runner/sleep';
 import { shellScript } from '../../src/dialect/posix';
 import { setYamlValues } from '../../src/edit/yaml';
 import { problemList, StepFailure } from '../../src/errors';
@@ -296,10 +297,6 @@ const setDataAside: ActionHandler<SetDataAsideAction> = async (action, context) 
   const aside = moved.stdout.trim();
   return { changed: true, detail: `data of cluster "${stored.name}" moved to ${aside}` };
 };
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Seconds between looks at a cluster that is not healthy yet. */
 export const VERIFY_POLL_MS = 2000;

@@ -6,7 +6,7 @@ import { Annotations, AssetType, TerraformAsset } from '../../src/cdktf';
 import type { ValidationProblem } from '../../src/errors';
 import { parsePropsAtSynth, validateAtSynth } from '../../src/validate-at-synth';
 import { DataMinerSystemLike, DataMinerSystemProps, dataMinerSystemSchema } from './props';
-import { Finding, PairSummary, SYSTEM_RULES, systemFindings } from './system-rules';
+import { PairSummary, SYSTEM_RULES, systemFindings } from './system-rules';
 import { DataMinerVersion, parseDataMinerVersion } from './versions';
 
 /** A pair as the system's rules see it, with the construct its findings are reported on. */
@@ -45,9 +45,6 @@ export function applySystemRules(
   }
   return problems;
 }
-
-export const findingsOf = (version: DataMinerVersion, pairs: readonly PairSummary[]): Finding[] =>
-  systemFindings(version, pairs);
 
 /**
  * A DataMiner System: the version every agent runs and the rules across its Failover pairs (a DMS

@@ -4,6 +4,7 @@
  */
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
+import { secretFromEnv } from '../../src/runner/credentials';
 import { certificateNames, peerCertificateThrough } from '../../src/runner/tunnel';
 import { isIpv4 } from '../../src/schema/common';
 import { cassandraPreflightProblems } from '../cassandra-two-node/handlers';
@@ -130,10 +131,16 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   problems.push(...(await agentPortProblems(primary, backup, action.ports)));
   if (action.cassandra)
     problems.push(...(await cassandraPreflightProblems(action.cassandra, context)).problems);
-  if (action.storage.type === 'dedicated-clustered' && !process.env[action.storage.passwordEnv])
-    problems.push(
-      `the environment variable ${action.storage.passwordEnv} (storage.passwordEnv) is not set on the machine that runs terraform: the backup's DB.xml needs the plain-text database password`,
-    );
+  if (action.storage.type === 'dedicated-clustered') {
+    try {
+      secretFromEnv(
+        action.storage.passwordEnv,
+        "storage.passwordEnv, the backup DB.xml's plain-text password",
+      );
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
   if (problems.length > 0)
     throw new StepFailure(
       problemList(

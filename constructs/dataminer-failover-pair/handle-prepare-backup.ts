@@ -6,6 +6,7 @@
 import { RUN_PROGRAM_PS, START_SERVICE_PS } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
+import { secretFromEnv } from '../../src/runner/credentials';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { AgentRef, PrepareBackupAction } from './actions';
@@ -59,11 +60,12 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
       `storage.backupPriorityOrder names ${unknown.join(', ')}, which the primary's DB.xml has no search database ID for; nothing was changed`,
     );
   const password =
-    action.storage.type === 'dedicated-clustered' ? process.env[action.storage.passwordEnv] : undefined;
-  if (action.storage.type === 'dedicated-clustered' && !password)
-    throw new StepFailure(
-      `the environment variable ${action.storage.passwordEnv} (storage.passwordEnv) is not set; nothing was changed`,
-    );
+    action.storage.type === 'dedicated-clustered'
+      ? secretFromEnv(
+          action.storage.passwordEnv,
+          "storage.passwordEnv, the backup DB.xml's plain-text password",
+        )
+      : undefined;
   const changes = backupChanges(
     primaryFacts,
     backupFacts,

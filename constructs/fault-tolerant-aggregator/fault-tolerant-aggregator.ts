@@ -3,7 +3,6 @@ import { Annotations, ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
-import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
 import { NfsSharedDir } from '../nfs-shared-dir/nfs-shared-dir';
 import { DATA_REPOSITORY_STEP, HEALTH_STEP, planFaultTolerantAggregatorSteps, PROXY_STEP } from './plan';
 import {
@@ -11,6 +10,7 @@ import {
   faultTolerantAggregatorSchema,
   FaultTolerantAggregatorProps,
   isSharedDirectoryLike,
+  sharedDirectoryPreflight,
   SharedDirectoryLike,
   SharedDirectoryProps,
 } from './props';
@@ -54,8 +54,7 @@ export class FaultTolerantAggregator extends Construct {
       this.ready = REFUSED_PROPS;
       return;
     }
-    const sharePreflight = share.steps.find((s) => s.id === 'preflight')?.actions[0] as
-      SharedDirectoryPreflightAction | undefined;
+    const sharePreflight = sharedDirectoryPreflight(share);
     this.steps = planFaultTolerantAggregatorSteps(config, {
       mountPath: share.mountPath,
       ...(sharePreflight ? { preflight: sharePreflight } : {}),

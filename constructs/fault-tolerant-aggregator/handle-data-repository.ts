@@ -1,28 +1,22 @@
 /** The data repository answers both aggregators, and accepts the credentials when a check is given. */
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
+import { redactSecret, secretFromEnv } from '../../src/runner/credentials';
 import { problemsOnHost } from '../../src/runner/host-problems';
 import { tail } from '../../src/runner/remote-host';
 import { hostLabel } from '../../src/schema/host';
-import type { DataRepositoryAction, NetworkPath } from './actions';
+import type { DataRepositoryAction } from './actions';
+import { dataRepositoryPath } from './network-paths';
 import { checkPaths } from './probe-paths';
 
 export const dataRepository: ActionHandler<DataRepositoryAction> = async (action, context) => {
-  const paths = action.aggregators.map((from): NetworkPath => ({
-    from,
-    toAddress: action.address,
-    toLabel: `the data repository ${action.address}`,
-    protocol: 'tcp',
-    port: action.port,
-    purpose: 'data repository (Vertica) client connections',
-  }));
+  const paths = action.aggregators.map((from) => dataRepositoryPath(from, action.address, action.port));
   const problems = await checkPaths(paths, (h) => context.connect(h));
   if (action.checkCommand && problems.length === 0) {
-    const password = process.env[action.passwordEnv];
-    if (password === undefined || password === '')
-      throw new StepFailure(
-        `the environment variable ${action.passwordEnv} (databaseCredentials.passwordEnv) is not set on the machine that runs terraform`,
-      );
+    const password = secretFromEnv(
+      action.passwordEnv,
+      'databaseCredentials.passwordEnv, the data repository password',
+    );
     const command = action.checkCommand;
     const results = await Promise.all(
       action.aggregators.map((aggregator) =>
@@ -35,7 +29,7 @@ export const dataRepository: ActionHandler<DataRepositoryAction> = async (action
               ? []
               : [
                   `${hostLabel(aggregator)}: the data repository refused the credentials of the check command (exit ${r.code}): ${tail(
-                    (r.stderr || r.stdout).split(password).join('********'),
+                    redactSecret(r.stderr || r.stdout, password),
                     3,
                   )}`,
                 ];

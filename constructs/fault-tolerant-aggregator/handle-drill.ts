@@ -3,6 +3,7 @@
  * other reports Active, activate the old one; then back. Refused while ActiveMQ would run twice on
  * one KahaDB (a split brain).
  */
+import { sleep } from '../../src/runner/sleep';
 import { shellScript } from '../../src/dialect/posix';
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
@@ -12,8 +13,6 @@ import { DADAEMON_VERB } from './commands';
 import { readActiveMqRunning, readAggregatorStatus } from './facts';
 import { lookAtHealth, waitForHealth } from './handle-health';
 import type { AggregatorState } from './netops';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Side {
   readonly ref: AggregatorRef;

@@ -1,11 +1,10 @@
 /** Health: the aggregators' states, the Consul cluster on the proxy, and the readiness line. */
+import { sleep } from '../../src/runner/sleep';
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
 import type { AggregatorRef, HealthAction } from './actions';
 import { readAggregatorStatus, readConsulView } from './facts';
 import { aggregatorProblems, AggregatorStatus, consulProblems } from './health-rules';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface HealthSnapshot {
   readonly statuses: readonly AggregatorStatus[];

@@ -2,35 +2,26 @@
  * Step 10: the user's HTTPS files and commands (the vendor's page is not public), then every
  * endpoint must answer TLS, reached from the proxy, with a certificate that names it.
  */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import { shellScript } from '../../src/dialect/posix';
 import { problemList, StepFailure } from '../../src/errors';
+import { hostHasBytes, readLocalFile } from './local-files';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { certificateNames, peerCertificateThrough } from '../../src/runner/tunnel';
 import type { HttpsAction, HttpsHostWork } from './actions';
-import { SHA256_OF } from './commands';
 
 /** Writes the files that differ (atomically, with a backup); runs the commands when one did. */
 async function applyOnHost(host: RemoteHost, work: HttpsHostWork, checkOnly: boolean): Promise<number> {
   let changed = 0;
   for (const file of work.files) {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file.localFile);
-    } catch (error) {
-      throw new StepFailure(`cannot read ${file.localFile} on this machine: ${(error as Error).message}`);
-    }
-    const wanted = createHash('sha256').update(bytes).digest('hex');
-    const present = await host.run({ argv: shellScript(SHA256_OF, file.path) });
-    const meta = present.code === 0 ? await host.fileMeta(file.path) : undefined;
+    const bytes = readLocalFile(file.localFile);
+    const sameBytes = await hostHasBytes(host, file.path, bytes);
+    const meta = sameBytes ? await host.fileMeta(file.path) : undefined;
     const sameMeta =
       meta !== undefined &&
       meta.mode === file.mode &&
       (file.owner === undefined || meta.owner === file.owner) &&
       (file.group === undefined || meta.group === file.group);
-    if (present.code === 0 && present.stdout.trim() === wanted && sameMeta) continue;
+    if (sameBytes && sameMeta) continue;
     changed++;
     if (!checkOnly)
       await host.writeFile(file.path, bytes, {

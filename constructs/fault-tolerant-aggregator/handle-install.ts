@@ -3,12 +3,12 @@
  * installed at the wanted version. The response file carries the password only on the host, only
  * while the installer runs.
  */
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
+import { sleep } from '../../src/runner/sleep';
 import * as path from 'node:path';
 import { shellScript } from '../../src/dialect/posix';
 import { StepFailure } from '../../src/errors';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
+import { redactSecret, secretFromEnv } from '../../src/runner/credentials';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { InstallAction } from './actions';
@@ -18,61 +18,34 @@ import {
   RUN_INSTALLER,
   RUN_PYTHON,
   PROBE_PY,
-  SHA256_OF,
   WORK_DIRECTORY,
 } from './commands';
 import { installRecordPath, readHostFacts, readInstalledVersion } from './facts';
 import { installDecision } from './install-rules';
+import { hostHasBytes, readLocalFile } from './local-files';
 import { COMPONENT_NAMES } from './netops';
 import { parseProbeResults } from './parse';
 import { renderResponseFile } from './response-file';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Hides the password in anything reported (an installer that echoes its answers). */
-function redact(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('********') : text;
-}
-
-function readPassword(action: InstallAction): string | undefined {
-  if (!action.passwordEnv) return undefined;
-  const value = process.env[action.passwordEnv];
-  if (value === undefined || value === '')
-    throw new StepFailure(
-      `the environment variable ${action.passwordEnv} (databaseCredentials.passwordEnv) is not set on the machine that runs terraform; set it to the data repository password`,
-    );
-  return value;
-}
 
 /** The installer on the host: as given, or uploaded from the local file when the host lacks that exact file. */
 async function installerOnHost(host: RemoteHost, action: InstallAction): Promise<string> {
   const { installer } = action;
   if (installer.path !== undefined) return installer.path;
   const local = installer.localFile!;
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(local);
-  } catch (error) {
-    throw new StepFailure(`cannot read the installer ${local} on this machine: ${(error as Error).message}`);
-  }
+  const bytes = readLocalFile(local, `the installer ${local}`);
   const target = `${WORK_DIRECTORY}/${path.basename(local)}`;
-  const wanted = createHash('sha256').update(bytes).digest('hex');
-  const present = await host.run({ argv: shellScript(SHA256_OF, target) });
-  if (present.code === 0 && present.stdout.trim() === wanted) return target;
-  await host
-    .batch([
-      {
-        command: { argv: shellScript(RECEIVE_INSTALLER, target) },
-        stdin: bytes,
-        mustSucceed: true,
-        timeoutSeconds: action.installer.timeoutSeconds,
-        what: `uploading ${local}`,
-      },
-    ])
-    .then(([r]) => {
-      if (r.code !== 0)
-        throw new StepFailure(`uploading ${local} to ${host.label} failed: ${tail(r.stderr, 3)}`);
-    });
+  if (await hostHasBytes(host, target, bytes)) return target;
+  const [received] = await host.batch([
+    {
+      command: { argv: shellScript(RECEIVE_INSTALLER, target) },
+      stdin: bytes,
+      mustSucceed: true,
+      timeoutSeconds: action.installer.timeoutSeconds,
+      what: `uploading ${local}`,
+    },
+  ]);
+  if (received.code !== 0)
+    throw new StepFailure(`uploading ${local} to ${host.label} failed: ${tail(received.stderr, 3)}`);
   return target;
 }
 
@@ -161,7 +134,9 @@ export const install: ActionHandler<InstallAction> = async (action, context) => 
       detail: decision.kind === 'upgrade' ? `would upgrade from ${decision.from}` : 'would install',
     };
 
-  const password = readPassword(action);
+  const password = action.passwordEnv
+    ? secretFromEnv(action.passwordEnv, 'databaseCredentials.passwordEnv, the data repository password')
+    : undefined;
   const installer = await installerOnHost(host, action);
   const responseFile = `${WORK_DIRECTORY}/response-${action.component}.properties`;
   const content = renderResponseFile(
@@ -192,11 +167,11 @@ export const install: ActionHandler<InstallAction> = async (action, context) => 
   } catch (error) {
     // A cut connection or a timeout: the response file must not stay behind with the password.
     await host.run({ argv: shellScript(REMOVE_RESPONSE_FILE, responseFile) }).catch(() => undefined);
-    throw error instanceof StepFailure ? new StepFailure(redact(error.message, password)) : error;
+    throw error instanceof StepFailure ? new StepFailure(redactSecret(error.message, password)) : error;
   }
   if (result.code !== 0) {
     throw new StepFailure(
-      `the ${name} installer (${installer} -i silent) failed on ${host.label} (exit ${result.code}):\n${redact(tail(result.stderr || result.stdout), password)}`,
+      `the ${name} installer (${installer} -i silent) failed on ${host.label} (exit ${result.code}):\n${redactSecret(tail(result.stderr || result.stdout), password)}`,
     );
   }
   await restartIfAggregatorsChanged(host, action, context, true);

@@ -5,6 +5,7 @@ import type { PortsAction } from './actions';
 import { readAggregatorStatus, readConsulView } from './facts';
 import { CONSUL_MEMBER_ALIVE } from './netops';
 import { checkPaths } from './probe-paths';
+import { hostLabel } from '../../src/schema/host';
 
 export const ports: ActionHandler<PortsAction> = async (action, context) => {
   // The web services answer on the Active aggregator; a standby's port may stay closed.
@@ -13,7 +14,7 @@ export const ports: ActionHandler<PortsAction> = async (action, context) => {
   );
   const standby = new Set(statuses.filter((s) => s.state !== 'Active').map((s) => s.label));
   const paths = action.paths.filter(
-    (p) => !(p.port === action.webServicesPort && p.toHost && standby.has(p.toHost.name ?? p.toHost.address)),
+    (p) => !(p.port === action.webServicesPort && p.toHost && standby.has(hostLabel(p.toHost))),
   );
   const problems = await checkPaths(paths, (h) => context.connect(h));
   // UDP has no answer to wait for: a member Consul sees alive has exchanged gossip datagrams.

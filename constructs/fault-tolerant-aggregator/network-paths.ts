@@ -17,6 +17,18 @@ function between(from: HostConfig, to: HostConfig, p: (typeof CONSUL_PATHS)[numb
   return { from, toHost: to, toAddress: to.address, toLabel: hostLabel(to), ...p };
 }
 
+/** An aggregator → the data repository (not a host of this construct: it must already answer). */
+export function dataRepositoryPath(from: HostConfig, address: string, port: number): NetworkPath {
+  return {
+    from,
+    toAddress: address,
+    toLabel: `the data repository ${address}`,
+    protocol: 'tcp',
+    port,
+    purpose: 'data repository (Vertica) client connections',
+  };
+}
+
 /**
  * Proxy ↔ each aggregator on 8300/tcp, 8301/tcp+udp and 8500/tcp (both directions: every server
  * of the cluster talks to the others); each aggregator → the data repository; each collector →
@@ -29,14 +41,7 @@ export function procedurePaths(config: FaultTolerantAggregatorConfig): NetworkPa
     ...pair.flatMap((da) =>
       CONSUL_PATHS.flatMap((p) => [between(proxy.host, da, p), between(da, proxy.host, p)]),
     ),
-    ...pair.map((da): NetworkPath => ({
-      from: da,
-      toAddress: dataRepository.address,
-      toLabel: `the data repository ${dataRepository.address}`,
-      protocol: 'tcp',
-      port: dataRepository.port,
-      purpose: 'data repository (Vertica) client connections',
-    })),
+    ...pair.map((da) => dataRepositoryPath(da, dataRepository.address, dataRepository.port)),
     ...config.dataCollectors.hosts.flatMap((dc) =>
       pair.map((da): NetworkPath => ({
         from: dc,

@@ -1,4 +1,5 @@
 /** Preflight decisions for one host of the procedure: facts in, problems out. Pure. */
+import { hostLabel } from '../../src/schema/host';
 import type { ProcedureHost } from './actions';
 import type { HostFacts } from './facts';
 import { installDecision } from './install-rules';
@@ -13,7 +14,7 @@ export function hostProblems(
   installedVersion: string | undefined,
   localFileExists: boolean | undefined,
 ): string[] {
-  const label = p.host.name ?? p.host.address;
+  const label = hostLabel(p.host);
   if (facts.os !== 'Linux')
     return [
       `${label} (${p.role}) runs ${facts.os || 'an unknown system'}, not Linux: DX NetOps Performance Management needs Linux`,

@@ -2,6 +2,7 @@
  * Proves network paths from host to host: where nothing listens yet, a short-lived listener on the
  * target stands in for the service, and the source probes it with a token only this run knows.
  */
+import { sleep } from '../../src/runner/sleep';
 import { randomBytes } from 'node:crypto';
 import { shellScript } from '../../src/dialect/posix';
 import { StepFailure } from '../../src/errors';
@@ -21,8 +22,6 @@ const CONNECT_SECONDS = 3;
 const READY_TIMEOUT_MS = 10_000;
 
 type Connect = (host: HostConfig) => Promise<RemoteHost>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Listener {
   readonly label: string;

@@ -12,6 +12,8 @@ import {
 import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
 import type { Step } from '../../src/step';
+import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
+import { PREFLIGHT_STEP as SHARED_DIRECTORY_PREFLIGHT } from '../nfs-shared-dir/plan';
 import type { NfsSharedDirProps } from '../nfs-shared-dir/props';
 import {
   DEFAULT_INSTALL_DIRECTORY,
@@ -466,11 +468,17 @@ export function isSharedDirectoryLike(value: unknown): value is SharedDirectoryL
   return typeof value === 'object' && value !== null && Array.isArray((value as SharedDirectoryLike).steps);
 }
 
-/** The addresses a shared directory is mounted on, from its preflight (every client it checks). */
+/** A shared directory's preflight action (it lists every client): run inside this construct's preflight. */
+export function sharedDirectoryPreflight(
+  share: SharedDirectoryLike,
+): SharedDirectoryPreflightAction | undefined {
+  return share.steps.find((s) => s.id === SHARED_DIRECTORY_PREFLIGHT)?.actions[0] as
+    SharedDirectoryPreflightAction | undefined;
+}
+
+/** The addresses a shared directory is mounted on, from its preflight. */
 export function sharedDirectoryClients(share: SharedDirectoryLike): string[] {
-  const preflight = share.steps.find((s) => s.id === 'preflight');
-  const action = preflight?.actions[0] as { clients?: readonly HostConfig[] } | undefined;
-  return (action?.clients ?? []).map((c) => c.address);
+  return (sharedDirectoryPreflight(share)?.clients ?? []).map((c) => c.address);
 }
 
 type Issue = (path: PropertyKey[], message: string, input?: unknown) => void;

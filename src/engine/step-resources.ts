@@ -66,7 +66,8 @@ export class StepResources extends Construct {
     const ordered = orderSteps(props.steps);
     const specs = specsOf(ordered);
     const upstream = upstreamDigests(ordered, specs);
-    const followed = props.follows?.length ? digestOf(specsOf(props.follows)) : undefined;
+    const followedSpecs = specsOf(props.follows ?? []);
+    const followed = followedSpecs.size > 0 ? digestOf([...followedSpecs.keys()], followedSpecs) : undefined;
     for (const step of ordered) {
       const spec = escapeTemplateSequences(specs.get(step.id)!);
       // Beside the spec: what the step follows. A changed step re-runs every step after it.
@@ -119,9 +120,10 @@ export class StepResources extends Construct {
   }
 }
 
-function digestOf(specs: ReadonlyMap<string, string>): string {
+/** One digest of the specs of these steps, in this order. */
+function digestOf(ids: readonly string[], specs: ReadonlyMap<string, string>): string {
   const hash = createHash('sha256');
-  for (const [id, spec] of specs) hash.update(`${id}\n${spec}\n`);
+  for (const id of ids) hash.update(`${id}\n${specs.get(id)}\n`);
   return hash.digest('hex').slice(0, 32);
 }
 
@@ -155,9 +157,7 @@ export function upstreamDigests(
     const ids = step.rerunsWithAnyStep
       ? ordered.filter((s) => s.id !== step.id && s.when === step.when).map((s) => s.id)
       : [...ancestors.get(step.id)!].sort((a, b) => position.get(a)! - position.get(b)!);
-    const hash = createHash('sha256');
-    for (const id of ids) hash.update(`${id}\n${specs.get(id)}\n`);
-    digests.set(step.id, ids.length === 0 ? '' : hash.digest('hex').slice(0, 32));
+    digests.set(step.id, ids.length === 0 ? '' : digestOf(ids, specs));
   }
   return digests;
 }

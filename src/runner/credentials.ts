@@ -5,19 +5,34 @@ import type { SshCredentialsConfig } from '../schema/host';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function fromEnv(env: Env, name: string, what: string, hostLabel: string): string {
+/**
+ * A secret held in an environment variable of terraform's process: its value, or a failure naming
+ * the variable and what it is for (never a value).
+ */
+export function secretFromEnv(name: string, what: string, env: Env = process.env): string {
   const value = env[name];
-  if (value === undefined) {
+  if (value === undefined)
     throw new StepFailure(
-      `${hostLabel}: the environment variable ${name} (${what}) is not set in the environment of terraform.`,
+      `the environment variable ${name} (${what}) is not set in the environment of terraform.`,
     );
-  }
-  if (value.trim() === '') {
+  if (value.trim() === '')
     throw new StepFailure(
-      `${hostLabel}: the environment variable ${name} (${what}) is set but empty in the environment of terraform.`,
+      `the environment variable ${name} (${what}) is set but empty in the environment of terraform.`,
     );
-  }
   return value;
+}
+
+/** The text with every occurrence of the secret masked: for command output that is reported. */
+export function redactSecret(text: string, secret: string | undefined): string {
+  return secret ? text.split(secret).join('********') : text;
+}
+
+function fromEnv(env: Env, name: string, what: string, hostLabel: string): string {
+  try {
+    return secretFromEnv(name, what, env);
+  } catch (error) {
+    throw new StepFailure(`${hostLabel}: ${(error as Error).message}`);
+  }
 }
 
 /**
