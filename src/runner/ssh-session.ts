@@ -36,10 +36,22 @@ export class SshSession {
   private agentStarted: Promise<ShellAgent> | undefined;
 
   private constructor(
-    private readonly client: Client,
+    private readonly connection: WatchedClient,
     public readonly host: HostConfig,
     private readonly via?: SshSession,
   ) {}
+
+  private get client(): Client {
+    return this.connection.client;
+  }
+
+  /** Why the connection failed after it was ready, as a step failure; undefined while it is sound. */
+  private lost(): StepFailure | undefined {
+    const error = this.connection.lateError;
+    return error
+      ? new StepFailure(`${hostLabel(this.host)}: the SSH connection failed: ${error.message}`)
+      : undefined;
+  }
 
   /**
    * Connects, through the bastion when the host has one. Retries refused or timed-out connections
@@ -57,8 +69,8 @@ export class SshSession {
       attempt += 1;
       try {
         const remainingMs = Math.max(1000, deadline - Date.now());
-        const client = await connectOnce(host, env, Math.min(remainingMs, 15000), via);
-        return new SshSession(client, host, via);
+        const connection = await connectOnce(new Client(), host, env, Math.min(remainingMs, 15000), via);
+        return new SshSession(connection, host, via);
       } catch (error) {
         const message = (error as Error).message;
         const retryable = !(error instanceof StepFailure) && RETRYABLE.test(message);
@@ -87,9 +99,13 @@ export class SshSession {
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
+      const lost = this.lost();
+      if (lost) return reject(lost);
       this.client.exec(command, (err, stream) => {
         if (err)
-          return reject(new StepFailure(`${hostLabel(this.host)}: cannot start a command: ${err.message}`));
+          return reject(
+            this.lost() ?? new StepFailure(`${hostLabel(this.host)}: cannot start a command: ${err.message}`),
+          );
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         const timer = setTimeout(() => {
@@ -104,6 +120,8 @@ export class SshSession {
         stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         stream.on('close', (code: number | null, signal?: string) => {
           clearTimeout(timer);
+          const lost = code === null && !signal ? this.lost() : undefined;
+          if (lost) return reject(lost);
           resolve({
             code: code ?? null,
             ...(signal ? { signal } : {}),
@@ -167,16 +185,31 @@ export class SshSession {
   }
 }
 
-function connectOnce(
+/**
+ * An ssh2 client with an error listener for its whole life. ssh2 may emit `error` more than once,
+ * or after `ready` (a reset, a failed keepalive); an `error` event without a listener would kill
+ * the runner with a stack trace instead of failing the step. Errors before `ready` reject the
+ * connection attempt, once; later ones are kept, and the session turns them into step failures.
+ */
+export interface WatchedClient {
+  readonly client: Client;
+  /** The first error after `ready`, if any. */
+  readonly lateError?: Error;
+}
+
+/** Connects one client, once; `client` is a parameter so a test can drive its events. */
+export function connectOnce(
+  client: Client,
   host: HostConfig,
   env: NodeJS.ProcessEnv,
   readyTimeoutMs: number,
   via?: SshSession,
-): Promise<Client> {
+): Promise<WatchedClient> {
   const label = hostLabel(host);
+  const watched: { client: Client; lateError?: Error } = { client };
   return new Promise((resolve, reject) => {
-    const client = new Client();
     let mismatch: HostKeyMismatch | undefined;
+    let settled = false;
     const start = async () => {
       const config: ConnectConfig = {
         host: host.address,
@@ -199,14 +232,21 @@ function connectOnce(
       };
       client.connect(config);
     };
-    client.once('ready', () => resolve(client));
-    client.once('error', (error) => {
-      client.end();
-      reject(mismatch ?? error);
-    });
-    start().catch((error) => {
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
       client.end();
       reject(error);
+    };
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      resolve(watched);
     });
+    client.on('error', (error: Error) => {
+      if (!settled) return fail(mismatch ?? error);
+      watched.lateError ??= error;
+    });
+    start().catch(fail);
   });
 }

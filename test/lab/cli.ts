@@ -1,5 +1,6 @@
-/** Manual control of the lab: npm run lab -- start|stop|status|reset */
-import { labIsRunning, lastStart, readInventory, resetLab, startLab, stopLab } from './lab';
+/** Manual control of the lab: npm run lab -- start|stop|status|reset|image */
+import { ensureImage } from './image';
+import { LAB_BASE_DIR, labIsRunning, lastStart, readInventory, resetLab, startLab, stopLab } from './lab';
 
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
@@ -27,8 +28,15 @@ async function main(command: string | undefined): Promise<void> {
     case 'stop':
       stopLab();
       return;
+    case 'image': {
+      // Run by the prerequisite step of `npm test`, `npm run demo` and `npm run bench`, so that no
+      // test or demo step ever waits for a cold build.
+      const image = await ensureImage(LAB_BASE_DIR);
+      if (!image.built) console.error(`Lab image ready (cached: ${image.rootfs}).`);
+      return;
+    }
     default:
-      console.error('Usage: npm run lab -- start|stop|status|reset');
+      console.error('Usage: npm run lab -- start|stop|status|reset|image');
       process.exitCode = 2;
   }
 }

@@ -127,7 +127,7 @@ export async function startLab(options: { hostNames?: string[] } = {}): Promise<
   for (const dir of [LAB_BASE_DIR, dirs.hosts, dirs.shared, dirs.nfs, dirs.keys, dirs.run])
     makeDir(dir, 0o755);
   makeDir(dirs.client, 0o700);
-  const image = ensureImage(LAB_BASE_DIR);
+  const image = await ensureImage(LAB_BASE_DIR);
   ensureKey(clientKeyPath, 'cdktf-failover-lab-client');
 
   const hosts: LabHost[] = names.map((name, i) => {

@@ -4,7 +4,9 @@
 // image's package list (test/lab/image/packages.txt), built with debootstrap.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Each command the lab runs on this machine, and the Debian package that provides it. */
 const NEEDED = [
@@ -83,3 +85,17 @@ if (!onPath('terraform')) {
     'Install the terraform CLI (>= 1.4) and put it on PATH: the end-to-end tests and the demo run terraform apply.',
   );
 }
+
+// The lab image (debootstrap, minutes when cold) is built here, with its progress on the terminal,
+// so no test hook and no demo step ever waits for it. It needs the project's own dependencies.
+const here = dirname(fileURLToPath(import.meta.url));
+let tsNode;
+try {
+  tsNode = createRequire(import.meta.url).resolve('ts-node/dist/bin.js');
+} catch {
+  fail('The project dependencies are not installed: run `npm install` first.');
+}
+const image = spawnSync(process.execPath, [tsNode, '--transpile-only', join(here, 'cli.ts'), 'image'], {
+  stdio: 'inherit',
+});
+if (image.status !== 0) process.exit(image.status ?? 1);
