@@ -35,65 +35,128 @@ export const MISSING_FILE_STATUS = 3;
 export const READ_FILE_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec cat -- "$1"`;
 
 /**
- * prune_backups TARGET KEEP: deletes all but the KEEP most recent backups of TARGET (the names end
- * in a sortable UTC timestamp). Never the file itself; KEEP is at least 1.
+ * prune_backups TARGET KEEP: deletes all but the KEEP most recent backups of TARGET (KEEP 0: all of
+ * them). A backup is a regular file beside TARGET named TARGET.cdktf-failover-backup-<UTC
+ * timestamp>, or that name and .10 to .99 when the timestamp was taken; anything else with that
+ * prefix is left alone. The names come from the shell's own glob, so no character in a name can
+ * split it or point elsewhere, and they come sorted in byte order (the runner runs every command
+ * with LC_ALL=C), which is the order of the writes. \${1+"$@"}: bash before 4.4 calls an empty "$@"
+ * unbound under set -u.
  */
-const PRUNE_BACKUPS = `prune_backups() {
-  ls -1d -- "$1".cdktf-failover-backup-* 2>/dev/null | sort -r | tail -n +"$(( $2 + 1 ))" |
-    while IFS= read -r old; do rm -f -- "$old"; done
+const PRUNE_BACKUPS = `BACKUP_STAMP='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z'
+is_backup() {
+  [ -f "$2" ] && [ ! -L "$2" ] || return 1
+  case \${2#"$1".cdktf-failover-backup-} in $BACKUP_STAMP | $BACKUP_STAMP.[1-9][0-9]) return 0 ;; esac
+  return 1
+}
+prune_backups() {
+  pcount=0
+  for pold in "$1".cdktf-failover-backup-*; do
+    if is_backup "$1" "$pold"; then pcount=$((pcount + 1)); fi
+  done
+  ptarget=$1 pkeep=$2
+  set --
+  for pold in "$ptarget".cdktf-failover-backup-*; do
+    if [ "$pcount" -gt "$pkeep" ] && is_backup "$ptarget" "$pold"; then
+      set -- \${1+"$@"} "$pold"; pcount=$((pcount - 1))
+    fi
+  done
+  [ "$#" -eq 0 ] || rm -f -- "$@"
 }`;
 
-/** Prints "mode owner group" of $1 (mode in octal as chmod takes it), exit 3 when missing. */
-export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec stat -c '%a %U %G' -- "$1"`;
+/** Deletes every backup of $1 (see PRUNE_BACKUPS), nothing else. */
+export const REMOVE_BACKUPS_SCRIPT = `${PRUNE_BACKUPS}
+prune_backups "$1" 0`;
 
 /**
- * For each path argument, one record: `M` (missing), `D` (a directory), `E` (unreadable), or
- * `F <mode> <owner> <group> <bytes>` followed by exactly that many bytes of content. The content is
- * copied first, so its length is the length of what is printed even while the file changes.
+ * Prints the mode (octal, as chmod takes it), owner and group of $1, one per line: a name may hold
+ * spaces (an Active Directory group such as "domain users"), never a newline. Exit 3 when missing.
+ */
+export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec stat --printf '%a\\n%U\\n%G\\n' -- "$1"`;
+
+/**
+ * For each path argument, one record: `M` (missing), `D` (a directory), `E` (unreadable), or `F`
+ * followed by four lines, mode (octal), owner, group and byte count, then exactly that many bytes
+ * of content. One field per line because a name may hold spaces. The content is copied first, so
+ * its length is the length of what is printed even while the file changes.
  */
 export const READ_FILES_SCRIPT = `t=$(mktemp) || exit 70
 trap 'rm -f "$t"' EXIT
 for f do
   if [ ! -e "$f" ]; then printf 'M\\n'; continue; fi
   if [ -d "$f" ]; then printf 'D\\n'; continue; fi
-  if ! m=$(stat -c '%a %U %G' -- "$f") || ! cat -- "$f" > "$t"; then printf 'E\\n'; continue; fi
-  printf 'F %s %s\\n' "$m" "$(wc -c < "$t")"
+  if ! m=$(stat --printf '%a\\n%U\\n%G' -- "$f") || ! cat -- "$f" > "$t"; then printf 'E\\n'; continue; fi
+  printf 'F\\n%s\\n%s\\n' "$m" "$(wc -c < "$t")"
   cat -- "$t"
 done`;
 
 /**
  * Writes files atomically, one or several, from one stdin holding their contents back to back.
- * Each: a temporary file beside the target (same filesystem, so `mv` is a rename) given the
- * previous file's mode and owner, then the requested ones; the previous content kept as
- * target+suffix just before the rename. Arguments, six per file: path mode owner group
- * backup-suffix (empty: keep no backup) byte-count. Prints one line per file: the backup path, or
- * `-` when there was no previous file or no backup was asked for. The first argument, before the
- * files, is how many backups to keep per file; older ones are deleted. Stops at the first failure:
- * files before it are written, the one that failed and those after it are untouched.
+ * Each: a temporary file beside the target (same filesystem, so `mv` is a rename), given the
+ * previous file's owner and mode (a new file: 0644), then the requested ones, while it is still
+ * empty: no one can open it who could not open the file it becomes. Then its content, exactly
+ * byte-count bytes of stdin; setuid, setgid and sticky bits only once it is complete. The previous
+ * content is copied to a backup just before the rename: target+suffix, or target+suffix+.10 to .99
+ * when that name is taken (two writes in one millisecond), claimed without overwriting anything
+ * and private until the copy gives it the previous file's mode. Arguments, six per file: path mode
+ * owner group backup-suffix (empty: keep no backup) byte-count. Prints one line per file: the
+ * backup path, or `-` when there was no previous file or no backup was asked for. The first
+ * argument, before the files, is how many backups to keep per file; older ones are deleted. Stops
+ * at the first failure: files before it are written, the one that failed and those after it are
+ * untouched.
  */
 export const WRITE_FILES_SCRIPT = `set -eu
 ${PRUNE_BACKUPS}
-keep=$1; shift
-while [ "$#" -ge 6 ]; do
-  target=$1; mode=$2; owner=$3; group=$4; suffix=$5; size=$6; shift 6
-  dir=$(dirname -- "$target"); base=$(basename -- "$target")
-  mkdir -p -- "$dir"
-  tmp=$(mktemp "$dir/.$base.cdktf-failover.XXXXXX")
-  trap 'rm -f -- "$tmp"' EXIT
-  if [ "$size" -gt 0 ]; then dd bs="$size" count=1 iflag=fullblock of="$tmp" 2>/dev/null; fi
-  [ "$(wc -c < "$tmp")" -eq "$size" ] || { echo "short input for $target" >&2; exit 65; }
-  if [ -e "$target" ]; then
+set_mode() {
+  if [ -n "$mode" ]; then
+    chmod -- "\${mode#"\${mode%???}"}" "$tmp"
+    case $mode in *[1-7]???) later=$mode ;; esac
+  elif [ -e "$target" ]; then
     chmod --reference="$target" -- "$tmp"
-    chown --reference="$target" -- "$tmp" 2>/dev/null || true
+    if [ -u "$tmp" ] || [ -g "$tmp" ]; then chmod ug-s -- "$tmp"; later=--reference=$target; fi
   else
     chmod 0644 -- "$tmp"
   fi
-  [ -z "$mode" ] || chmod -- "$mode" "$tmp"
-  [ -z "$owner" ] || chown -- "$owner" "$tmp"
-  [ -z "$group" ] || chgrp -- "$group" "$tmp"
+}
+mask=$(umask)
+keep=$1; shift
+while [ "$#" -ge 6 ]; do
+  target=$1; mode=$2; owner=$3; group=$4; suffix=$5; size=$6; shift 6
+  case $target in */*) dir=\${target%/*}; dir=\${dir:-/} ;; *) dir=. ;; esac
+  [ -d "$dir" ] || mkdir -p -- "$dir"
+  tmp=$(mktemp "$dir/.\${target##*/}.cdktf-failover.XXXXXX")
+  trap 'rm -f -- "$tmp"' EXIT
+  # Opened while it is this user's and 0600: the content goes in even when the final owner or
+  # mode would not let this user open it.
+  exec 3> "$tmp"
+  if [ -e "$target" ] && { [ -z "$owner" ] || [ -z "$group" ]; }; then
+    chown --reference="$target" -- "$tmp" 2>/dev/null || true
+  fi
+  [ -z "$owner$group" ] || chown -- "$owner\${group:+:$group}" "$tmp"
+  later=
+  set_mode
+  if [ "$size" -gt 0 ]; then head -c "$size" >&3; fi
+  exec 3>&-
+  [ "$(stat -c %s -- "$tmp")" -eq "$size" ] || { echo "short input for $target" >&2; exit 65; }
+  # A write by a user without CAP_FSETID clears setuid and setgid, and a half-written setuid
+  # program must not run: the special bits go on last.
+  [ -z "$later" ] || chmod "$later" -- "$tmp"
   sync -- "$tmp" 2>/dev/null || true
   made=-
-  if [ -n "$suffix" ] && [ -e "$target" ]; then cp -p -- "$target" "$target$suffix"; made="$target$suffix"; fi
+  if [ -n "$suffix" ] && [ -e "$target" ]; then
+    # After the highest one taken, never in a gap pruning left: names sort in the order of writes.
+    backup=$target$suffix; n=9
+    for b in "$backup".[1-9][0-9]; do if [ -e "$b" ] || [ -L "$b" ]; then n=\${b##*.}; fi; done
+    if [ "$n" -gt 9 ]; then n=$((n + 1)); backup=$target$suffix.$n; fi
+    umask 077; set -C
+    until [ ! -e "$backup" ] && [ ! -L "$backup" ] && { true > "$backup"; } 2>/dev/null; do
+      n=$((n + 1)); backup=$target$suffix.$n
+      [ "$n" -le 99 ] || { echo "no free backup name for $target" >&2; exit 73; }
+    done
+    set +C; umask "$mask"
+    if ! cp -p -- "$target" "$backup"; then rm -f -- "$backup"; exit 1; fi
+    made=$backup
+  fi
   mv -f -- "$tmp" "$target"
   trap - EXIT
   [ -z "$suffix" ] || prune_backups "$target" "$keep"

@@ -26,22 +26,28 @@ export function readFilesCommand(paths: readonly string[]): RemoteCommand {
 export function parseFiles(paths: readonly string[], stdout: Buffer): Map<string, FileFact> {
   const facts = new Map<string, FileFact>();
   let at = 0;
-  for (const path of paths) {
+  const line = (path: string): string => {
     const nl = stdout.indexOf(0x0a, at);
     if (nl < 0) throw new Error(`the file listing ended before ${path}`);
-    const header = stdout.subarray(at, nl).toString('utf8');
+    const text = stdout.subarray(at, nl).toString('utf8');
     at = nl + 1;
+    return text;
+  };
+  for (const path of paths) {
+    const header = line(path);
     if (header === 'M') facts.set(path, { state: 'missing' });
     else if (header === 'D') facts.set(path, { state: 'directory' });
     else if (header === 'E') facts.set(path, { state: 'unreadable' });
-    else {
-      const m = /^F (\d+) (\S+) (\S+) (\d+)$/.exec(header);
-      if (!m) throw new Error(`unexpected file record for ${path}: ${header}`);
-      const size = Number(m[4]);
+    else if (header === 'F') {
+      const [mode, owner, group, bytes] = [line(path), line(path), line(path), line(path)];
+      if (!/^\d+$/.test(mode) || owner === '' || group === '' || !/^\d+$/.test(bytes))
+        throw new Error(`unexpected file record for ${path}: ${JSON.stringify([mode, owner, group, bytes])}`);
+      const size = Number(bytes);
+      if (at + size > stdout.length) throw new Error(`the file listing ended inside ${path}`);
       const content = stdout.subarray(at, at + size).toString('utf8');
       at += size;
-      facts.set(path, { state: 'file', content, mode: m[1].padStart(4, '0'), owner: m[2], group: m[3] });
-    }
+      facts.set(path, { state: 'file', content, mode: mode.padStart(4, '0'), owner, group });
+    } else throw new Error(`unexpected file record for ${path}: ${header}`);
   }
   return facts;
 }

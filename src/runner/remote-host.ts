@@ -2,6 +2,7 @@ import type { RemoteCommand } from '../actions';
 import {
   MISSING_FILE_STATUS,
   READ_FILE_SCRIPT,
+  REMOVE_BACKUPS_SCRIPT,
   renderPosixArgv,
   renderPosixCommand,
   shellScript,
@@ -91,9 +92,16 @@ export function tail(text: string, lines = 8): string {
   return all.slice(-lines).join('\n');
 }
 
-/** `.cdktf-failover-backup-20261122T030405123Z`: sortable, and unique per write. */
+let lastBackupTime = 0;
+
+/**
+ * `.cdktf-failover-backup-20261122T030405123Z`: sortable. Never the same twice in a run (a step
+ * that edits a file twice in one millisecond gets the next millisecond), so backups keep this form;
+ * WRITE_FILES_SCRIPT still never overwrites one, whoever else writes the file.
+ */
 export function backupSuffix(now = new Date()): string {
-  return `.cdktf-failover-backup-${now.toISOString().replace(/[-:.]/g, '')}`;
+  lastBackupTime = Math.max(now.getTime(), lastBackupTime + 1);
+  return `.cdktf-failover-backup-${new Date(lastBackupTime).toISOString().replace(/[-:.]/g, '')}`;
 }
 
 const MARKER_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
@@ -296,8 +304,12 @@ export class RemoteHost {
     if (result.code === MISSING_FILE_STATUS) return undefined;
     if (result.code !== 0)
       throw new StepFailure(`cannot stat ${path} on ${this.label}: ${tail(result.stderr, 3)}`);
-    const [mode, owner, group] = result.stdout.trim().split(' ');
-    return { mode: mode.padStart(4, '0'), owner, group };
+    const fields = /^(\d+)\n([^\n]+)\n([^\n]+)\n$/.exec(result.stdout);
+    if (!fields)
+      throw new StepFailure(
+        `cannot stat ${path} on ${this.label}: unexpected output ${JSON.stringify(result.stdout)}`,
+      );
+    return { mode: fields[1].padStart(4, '0'), owner: fields[2], group: fields[3] };
   }
 
   /**
@@ -362,7 +374,7 @@ export class RemoteHost {
       );
     } else {
       await this.runOrFail({ argv: ['rm', '-f', '--', path] }, `clearing ${path}`);
-      await this.run({ argv: shellScript('rm -f -- "$1".cdktf-failover-backup-*', path) });
+      await this.run({ argv: shellScript(REMOVE_BACKUPS_SCRIPT, path) });
     }
   }
 }

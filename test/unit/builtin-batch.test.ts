@@ -11,7 +11,9 @@ function hostWithFiles(files: Map<string, string>) {
     if (argv[2] === READ_FILES_SCRIPT) {
       const records = argv.slice(4).map((p) => {
         const content = files.get(p);
-        return content === undefined ? 'M\n' : `F 644 root root ${Buffer.byteLength(content)}\n${content}`;
+        return content === undefined
+          ? 'M\n'
+          : `F\n644\nroot\nroot\n${Buffer.byteLength(content)}\n${content}`;
       });
       return { stdout: records.join('') };
     }
