@@ -4,31 +4,61 @@
  * stdin; the agent answers each with its exit status, stdout and stderr. A batch of commands is
  * written at once and answered at once: one network round trip however many commands it holds.
  *
+ * Nothing runs that was not received whole. The agent copies each frame to files in its private
+ * directory in bounded chunks (`head -c` never reads past the count it is given, so the next frame
+ * stays in the pipe), checks both lengths and the stdin's sha256 against the header, and ends with
+ * a message on stderr at the first mismatch: a connection cut mid-frame, a full disk or a garbled
+ * header ends the shell instead of running part of a command. The private directory is made in the
+ * login's home (its own, not a shared /tmp that may be a small tmpfs), else in $TMPDIR or /var/tmp.
+ *
  * Each command runs in its own session (setsid), so its timeout kills its whole process group on
  * the host, never just the shell that started it. A command can end before its watchdog has made
  * its own session: the watchdog is then killed by pid, so the agent never waits out a timeout.
+ * Each command writes to output files of its own, and the answer carries exactly the byte count it
+ * announces: a background child that keeps its stdout open cannot leak into a later answer.
  *
- * Request:  "<id> <mustSucceed 0|1> <timeoutSeconds> <commandBytes> <stdinBytes>\n" command stdin
+ * Request:  "<id> <mustSucceed 0|1> <timeoutSeconds> <commandBytes> <stdinBytes> <stdinSha256|->\n"
+ *           command stdin
  *           "resume\n" ends the skipping that a failed mustSucceed command started (a new batch)
  * Response: "<id> <status> <stdoutBytes> <stderrBytes>\n" stdout stderr
  *           status: the exit code, T (timed out, process group killed) or S (skipped: an earlier
  *           command of the batch that had to succeed failed)
  */
+import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+
+/** The agent's exit status when a frame was not received whole: nothing of it ran. */
+export const FRAME_MISMATCH_STATUS = 71;
 
 /** Constant: no value is ever spliced into it; commands arrive as data on stdin. */
 export const AGENT_SCRIPT = `export LC_ALL=C
-d=$(mktemp -d "\${TMPDIR:-/tmp}/cdktf-failover-agent.XXXXXX") || exit 70
+umask 077
+base=\${TMPDIR:-/var/tmp}
+if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ] && [ -w "$HOME" ]; then base=$HOME; fi
+d=$(mktemp -d "$base/.cdktf-failover-agent.XXXXXX") || exit 70
 trap 'rm -rf "$d"' EXIT
+refuse() {
+  printf 'cdktf-failover-agent: %s; nothing of it was run\\n' "$1" >&2
+  exit ${FRAME_MISMATCH_STATUS}
+}
 printf 'cdktf-failover-agent ready\\n'
 skip=0
-while IFS=' ' read -r id must timeout clen ilen; do
+while IFS=' ' read -r id must timeout clen ilen isum; do
   if [ "$id" = resume ]; then skip=0; continue; fi
-  dd bs="$clen" count=1 iflag=fullblock of="$d/c" 2>/dev/null
-  if [ "$ilen" -gt 0 ]; then dd bs="$ilen" count=1 iflag=fullblock of="$d/i" 2>/dev/null; else : > "$d/i"; fi
+  case "$id:$must:$timeout:$clen:$ilen" in
+    *[!0-9:]*|*::*|:*|*:) refuse "a request header was garbled" ;;
+  esac
+  head -c "$clen" > "$d/c"
+  if [ "$ilen" -gt 0 ]; then head -c "$ilen" > "$d/i"; else : > "$d/i"; fi
+  set -- $(stat -c %s -- "$d/c" "$d/i")
+  [ "$1:$2" = "$clen:$ilen" ] || refuse "request $id announced $clen command and $ilen input bytes, $1 and $2 arrived (a cut connection, or no space left in $d)"
+  if [ "$ilen" -gt 0 ]; then
+    sum=$(sha256sum < "$d/i") || refuse "the input of request $id could not be checked"
+    [ "\${sum%% *}" = "$isum" ] || refuse "the input of request $id arrived altered (sha256 differs)"
+  fi
   if [ "$skip" = 1 ]; then printf '%s S 0 0\\n' "$id"; continue; fi
   rm -f "$d/t"
-  setsid sh "$d/c" < "$d/i" > "$d/o" 2> "$d/e" &
+  setsid sh "$d/c" < "$d/i" > "$d/o$id" 2> "$d/e$id" &
   pid=$!
   setsid sh -c 'sleep "$1" && : > "$3" && kill -KILL "-$2"' watchdog "$timeout" "$pid" "$d/t" </dev/null >/dev/null 2>&1 &
   w=$!
@@ -36,8 +66,11 @@ while IFS=' ' read -r id must timeout clen ilen; do
   kill -KILL "-$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; wait "$w" 2>/dev/null
   if [ -e "$d/t" ]; then rc=T; fi
   if [ "$rc" != 0 ] && [ "$must" = 1 ]; then skip=1; fi
-  printf '%s %s %s %s\\n' "$id" "$rc" "$(wc -c < "$d/o")" "$(wc -c < "$d/e")"
-  cat "$d/o" "$d/e"
+  set -- $(stat -c %s -- "$d/o$id" "$d/e$id")
+  printf '%s %s %s %s\\n' "$id" "$rc" "$1" "$2"
+  head -c "$1" "$d/o$id"
+  head -c "$2" "$d/e$id"
+  rm -f "$d/o$id" "$d/e$id"
 done`;
 
 export const AGENT_READY = 'cdktf-failover-agent ready\n';
@@ -65,7 +98,8 @@ export function frameRequest(id: number, request: AgentRequest): Buffer {
   if (command.length === 0) throw new Error('an agent request needs a command');
   const stdin = Buffer.isBuffer(request.stdin) ? request.stdin : Buffer.from(request.stdin ?? '', 'utf8');
   const timeout = Math.max(1, Math.ceil(request.timeoutSeconds));
-  const header = `${id} ${request.mustSucceed ? 1 : 0} ${timeout} ${command.length} ${stdin.length}\n`;
+  const digest = stdin.length > 0 ? createHash('sha256').update(stdin).digest('hex') : '-';
+  const header = `${id} ${request.mustSucceed ? 1 : 0} ${timeout} ${command.length} ${stdin.length} ${digest}\n`;
   return Buffer.concat([Buffer.from(header), command, stdin]);
 }
 
