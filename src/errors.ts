@@ -24,11 +24,18 @@ export class ValidationError extends Error {
   }
 }
 
+/** Problems listed in a ValidationError's message; `problems` holds every one. */
+export const MAX_LISTED_PROBLEMS = 100;
+
 export function formatProblems(problems: readonly ValidationProblem[]): string {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  // One push per problem: a copy of the list per problem made formatting quadratic.
   const byConstruct = new Map<string, ValidationProblem[]>();
-  for (const p of problems) {
-    byConstruct.set(p.constructPath, [...(byConstruct.get(p.constructPath) ?? []), p]);
+  for (const p of listed) {
+    const list = byConstruct.get(p.constructPath);
+    if (list) list.push(p);
+    else byConstruct.set(p.constructPath, [p]);
   }
   const lines = [`Invalid configuration (${count}):`];
   for (const [constructPath, list] of byConstruct) {
@@ -37,8 +44,13 @@ export function formatProblems(problems: readonly ValidationProblem[]): string {
       lines.push(`    - ${p.propertyPath || '(props)'}: received ${p.received}; ${p.expected}`);
     }
   }
+  const unlisted = problems.length - listed.length;
+  if (unlisted > 0) lines.push(`  ... and ${unlisted} more (ValidationError.problems lists every one)`);
   return lines.join('\n');
 }
+
+/** How much of a received value a message shows. */
+const RECEIVED_LIMIT = 120;
 
 /** Renders a received value for an error message: short, single line, never undefined-looking. */
 export function renderReceived(value: unknown): string {
@@ -49,12 +61,83 @@ export function renderReceived(value: unknown): string {
   if (typeof value === 'function' || typeof value === 'symbol') return String(value);
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text = boundedJson(value, RECEIVED_LIMIT + 1);
   } catch {
-    // A cycle, a BigInt inside, an object without a prototype: say what it is, never throw here.
+    // A cycle, a BigInt inside, a getter that throws: say what it is, never throw here.
     text = Object.prototype.toString.call(value);
   }
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  return text.length > RECEIVED_LIMIT ? `${text.slice(0, RECEIVED_LIMIT - 3)}...` : text;
+}
+
+/**
+ * The start of JSON.stringify's text (at least `limit` characters of it, when there are as many),
+ * in time proportional to `limit` rather than to the value: a message shows 120 characters of a
+ * megabyte string, and serializing the megabyte once per problem made formatting quadratic.
+ */
+function boundedJson(root: unknown, limit: number): string {
+  let out = '';
+  const ancestors = new Set<object>();
+  const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+  const emit = (input: unknown): void => {
+    let value = input;
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      typeof (value as { toJSON?: unknown }).toJSON === 'function'
+    )
+      value = (value as { toJSON: () => unknown }).toJSON();
+    if (typeof value === 'string') {
+      out += JSON.stringify(value.slice(0, Math.max(0, limit - out.length)));
+      return;
+    }
+    if (typeof value === 'bigint') throw new TypeError('a BigInt has no JSON form');
+    if (value === null || typeof value !== 'object') {
+      out += JSON.stringify(value) ?? 'null';
+      return;
+    }
+    if (ancestors.has(value)) throw new TypeError('a cycle has no JSON form');
+    ancestors.add(value);
+    if (Array.isArray(value)) {
+      out += '[';
+      for (let i = 0; i < value.length && out.length < limit; i++) {
+        if (i > 0) out += ',';
+        const item: unknown = value[i];
+        emit(omitted(item) ? null : item);
+      }
+      out += ']';
+    } else {
+      out += '{';
+      let first = true;
+      for (const key in value) {
+        if (out.length >= limit) break;
+        if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+        const item = (value as Record<string, unknown>)[key];
+        if (omitted(item)) continue;
+        out += `${first ? '' : ','}${JSON.stringify(key.slice(0, limit))}:`;
+        first = false;
+        emit(item);
+      }
+      out += '}';
+    }
+    ancestors.delete(value);
+  };
+  emit(root);
+  return out;
+}
+
+/**
+ * Zod issue params for a value that must never be shown: what a user typed where the NAME of an
+ * environment variable belongs may be the secret itself.
+ */
+export const CONCEALED_INPUT = { concealInput: true } as const;
+
+/** What a concealed value was, without any of its content. */
+export function renderConcealed(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string')
+    return `a string of ${value.length} characters (not shown: it may be a secret)`;
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+  return `${kind} (not shown: it may be a secret)`;
 }
 
 /**

@@ -36,7 +36,10 @@ export const hostStepsSchema = z
           id: z
             .string()
             .regex(STEP_ID, { error: 'expected lower-case letters, digits and "-", at most 63 characters' }),
-          description: z.string().min(1, { error: 'describe what the step achieves' }),
+          description: z
+            .string()
+            .min(1, { error: 'describe what the step achieves' })
+            .max(1000, { error: 'expected a description of at most 1000 characters: it is a progress line' }),
           host: hostSchema,
           actions: z.array(builtinActionSchema).min(1, { error: 'a step needs at least one action' }),
           after: z.array(z.string()).default([]),

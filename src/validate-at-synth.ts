@@ -6,7 +6,7 @@ import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
 import { Aspects, IAspect, ITerraformDependable, TerraformStack } from './cdktf';
 import { ValidationError, ValidationProblem } from './errors';
-import { problemsFromZod } from './validate';
+import { validateProps } from './validate';
 
 /**
  * Every construct's prop problems of one app, raised together when a stack synthesizes: one
@@ -19,7 +19,7 @@ class PropProblems implements IAspect {
   readonly deferred: (() => ValidationProblem[])[] = [];
 
   visit(): void {
-    for (const rule of this.deferred.splice(0)) this.problems.push(...rule());
+    for (const rule of this.deferred.splice(0)) add(this.problems, rule());
     if (this.problems.length > 0) throw new ValidationError(this.problems);
   }
 }
@@ -37,13 +37,17 @@ export function parsePropsAtSynth<Out>(
   schema: z.ZodType<Out>,
   props: unknown,
 ): Out | undefined {
-  const result = schema.safeParse(props, { reportInput: true });
+  const result = validateProps(scope.node.path, schema, props);
   if (result.success) return result.data;
-  const problems = problemsFromZod(scope.node.path, props, result.error);
   const collected = problemsAtSynth(scope);
-  if (!collected) throw new ValidationError(problems);
-  collected.problems.push(...problems);
+  if (!collected) throw new ValidationError(result.problems);
+  add(collected.problems, result.problems);
   return undefined;
+}
+
+/** Appends one by one: `push(...problems)` throws a RangeError past some 100,000 problems. */
+function add(to: ValidationProblem[], problems: readonly ValidationProblem[]): void {
+  for (const problem of problems) to.push(problem);
 }
 
 /** The app's collection of problems, watched at the synth of the scope's stack; none outside a stack. */

@@ -1,13 +1,16 @@
 import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
-import { renderReceived, ValidationError, ValidationProblem } from './errors';
+import {
+  CONCEALED_INPUT,
+  renderConcealed,
+  renderReceived,
+  ValidationError,
+  ValidationProblem,
+} from './errors';
+import { inputLimitProblems } from './input-limits';
+import { formatPropertyPath } from './property-path';
 
-/** `clients[1].hostKeySha256` from zod's `['clients', 1, 'hostKeySha256']`. */
-export function formatPropertyPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join('');
-}
+export { formatPropertyPath };
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let value: unknown = root;
@@ -18,21 +21,97 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** Issues that say the value at their path is not even the right kind of thing. */
+const WRONG_SHAPE = new Set(['invalid_type', 'invalid_union']);
+/** The longest `expected` text kept (zod lists every unrecognized key in one message). */
+const EXPECTED_LIMIT = 2000;
+
+const pathKey = (path: readonly PropertyKey[], length: number): string =>
+  path
+    .slice(0, length)
+    .map((key) => `${typeof key}:${String(key)}`)
+    .join('\u0000');
+
+/**
+ * Drops every issue at or below a path whose value already has the wrong shape: a string where an
+ * object belongs is one problem, not one per character that a rule looking inside it tripped on.
+ */
+export function withoutConsequences(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const firstWrongShape = new Map<string, number>();
+  issues.forEach((issue, i) => {
+    const key = pathKey(issue.path, issue.path.length);
+    if (WRONG_SHAPE.has(issue.code) && !firstWrongShape.has(key)) firstWrongShape.set(key, i);
+  });
+  if (firstWrongShape.size === 0) return [...issues];
+  return issues.filter((issue, i) => {
+    for (let length = 0; length <= issue.path.length; length++) {
+      const at = firstWrongShape.get(pathKey(issue.path, length));
+      if (at !== undefined && at !== i) return false;
+    }
+    return true;
+  });
+}
+
+function isConcealed(issue: z.core.$ZodIssue): boolean {
+  const params = (issue as { params?: Record<string, unknown> }).params;
+  return issue.code === 'custom' && params?.concealInput === CONCEALED_INPUT.concealInput;
+}
+
 /** Turns zod issues into problems that name the construct, the property, the value and the fix. */
 export function problemsFromZod(
   constructPath: string,
   props: unknown,
   error: z.ZodError,
 ): ValidationProblem[] {
-  return error.issues.map((issue) => {
-    const received = 'input' in issue ? issue.input : valueAt(props, issue.path);
+  return withoutConsequences(error.issues).map((issue) => {
+    const input = 'input' in issue ? issue.input : undefined;
+    const received = input ?? valueAt(props, issue.path);
+    const expected = issue.message;
     return {
       constructPath,
       propertyPath: formatPropertyPath(issue.path),
-      received: renderReceived(received ?? valueAt(props, issue.path)),
-      expected: issue.message,
+      received: isConcealed(issue) ? renderConcealed(received) : renderReceived(received),
+      expected: expected.length > EXPECTED_LIMIT ? `${expected.slice(0, EXPECTED_LIMIT - 3)}...` : expected,
     };
   });
+}
+
+export type PropsResult<Out> =
+  | { readonly success: true; readonly data: Out }
+  | { readonly success: false; readonly problems: ValidationProblem[] };
+
+/**
+ * Validates a construct's props: the typed configuration, or every problem. Props beyond the
+ * bounds of input-limits.ts are refused on those bounds alone: the schema is not run on them.
+ */
+export function validateProps<Out>(
+  constructPath: string,
+  schema: z.ZodType<Out>,
+  props: unknown,
+): PropsResult<Out> {
+  const limits = inputLimitProblems(constructPath, props);
+  if (limits.length > 0) return { success: false, problems: limits };
+  let result: z.ZodSafeParseResult<Out>;
+  try {
+    result = schema.safeParse(props, { reportInput: true });
+  } catch (error) {
+    // A stack overflow inside zod (a construct's own object that refers to itself, say) is the
+    // props' shape, not a bug: it is reported as a problem like any other.
+    if (!(error instanceof RangeError)) throw error;
+    return {
+      success: false,
+      problems: [
+        {
+          constructPath,
+          propertyPath: '',
+          received: 'props that could not be checked',
+          expected: `expected plain data without cycles (checking them failed: ${error.message})`,
+        },
+      ],
+    };
+  }
+  if (result.success) return { success: true, data: result.data };
+  return { success: false, problems: problemsFromZod(constructPath, props, result.error) };
 }
 
 /**
@@ -40,7 +119,7 @@ export function problemsFromZod(
  * ValidationError listing every problem.
  */
 export function parseProps<Out>(scope: IConstruct, schema: z.ZodType<Out>, props: unknown): Out {
-  const result = schema.safeParse(props, { reportInput: true });
+  const result = validateProps(scope.node.path, schema, props);
   if (result.success) return result.data;
-  throw new ValidationError(problemsFromZod(scope.node.path, props, result.error));
+  throw new ValidationError(result.problems);
 }

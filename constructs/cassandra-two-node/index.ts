@@ -10,3 +10,8 @@ export type {
   CassandraTwoNodeConfig,
   CassandraTwoNodeProps,
 } from './props';
+export { cassandraPreflightPart, cassandraPreflightPartProblems } from './part';
+export type { CassandraPartProblem, CassandraPreflightPartProps } from './part';
+export type { PreflightAction as CassandraPreflightAction } from './actions';
+export { PORT_CHECK_PS } from './commands';
+export { cassandraPreflightProblems } from './handlers';

@@ -7,6 +7,8 @@ import {
   ipAddressSchema,
   isIpv4,
   isIpv6,
+  MAX_PATH_LENGTH,
+  PATH_TOO_LONG,
 } from '../../src/schema/common';
 import { HostConfig, hostLabel, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
@@ -276,10 +278,10 @@ const schemaObject = z.strictObject({
     .optional(),
   allowDataWipeOn: z.array(z.string(), { error: 'expected a list of node names' }).optional(),
   healthTimeoutSeconds: durationSecondsSchema.optional(),
-  configPath: z.string().optional(),
-  nodetoolPath: z.string().optional(),
+  configPath: z.string().max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG }).optional(),
+  nodetoolPath: z.string().max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG }).optional(),
   serviceName: z.string().optional(),
-  dataDirectory: z.string().optional(),
+  dataDirectory: z.string().max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG }).optional(),
 });
 
 type ParsedProps = z.infer<typeof schemaObject>;

@@ -3,7 +3,7 @@
  * database password travels as the name of the environment variable that holds it.
  */
 import type { HostConfig } from '../../src/schema/host';
-import type { PreflightAction as CassandraPreflightAction } from '../cassandra-two-node/actions';
+import type { CassandraPreflightAction } from '../cassandra-two-node';
 import type { AddressingConfig, StorageConfig } from './props';
 
 export const PREFLIGHT_KIND = 'dataminer-failover-pair.preflight';

@@ -14,7 +14,7 @@ import {
 import { StepFailure } from '../../src/errors';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
-import { PORT_CHECK_PS } from '../cassandra-two-node/commands';
+import { PORT_CHECK_PS } from '../cassandra-two-node';
 import type { AgentRef } from './actions';
 import {
   ARR_FOLDER,

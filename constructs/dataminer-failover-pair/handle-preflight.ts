@@ -7,7 +7,7 @@ import type { ActionContext, ActionHandler } from '../../src/runner/action-handl
 import { secretFromEnv } from '../../src/runner/credentials';
 import { certificateNames, peerCertificateThrough } from '../../src/runner/tunnel';
 import { isIpv4 } from '../../src/schema/common';
-import { cassandraPreflightProblems } from '../cassandra-two-node/handlers';
+import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
 import {
   AgentFacts,

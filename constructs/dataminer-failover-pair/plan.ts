@@ -1,8 +1,6 @@
 import { hostLabel } from '../../src/schema/host';
 import type { Step } from '../../src/step';
-import type { PreflightAction as CassandraPreflightAction } from '../cassandra-two-node/actions';
-import { planCassandraSteps } from '../cassandra-two-node/plan';
-import { cassandraTwoNodeSchema } from '../cassandra-two-node/props';
+import { CassandraPreflightAction, cassandraPreflightPart } from '../cassandra-two-node';
 import {
   AgentRef,
   FAILOVER_ENABLED_KIND,
@@ -68,13 +66,11 @@ export function portChecks(storage: StorageConfig): PortCheck[] {
 /** The CassandraTwoNode preflight of the two agents' own Cassandra nodes. */
 function cassandraPreflight(config: DataMinerFailoverPairConfig): CassandraPreflightAction | undefined {
   if (config.storage.type !== 'cassandra-per-agent') return undefined;
-  const cassandra = cassandraTwoNodeSchema.parse({
-    nodes: [{ host: config.primary.host }, { host: config.backup.host }],
+  return cassandraPreflightPart({
+    hosts: [config.primary.host, config.backup.host],
     platform: 'windows-dataminer',
-    mode: 'preflight',
-    tls: { internode: config.storage.tls },
+    internodeTls: config.storage.tls,
   });
-  return planCassandraSteps(cassandra)[0].actions[0] as CassandraPreflightAction;
 }
 
 /**

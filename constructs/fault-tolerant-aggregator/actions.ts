@@ -4,7 +4,7 @@
  * the name of the environment variable that holds it.
  */
 import type { HostConfig } from '../../src/schema/host';
-import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
+import type { SharedDirectoryPreflightAction } from '../nfs-shared-dir';
 import type { NetOpsComponent } from './netops';
 
 export const PREFLIGHT_KIND = 'fault-tolerant-aggregator.preflight';

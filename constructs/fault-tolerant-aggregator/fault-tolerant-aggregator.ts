@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
 import { Annotations, ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
+import { hostSchema } from '../../src/schema/host';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
-import { NfsSharedDir } from '../nfs-shared-dir/nfs-shared-dir';
+import { NfsSharedDir } from '../nfs-shared-dir';
+import type { NfsSharedDirProps } from '../nfs-shared-dir';
 import { DATA_REPOSITORY_STEP, HEALTH_STEP, planFaultTolerantAggregatorSteps, PROXY_STEP } from './plan';
 import {
   FaultTolerantAggregatorConfig,
@@ -14,6 +16,9 @@ import {
   SharedDirectoryLike,
   SharedDirectoryProps,
 } from './props';
+
+const isPlainObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The DX NetOps Performance Management fault-tolerant data aggregator procedure, in the vendor's
@@ -37,10 +42,19 @@ export class FaultTolerantAggregator extends Construct {
     if (!config) {
       // Refused: the synth reports the problems of every construct at once, the shared
       // directory's too (so it is still made from its props); nothing is planned.
-      if (props?.sharedDirectory && !isSharedDirectoryLike(props.sharedDirectory) && props.aggregators)
+      // Only from valid values: a wrong one is already this construct's problem, and made into
+      // the shared directory's props it would be reported again (a string, once per character).
+      const share: unknown = props?.sharedDirectory;
+      const aggregators: unknown = props?.aggregators;
+      const clients = isPlainObject(aggregators)
+        ? [props.aggregators.active, props.aggregators.inactive].filter(
+            (h) => hostSchema.safeParse(h).success,
+          )
+        : [];
+      if (isPlainObject(share) && !isSharedDirectoryLike(share) && clients.length > 0)
         this.sharedDirectory = new NfsSharedDir(this, 'SharedDirectory', {
-          ...props.sharedDirectory,
-          clients: [props.aggregators.active, props.aggregators.inactive],
+          ...(share as SharedDirectoryProps),
+          clients: clients as NfsSharedDirProps['clients'],
         });
       this.steps = [];
       this.ready = REFUSED_PROPS;

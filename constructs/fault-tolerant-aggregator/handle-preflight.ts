@@ -8,7 +8,7 @@ import type { ActionHandler } from '../../src/runner/action-handler';
 import { problemsOnHost } from '../../src/runner/host-problems';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { HostConfig, hostLabel } from '../../src/schema/host';
-import { sharedDirectoryProblems } from '../nfs-shared-dir/handle-preflight';
+import { sharedDirectoryProblems } from '../nfs-shared-dir';
 import type { PreflightAction, ProcedureHost } from './actions';
 import { readHostFacts, readInstalledVersion } from './facts';
 import { hostProblems } from './preflight-rules';

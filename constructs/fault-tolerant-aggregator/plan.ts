@@ -1,6 +1,6 @@
 import { hostLabel } from '../../src/schema/host';
 import { slugStepId, Step } from '../../src/step';
-import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
+import type { SharedDirectoryPreflightAction } from '../nfs-shared-dir';
 import {
   AggregatorRef,
   DATA_REPOSITORY_KIND,

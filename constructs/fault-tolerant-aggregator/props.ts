@@ -6,15 +6,20 @@ import {
   envVarNameSchema,
   EVEN_WITH_FIELD_ERRORS,
   hasControlCharacters,
+  MAX_PATH_LENGTH,
+  PATH_TOO_LONG,
+  plainRecord,
   portSchema,
   posixPathSchema,
 } from '../../src/schema/common';
 import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
 import type { Step } from '../../src/step';
-import type { PreflightAction as SharedDirectoryPreflightAction } from '../nfs-shared-dir/actions';
-import { PREFLIGHT_STEP as SHARED_DIRECTORY_PREFLIGHT } from '../nfs-shared-dir/plan';
-import type { NfsSharedDirProps } from '../nfs-shared-dir/props';
+import {
+  type NfsSharedDirProps,
+  SHARED_DIRECTORY_PREFLIGHT,
+  type SharedDirectoryPreflightAction,
+} from '../nfs-shared-dir';
 import {
   DEFAULT_INSTALL_DIRECTORY,
   DEFAULT_WEB_SERVICES_PORT,
@@ -40,7 +45,8 @@ export interface InstallerKeys {
   readonly databaseUser?: string;
   /**
    * Receives the database password, read from `databaseCredentials.passwordEnv` at apply time and
-   * written only into the response file on the host, which is removed after the installer ran.
+   * written only into the response file in the run's private staging directory on the host, which
+   * is removed after the installer ran.
    * @default not written
    */
   readonly databasePassword?: string;
@@ -60,8 +66,10 @@ export interface InstallerProps {
    */
   readonly path?: string;
   /**
-   * An installer on the machine that runs terraform, uploaded to `/var/tmp/cdktf-failover/<file name>`
-   * when the host lacks it (compared by SHA-256). Give this or `path`.
+   * An installer on the machine that runs terraform, uploaded for each install into that run's
+   * private staging directory on the host (`mktemp -d`, mode 0700, removed after the run; never a
+   * fixed shared path another user could make first), and run only when its SHA-256 there is the
+   * one computed here. Give this or `path`.
    * @default none: `path` is required instead
    */
   readonly localFile?: string;
@@ -271,6 +279,7 @@ const installerObject = z.strictObject({
   localFile: z
     .string({ error: 'expected the path of the installer on the machine that runs terraform' })
     .min(1, { error: 'expected the path of the installer on the machine that runs terraform' })
+    .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
     .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters' })
     .optional(),
   version: z
@@ -327,6 +336,7 @@ const httpsHostObject = z.strictObject({
         localFile: z
           .string({ error: 'expected a file on the machine that runs terraform' })
           .min(1, { error: 'expected a file on the machine that runs terraform' })
+          .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
           .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters' }),
         mode: z
           .string({ error: 'expected an octal mode such as "0600"' })
@@ -505,7 +515,7 @@ function installerIssues(
     );
   if (installer.allowUpgrade && installer.version === undefined)
     issue([...at, 'allowUpgrade'], 'allowUpgrade needs version: the version the installer installs', true);
-  const keys = (installer.keys ?? {}) as Record<string, string | undefined>;
+  const keys = plainRecord(installer.keys) as Record<string, string | undefined>;
   const owners = new Map<string, string>();
   for (const [name, key] of Object.entries(keys)) {
     if (typeof key !== 'string') continue;
@@ -518,13 +528,14 @@ function installerIssues(
       );
     owners.set(key, name);
   }
-  for (const key of Object.keys(installer.properties ?? {})) {
+  const properties = plainRecord(installer.properties);
+  for (const key of Object.keys(properties)) {
     const owner = owners.get(key);
     if (owner)
       issue(
         [...at, 'properties', key],
         `${key} is filled in by the construct (keys.${owner}); remove it from properties`,
-        installer.properties![key],
+        properties[key],
       );
     else if (SECRET_KEY.test(key))
       issue(

@@ -9,3 +9,6 @@ export type {
 } from './props';
 export { nfsSharedDirSchema } from './props';
 export { planNfsSharedDirSteps } from './plan';
+export { PREFLIGHT_STEP as SHARED_DIRECTORY_PREFLIGHT } from './plan';
+export type { PreflightAction as SharedDirectoryPreflightAction } from './actions';
+export { sharedDirectoryProblems } from './handle-preflight';

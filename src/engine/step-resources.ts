@@ -12,6 +12,7 @@ import {
 import { hostLabel } from '../schema/host';
 import { orderSteps, Step, STEP_SPEC_ENV, toStepSpec } from '../step';
 import { runnerAsset } from './runner-asset';
+import { refuseOversizedSpecs } from './spec-size';
 import { StepDataResource } from './step-data-resource';
 
 /** App context key choosing the resource type each step becomes. */
@@ -65,6 +66,7 @@ export class StepResources extends Construct {
     const resources = new Map<string, TerraformResource>();
     const ordered = orderSteps(props.steps);
     const specs = specsOf(ordered);
+    refuseOversizedSpecs(this, props.steps, specs);
     const upstream = upstreamDigests(ordered, specs);
     const followedSpecs = specsOf(props.follows ?? []);
     const followed = followedSpecs.size > 0 ? digestOf([...followedSpecs.keys()], followedSpecs) : undefined;

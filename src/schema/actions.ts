@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseXmlKey } from '../edit/xml';
 import { parseYamlKey } from '../edit/yaml';
-import { hasControlCharacters } from './common';
+import { hasControlCharacters, MAX_PATH_LENGTH, PATH_TOO_LONG } from './common';
 import { isToken } from './token';
 
 /** An absolute path: `/etc/motd` on Linux, `C:\\ProgramData\\x` (or a UNC path) on Windows. */
@@ -11,6 +11,7 @@ export const ABSOLUTE_WINDOWS_PATH = /^([A-Za-z]:[\\/]|\\\\)/;
 const pathSchema = z
   .string({ error: 'expected an absolute file path on the host, such as /etc/motd' })
   .min(1, { error: 'expected a file path on the host' })
+  .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
   .refine((v) => !hasControlCharacters(v), {
     error: 'a path may not contain control characters or newlines',
   })
@@ -45,12 +46,24 @@ const notifySchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, {
   error: 'expected a notification name: lower-case letters, digits, "." and "-"',
 });
 
+/**
+ * No NUL in anything that becomes a command: the kernel ends an argument at a NUL (execve takes C
+ * strings), and a framed script or value with one in it is not what the user wrote. Refused here,
+ * rather than failing on the host at apply.
+ */
+const NO_NUL = 'a command cannot contain a NUL character (the kernel ends an argument there); remove it';
+const commandTextSchema = z
+  .string({ error: 'expected a string' })
+  .refine((v) => !v.includes('\0'), { error: NO_NUL });
+
 const remoteCommandSchema = z.union(
   [
-    z.strictObject({ argv: z.array(z.string()).min(1, { error: 'expected at least a program name' }) }),
     z.strictObject({
-      powershell: z.string().min(1),
-      vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), z.string()).optional(),
+      argv: z.array(commandTextSchema).min(1, { error: 'expected at least a program name' }),
+    }),
+    z.strictObject({
+      powershell: commandTextSchema.min(1),
+      vars: z.record(z.string().regex(/^[A-Za-z_]\w*$/), commandTextSchema).optional(),
     }),
   ],
   {
@@ -144,7 +157,10 @@ export const builtinActionSchema = z.discriminatedUnion(
     }),
     z.strictObject({
       kind: z.literal('command'),
-      description: z.string().min(1, { error: 'describe what the command achieves, for the progress lines' }),
+      description: z
+        .string()
+        .min(1, { error: 'describe what the command achieves, for the progress lines' })
+        .max(1000, { error: 'expected a description of at most 1000 characters: it is a progress line' }),
       check: remoteCommandSchema.optional(),
       run: remoteCommandSchema,
       verify: remoteCommandSchema.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONCEALED_INPUT } from '../errors';
 import { isToken } from './token';
 
 /**
@@ -49,9 +50,14 @@ export const portSchema = z
   .min(1, { error: 'expected a TCP port number between 1 and 65535' })
   .max(65535, { error: 'expected a TCP port number between 1 and 65535' });
 
+/** Linux's PATH_MAX: no longer path can be opened. */
+export const MAX_PATH_LENGTH = 4096;
+export const PATH_TOO_LONG = `expected a path of at most ${MAX_PATH_LENGTH} characters (PATH_MAX)`;
+
 /** An absolute POSIX path without control characters or `..` segments. */
 export const posixPathSchema = z
   .string({ error: 'expected an absolute path such as /srv/da-shared' })
+  .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
   .refine((v) => v.startsWith('/'), {
     error: 'expected an absolute path starting with "/", such as /srv/da-shared',
   })
@@ -73,10 +79,28 @@ export const posixIdSchema = z
   .min(1, { error: 'expected a numeric ID of at least 1: 0 is root, which NFS squashes' })
   .max(65533, { error: 'expected a numeric ID of at most 65533 (65534 is nobody)' });
 
-/** The name of an environment variable, where the runner will read a secret at apply time. */
-export const envVarNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-  error: 'expected an environment variable name such as SSH_PRIVATE_KEY',
-});
+/** Longer names are refused: a name this long is a value typed where its name belongs. */
+export const MAX_ENV_VAR_NAME_LENGTH = 128;
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envVarNameProblem(value: unknown): string {
+  const example =
+    'the NAME of the environment variable that holds the secret at apply time, such as SSH_PRIVATE_KEY';
+  if (typeof value !== 'string') return `expected ${example}`;
+  if (value.length > MAX_ENV_VAR_NAME_LENGTH)
+    return `expected ${example}: at most ${MAX_ENV_VAR_NAME_LENGTH} characters; never the secret itself`;
+  return `not a valid environment variable name (letters, digits and "_", not starting with a digit): expected ${example}, never the secret itself`;
+}
+
+/**
+ * The name of an environment variable, where the runner will read a secret at apply time. What
+ * is refused here is never shown: a secret typed where its variable's name belongs would
+ * otherwise be printed in the error meant to protect it.
+ */
+export const envVarNameSchema = z.custom<string>(
+  (v) => typeof v === 'string' && v.length <= MAX_ENV_VAR_NAME_LENGTH && ENV_VAR_NAME.test(v),
+  { error: (issue) => envVarNameProblem(issue.input), params: CONCEALED_INPUT },
+);
 
 export const durationSecondsSchema = z
   .number({ error: 'expected a number of seconds' })
@@ -93,6 +117,22 @@ export const EVEN_WITH_FIELD_ERRORS = {
 };
 
 /**
+ * The value as a record for a rule to look into, or an empty one when it is not an object: a rule
+ * run EVEN_WITH_FIELD_ERRORS may meet a string where a record belongs, and `Object.entries` of a
+ * string is one entry per character.
+ */
+export function plainRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** The issues already found on the value a rule runs on (its fields' own checks). */
+export function issuesSoFar(ctx: z.RefinementCtx<never>): readonly z.core.$ZodIssue[] {
+  return (ctx as unknown as { issues?: z.core.$ZodIssue[] }).issues ?? [];
+}
+
+/**
  * Wraps a cross-field rule run EVEN_WITH_FIELD_ERRORS: when a field already failed its own check,
  * the rule may meet a value of any type (false where a list belongs, an object without a
  * prototype where a string belongs) and throw; that field's own issue already says what is wrong,
@@ -102,12 +142,41 @@ export function crossFieldRule<T>(
   rule: (value: T, ctx: z.RefinementCtx<T>) => void,
 ): (value: T, ctx: z.RefinementCtx<T>) => void {
   return (value, ctx) => {
+    const fieldIssues = issuesSoFar(ctx as z.RefinementCtx<never>);
     try {
-      rule(value, ctx);
+      rule(value, withoutIssuesBelowWrongShapes(ctx, fieldIssues));
     } catch (error) {
-      const fieldIssues = (ctx as unknown as { issues?: unknown[] }).issues ?? [];
       if (fieldIssues.length > 0 && (error instanceof TypeError || error instanceof RangeError)) return;
       throw error;
     }
   };
+}
+
+const pathKey = (path: readonly PropertyKey[]) =>
+  path.map((key) => `${typeof key}:${String(key)}`).join('\u0000');
+
+/**
+ * The rule's context, minus its issues at or below a field of the wrong type: that field's own
+ * issue says what is wrong, and a rule looking into a string where a list belongs would otherwise
+ * add one issue per character (and zod, which gathers issues with `push(...)`, overflows the stack
+ * past some 100,000).
+ */
+function withoutIssuesBelowWrongShapes<T>(
+  ctx: z.RefinementCtx<T>,
+  fieldIssues: readonly z.core.$ZodIssue[],
+): z.RefinementCtx<T> {
+  const wrong = new Set(
+    fieldIssues
+      .filter((i) => i.code === 'invalid_type' || i.code === 'invalid_union')
+      .map((i) => pathKey(i.path)),
+  );
+  if (wrong.size === 0) return ctx;
+  const guarded = Object.create(ctx) as z.RefinementCtx<T>;
+  guarded.addIssue = (issue) => {
+    const path = typeof issue === 'string' ? [] : (issue.path ?? []);
+    for (let length = 0; length <= path.length; length++)
+      if (wrong.has(pathKey(path.slice(0, length)))) return;
+    ctx.addIssue(issue);
+  };
+  return guarded;
 }

@@ -6,6 +6,8 @@ import {
   EVEN_WITH_FIELD_ERRORS,
   hasControlCharacters,
   envVarNameSchema,
+  MAX_PATH_LENGTH,
+  PATH_TOO_LONG,
   portSchema,
   stringOrToken,
 } from './common';
@@ -27,6 +29,7 @@ export const credentialsSchema = z.discriminatedUnion(
       path: z
         .string()
         .min(1, { error: 'expected the path of a private key file on the machine that runs terraform' })
+        .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
         .refine((v) => !hasControlCharacters(v), { error: 'a key path may not contain control characters' }),
       passphraseEnv: envVarNameSchema.optional(),
     }),

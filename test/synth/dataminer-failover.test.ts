@@ -166,3 +166,37 @@ describe('the example', () => {
     expect(pair.steps.map((s) => s.id)).toEqual(['preflight', 'backup', 'verify']);
   });
 });
+
+describe('per-agent Cassandra on agents addressed by DNS name', () => {
+  it('is one ValidationError on the agent whose address is a name, never a raw ZodError', () => {
+    const error = synthError((stack) => {
+      new DataMinerFailoverPair(stack, 'A', {
+        ...pairProps(1),
+        version: '10.3.0 [CU9]',
+        primary: agent('p1', 'dma-p1.example.test'),
+      });
+    });
+    expect(error.problems.map((p) => `${p.constructPath} ${p.propertyPath}: ${p.received}`)).toEqual([
+      'dms/A primary.host.address: "dma-p1.example.test"',
+    ]);
+    expect(error.problems[0].expected).toMatch(
+      /with storage "cassandra-per-agent": .*cassandra\.yaml takes an IP address there, not a DNS name/,
+    );
+  });
+
+  it('is accepted with dedicated storage, where the agents need no listen address', () => {
+    const stack = new TerraformStack(Testing.app(), 'dms');
+    new DataMinerFailoverPair(stack, 'A', {
+      ...pairProps(1),
+      version: '10.3.0 [CU9]',
+      primary: agent('p1', 'dma-p1.example.test'),
+      storage: {
+        type: 'dedicated-clustered',
+        cassandraHosts: ['10.0.9.1'],
+        searchHosts: ['10.0.9.2'],
+        passwordEnv: 'DMS_DB_PASSWORD',
+      },
+    });
+    expect(() => Testing.synth(stack)).not.toThrow();
+  });
+});

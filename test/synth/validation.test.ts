@@ -112,3 +112,50 @@ test('NaN and Infinity are shown as themselves, not as null', () => {
     problemsOf([{ kind: 'file', path: '/etc/a', content: 'x' }], { ...linux, port: Infinity } as never),
   ).toEqual([expect.stringContaining('host.port: received Infinity;')]);
 });
+
+test('a step whose spec would not fit in the runner’s environment variable (128 KiB): refused at synth, not with E2BIG at apply', () => {
+  const content = 'x'.repeat(100 * 1024);
+  const problems = problemsOf([
+    { kind: 'file', path: '/etc/a', content },
+    { kind: 'file', path: '/etc/b', content: content.slice(0, 40 * 1024) },
+  ]);
+  expect(problems).toEqual([
+    expect.stringMatching(
+      /^test\/Steps steps\[0\]: received step "one" with a spec of \d+ bytes \(actions\[0\]\.content alone is 102400 bytes\); expected a step spec of at most 131\d\d\d bytes.*split the actions over several steps$/,
+    ),
+  ]);
+});
+
+test('the same content split over two steps fits', () => {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'test');
+  const content = 'x'.repeat(70 * 1024);
+  new HostSteps(stack, 'Steps', {
+    steps: [
+      { id: 'one', description: 'x', host: linux, actions: [{ kind: 'file', path: '/etc/a', content }] },
+      { id: 'two', description: 'x', host: linux, actions: [{ kind: 'file', path: '/etc/b', content }] },
+    ],
+  });
+  expect(() => app.synth()).not.toThrow();
+});
+
+test('a NUL in a command (the kernel would end the argument there)', () => {
+  expect(problemsOf([{ kind: 'command', description: 'x', run: { argv: ['printf', 'a\0b'] } }])).toEqual([
+    expect.stringContaining(
+      'steps[0].actions[0].run.argv[1]: received "a\\u0000b"; a command cannot contain a NUL',
+    ),
+  ]);
+});
+
+test('a secret typed where the name of its environment variable belongs is never shown', () => {
+  const secret = '-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAA';
+  const host = { ...linux, credentials: SshCredentials.privateKeyEnv(secret) };
+  const problems = problemsOf([{ kind: 'file', path: '/etc/a', content: 'x' }], host);
+  expect(problems).toEqual([
+    expect.stringMatching(
+      /steps\[0\]\.host\.credentials\.env: received a string of 60 characters \(not shown: it may be a secret\); not a valid environment variable name/,
+    ),
+  ]);
+  expect(problems.join('\n')).not.toContain('BEGIN');
+  expect(problems.join('\n')).not.toContain('b3Blbn');
+});
