@@ -7,8 +7,12 @@
 
 /** Where this construct records what it installed (the vendor keeps no version file we may rely on). */
 export const INSTALL_RECORDS = '/var/lib/cdktf-failover/installed';
-/** Where the response file and an uploaded installer live on the host. */
-export const WORK_DIRECTORY = '/var/tmp/cdktf-failover';
+/**
+ * The name every staging directory starts with: `mktemp -d` adds ten random characters. A fixed,
+ * shared path (what releases before this one used) can be made first by any local user, who then
+ * owns it and what is written in it.
+ */
+export const STAGING_PREFIX = '.cdktf-failover-stage.';
 
 /** Runs the Python program $1 with the remaining arguments under python3 or platform-python. */
 export const RUN_PYTHON = `py=$(command -v python3 2>/dev/null) || py=/usr/libexec/platform-python
@@ -137,29 +141,89 @@ for spec in sys.argv[4:]:
 print(json.dumps(results))`;
 
 /**
- * Runs an installer with a response file read from stdin, removed whatever happens. $1 installer,
- * $2 unpack directory (IATEMPDIR), $3 install directory, $4 record file, $5 version ('' unknown),
- * $6 response file path.
+ * Refuses (exit 64) a $d that is not a staging directory this login made: the name MAKE_STAGING
+ * gives, a real directory (not a link to one), owned by the login. The path comes back from the
+ * host, so a script that writes or removes in it checks it first.
+ */
+const CHECK_STAGING = `case $d in
+  /*/${STAGING_PREFIX}??????????) ;;
+  *) printf '%s is not a staging directory of cdktf-failover\\n' "$d" >&2; exit 64 ;;
+esac
+[ -d "$d" ] && [ ! -h "$d" ] && [ -O "$d" ] || { printf '%s is not a directory of this login\\n' "$d" >&2; exit 64; }`;
+
+/**
+ * Makes a private staging directory for one install and prints its path: new for each run
+ * (`mktemp -d` refuses a name that exists), mode 0700, owned by the login, so no other user can
+ * create, read, link or swap anything in it. Under the login's home when the login owns it and
+ * nobody else may write there; else under /var/tmp, whose sticky bit keeps other users from
+ * renaming or removing what is ours (a home that is shared or cannot be written falls back too).
+ */
+export const MAKE_STAGING = `umask 077
+base=/var/tmp
+if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ] && [ -w "$HOME" ]; then
+  case $(stat -Lc %a -- "$HOME") in *[2367]? | *[2367]) ;; *) base=$HOME ;; esac
+fi
+d=$(mktemp -d "$base/${STAGING_PREFIX}XXXXXXXXXX" 2>/dev/null) || d=$(mktemp -d "/var/tmp/${STAGING_PREFIX}XXXXXXXXXX") || exit 70
+chmod 0700 -- "$d" || { rmdir -- "$d"; exit 70; }
+printf '%s\\n' "$d"`;
+
+/**
+ * Receives an installer from stdin into the staging directory $1 as the file named $2, executable
+ * by the login only. The name must not exist yet: noclobber (O_EXCL) refuses a file or a link
+ * there rather than write through it.
+ */
+export const RECEIVE_INSTALLER = `umask 077
+set -C
+d=$1
+${CHECK_STAGING}
+case $2 in '' | . | .. | */*) printf 'not a file name: %s\\n' "$2" >&2; exit 64 ;; esac
+f=$d/$2
+[ ! -e "$f" ] && [ ! -h "$f" ] || { printf '%s exists already\\n' "$f" >&2; exit 70; }
+cat > "$f" && chmod 0700 -- "$f"`;
+
+/** The exit status of RUN_INSTALLER when the installer on the host is not the uploaded file: nothing ran. */
+export const INSTALLER_ALTERED_STATUS = 97;
+/** How RUN_INSTALLER's message on that refusal starts, to tell it from an installer exiting 97. */
+export const INSTALLER_ALTERED_MESSAGE = 'cdktf-failover refused to run';
+
+/**
+ * Runs an installer with a response file read from stdin, in the staging directory, which is
+ * removed whatever happens (a kill by the runner's timeout runs no trap: the handler removes it
+ * then). $1 installer, $2 unpack directory (IATEMPDIR), $3 install directory, $4 record file, $5
+ * version ('' unknown), $6 staging directory (from MAKE_STAGING), $7 the installer's SHA-256 as
+ * computed on the machine that runs terraform ('' when the installer was not uploaded).
  */
 export const RUN_INSTALLER = `umask 077
-mkdir -p -- "$(dirname -- "$6")" || exit 70
-trap 'rm -f -- "$6"' EXIT HUP INT TERM
-cat > "$6" || exit 70
+set -C
+d=$6
+${CHECK_STAGING}
+trap 'rm -rf -- "$d"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+r=$d/response.properties
+cat > "$r" || exit 70
+if [ -n "$7" ]; then
+  sum=$(sha256sum < "$1") || exit 70
+  sum=\${sum%% *}
+  if [ "$sum" != "$7" ]; then
+    printf '${INSTALLER_ALTERED_MESSAGE} %s: its SHA-256 is %s, not %s of the file uploaded from this machine, so it was changed after the upload\\n' "$1" "$sum" "$7" >&2
+    exit ${INSTALLER_ALTERED_STATUS}
+  fi
+fi
 IATEMPDIR=$2; export IATEMPDIR
-"$1" -i silent -f "$6" </dev/null
+"$1" -i silent -f "$r" </dev/null
 rc=$?
-rm -f -- "$6"
+rm -rf -- "$d"
 [ "$rc" -eq 0 ] || exit "$rc"
 [ -d "$3" ] || { printf 'the installer exited 0 but %s does not exist\\n' "$3" >&2; exit 65; }
-mkdir -p -- "$(dirname -- "$4")" && printf '%s %s\\n' "\${5:--}" "$(date -u +%Y%m%dT%H%M%SZ)" > "$4.tmp" && mv -f -- "$4.tmp" "$4"`;
+mkdir -p -- "$(dirname -- "$4")" && rm -f -- "$4.tmp" && printf '%s %s\\n' "\${5:--}" "$(date -u +%Y%m%dT%H%M%SZ)" > "$4.tmp" && mv -f -- "$4.tmp" "$4"`;
 
-/** Removes a response file left by an installer run that was cut off. $1 the file. */
-export const REMOVE_RESPONSE_FILE = 'rm -f -- "$1"';
-
-/** Uploads an installer from stdin atomically and makes it executable. $1 target. */
-export const RECEIVE_INSTALLER = `umask 022
-mkdir -p -- "$(dirname -- "$1")" || exit 70
-cat > "$1.part" && chmod 0755 -- "$1.part" && mv -f -- "$1.part" "$1"`;
+/** Removes a staging directory that a cut-off or failed run left; nothing when it is gone. $1 the directory. */
+export const REMOVE_STAGING = `d=$1
+[ -e "$d" ] || [ -h "$d" ] || exit 0
+${CHECK_STAGING}
+rm -rf -- "$d"`;
 
 /** The SHA-256 of $1, or exit 3 when it does not exist. */
 export const SHA256_OF = `[ -f "$1" ] || exit 3; sha256sum -- "$1" | cut -d' ' -f1`;

@@ -1,7 +1,7 @@
 /**
  * Installs (or upgrades) one component with InstallAnywhere in silent mode, only when it is not
  * installed at the wanted version. The response file carries the password only on the host, only
- * while the installer runs.
+ * while the installer runs, in a staging directory made for this run alone (see MAKE_STAGING).
  */
 import { sleep } from '../../src/runner/sleep';
 import * as path from 'node:path';
@@ -13,31 +13,61 @@ import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { InstallAction } from './actions';
 import {
+  INSTALLER_ALTERED_MESSAGE,
+  INSTALLER_ALTERED_STATUS,
+  MAKE_STAGING,
   RECEIVE_INSTALLER,
-  REMOVE_RESPONSE_FILE,
+  REMOVE_STAGING,
   RUN_INSTALLER,
   RUN_PYTHON,
   PROBE_PY,
-  WORK_DIRECTORY,
 } from './commands';
 import { installRecordPath, readHostFacts, readInstalledVersion } from './facts';
 import { installDecision } from './install-rules';
-import { hostHasBytes, readLocalFile } from './local-files';
+import { readLocalFile, sha256Hex } from './local-files';
 import { COMPONENT_NAMES } from './netops';
 import { parseProbeResults } from './parse';
 import { renderResponseFile } from './response-file';
 
-/** The installer on the host: as given, or uploaded from the local file when the host lacks that exact file. */
-async function installerOnHost(host: RemoteHost, action: InstallAction): Promise<string> {
+/** The staging directory of this run, made fresh on the host; its path as the host printed it. */
+async function makeStagingDirectory(host: RemoteHost): Promise<string> {
+  const made = await host.runOrFail(
+    { argv: shellScript(MAKE_STAGING) },
+    'making a private staging directory for the installer',
+  );
+  const directory = made.stdout.trim();
+  if (!directory.startsWith('/') || directory.includes('\n'))
+    throw new StepFailure(
+      `${host.label}: making a staging directory printed ${JSON.stringify(made.stdout)}, not a path`,
+    );
+  return directory;
+}
+
+/** Where the installer runs from, the SHA-256 it must have there when it was uploaded, and how reports name it. */
+interface InstallerOnHost {
+  readonly path: string;
+  readonly sha256?: string;
+  /** The staged copy is gone after the run: an uploaded installer is named by its file on this machine. */
+  readonly shown: string;
+}
+
+/**
+ * The installer on the host: as given, or uploaded from the local file into the staging directory
+ * (fresh for each run, so always uploaded; its digest, computed here, is checked before it runs).
+ */
+async function installerOnHost(
+  host: RemoteHost,
+  action: InstallAction,
+  staging: string,
+): Promise<InstallerOnHost> {
   const { installer } = action;
-  if (installer.path !== undefined) return installer.path;
+  if (installer.path !== undefined) return { path: installer.path, shown: installer.path };
   const local = installer.localFile!;
   const bytes = readLocalFile(local, `the installer ${local}`);
-  const target = `${WORK_DIRECTORY}/${path.basename(local)}`;
-  if (await hostHasBytes(host, target, bytes)) return target;
+  const name = path.basename(local);
   const [received] = await host.batch([
     {
-      command: { argv: shellScript(RECEIVE_INSTALLER, target) },
+      command: { argv: shellScript(RECEIVE_INSTALLER, staging, name) },
       stdin: bytes,
       mustSucceed: true,
       timeoutSeconds: action.installer.timeoutSeconds,
@@ -46,7 +76,7 @@ async function installerOnHost(host: RemoteHost, action: InstallAction): Promise
   ]);
   if (received.code !== 0)
     throw new StepFailure(`uploading ${local} to ${host.label} failed: ${tail(received.stderr, 3)}`);
-  return target;
+  return { path: `${staging}/${name}`, sha256: sha256Hex(bytes), shown: `${local} (uploaded)` };
 }
 
 /** Waits (bounded) until one of the endpoints (the active aggregator) answers TCP from the host. */
@@ -137,26 +167,28 @@ export const install: ActionHandler<InstallAction> = async (action, context) => 
   const password = action.passwordEnv
     ? secretFromEnv(action.passwordEnv, 'databaseCredentials.passwordEnv, the data repository password')
     : undefined;
-  const installer = await installerOnHost(host, action);
-  const responseFile = `${WORK_DIRECTORY}/response-${action.component}.properties`;
   const content = renderResponseFile(
     action.properties,
     action.passwordKey && password !== undefined ? { key: action.passwordKey, value: password } : undefined,
   );
-  await context.aboutToChange();
+  const staging = await makeStagingDirectory(host);
+  let installer: InstallerOnHost;
   let result;
   try {
+    installer = await installerOnHost(host, action, staging);
+    await context.aboutToChange();
     [result] = await host.batch([
       {
         command: {
           argv: shellScript(
             RUN_INSTALLER,
-            installer,
+            installer.path,
             action.installer.unpackDirectory,
             action.installer.installDirectory,
             installRecordPath(action.installer.installDirectory),
             action.installer.version ?? '',
-            responseFile,
+            staging,
+            installer.sha256 ?? '',
           ),
         },
         stdin: content,
@@ -165,18 +197,26 @@ export const install: ActionHandler<InstallAction> = async (action, context) => 
       },
     ]);
   } catch (error) {
-    // A cut connection or a timeout: the response file must not stay behind with the password.
-    await host.run({ argv: shellScript(REMOVE_RESPONSE_FILE, responseFile) }).catch(() => undefined);
     throw error instanceof StepFailure ? new StepFailure(redactSecret(error.message, password)) : error;
+  } finally {
+    // The installer run removes the directory itself (its trap); this covers a failed upload, a
+    // cut connection and a timeout, whose kill runs no trap, so the password never stays behind.
+    await host.run({ argv: shellScript(REMOVE_STAGING, staging) }).catch(() => undefined);
+  }
+  if (result.code === INSTALLER_ALTERED_STATUS && result.stderr.startsWith(INSTALLER_ALTERED_MESSAGE)) {
+    // Only root or the login itself can write in the staging directory: say so, install nothing.
+    throw new StepFailure(
+      `${host.label}: ${result.stderr.trim()} (only root or the login can write there); nothing was installed`,
+    );
   }
   if (result.code !== 0) {
     throw new StepFailure(
-      `the ${name} installer (${installer} -i silent) failed on ${host.label} (exit ${result.code}):\n${redactSecret(tail(result.stderr || result.stdout), password)}`,
+      `the ${name} installer (${installer.shown} -i silent) failed on ${host.label} (exit ${result.code}):\n${redactSecret(tail(result.stderr || result.stdout), password)}`,
     );
   }
   await restartIfAggregatorsChanged(host, action, context, true);
   return {
     changed: true,
-    detail: `${decision.kind === 'upgrade' ? `upgraded from ${decision.from}` : 'installed'} by ${installer} -i silent`,
+    detail: `${decision.kind === 'upgrade' ? `upgraded from ${decision.from}` : 'installed'} by ${installer.shown} -i silent`,
   };
 };

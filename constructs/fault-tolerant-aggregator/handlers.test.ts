@@ -1,29 +1,59 @@
 /**
  * The install handler against a scripted host: facts in, the commands it sends out. The password
- * reaches the host only on the installer's standard input.
+ * reaches the host only on the installer's standard input, into a staging directory made for the
+ * run.
  */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StepFailure } from '../../src/errors';
 import { executeStep } from '../../src/runner/execute-step';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import type { StepSpec } from '../../src/step';
 import { toStepSpec } from '../../src/step';
 import { fixtureHost, ReceivedCommand } from '../../test/support/fixture-host';
-import { HOST_FACTS, PROBE_PY, RUN_INSTALLER } from './commands';
+import {
+  HOST_FACTS,
+  INSTALLER_ALTERED_MESSAGE,
+  INSTALLER_ALTERED_STATUS,
+  MAKE_STAGING,
+  PROBE_PY,
+  RECEIVE_INSTALLER,
+  REMOVE_STAGING,
+  RUN_INSTALLER,
+} from './commands';
 import { FAULT_TOLERANT_AGGREGATOR_HANDLERS } from './handlers';
 import { planFaultTolerantAggregatorSteps } from './plan';
+import type { FaultTolerantAggregatorProps } from './props';
 import { faultTolerantAggregatorSchema } from './props';
 import { validProps } from './test-props';
 
 const registry = new ActionRegistry().add('FaultTolerantAggregator', FAULT_TOLERANT_AGGREGATOR_HANDLERS);
-const steps = planFaultTolerantAggregatorSteps(faultTolerantAggregatorSchema.parse(validProps()), {
-  mountPath: '/DASharedRepo',
-});
-const spec = (id: string): StepSpec => toStepSpec(steps.find((s) => s.id === id)!);
+const planned = (props: FaultTolerantAggregatorProps) =>
+  planFaultTolerantAggregatorSteps(faultTolerantAggregatorSchema.parse(props), {
+    mountPath: '/DASharedRepo',
+  });
+const steps = planned(validProps());
+const spec = (id: string, from = steps): StepSpec => toStepSpec(from.find((s) => s.id === id)!);
 const isScript = (c: ReceivedCommand, script: string) => c.argv[0] === 'sh' && c.argv[2] === script;
 
-function run(id: string, facts: string, installer = { code: 0, stderr: '' }) {
-  const step = spec(id);
+/** What MAKE_STAGING prints on the host: a directory mktemp -d made for this run. */
+const STAGING = '/root/.cdktf-failover-stage.Zq3xY7kP0a';
+
+type Answer = { code?: number; stdout?: string; stderr?: string };
+
+function run(
+  id: string,
+  facts: string,
+  installer: Answer = { code: 0, stderr: '' },
+  options: { from?: typeof steps; upload?: () => Answer } = {},
+) {
+  const step = spec(id, options.from);
   const { host, executor } = fixtureHost(step.host, (c) => {
     if (isScript(c, HOST_FACTS)) return { stdout: facts };
+    if (isScript(c, MAKE_STAGING)) return { stdout: `${STAGING}\n` };
+    if (isScript(c, RECEIVE_INSTALLER) && options.upload) return options.upload();
     if (isScript(c, RUN_INSTALLER)) return installer;
     return { code: 0 };
   });
@@ -50,7 +80,8 @@ describe('install', () => {
       '/opt/IMDataAggregator',
       '/var/lib/cdktf-failover/installed/opt_IMDataAggregator',
       '24.3.0',
-      '/var/tmp/cdktf-failover/response-aggregator.properties',
+      STAGING,
+      '',
     ]);
     expect(install.stdin).toContain('LAB_SHARED_DIR=/DASharedRepo\n');
     expect(install.stdin).toContain('LAB_DB_PASSWORD=hunter2-$(reboot)\n');
@@ -61,6 +92,117 @@ describe('install', () => {
         .join('\n'),
     ).not.toContain('hunter2');
     expect(install.argv.join(' ')).not.toContain('hunter2');
+    expect(JSON.stringify(report)).not.toContain('hunter2');
+  });
+
+  it('stages in a directory made fresh for this run by mktemp -d, never at a fixed shared path', async () => {
+    const { report, received } = await run('aggregator-active', NOT_INSTALLED);
+    expect(report.outcome).toBe('changed');
+    const order = received.map((c) =>
+      isScript(c, MAKE_STAGING)
+        ? 'make'
+        : isScript(c, RUN_INSTALLER)
+          ? 'run'
+          : isScript(c, REMOVE_STAGING)
+            ? 'remove'
+            : 'other',
+    );
+    expect(order.filter((o) => o !== 'other')).toEqual(['make', 'run', 'remove']);
+    expect(MAKE_STAGING).toMatch(/mktemp -d "\$base\/\.cdktf-failover-stage\.XXXXXXXXXX"/);
+    expect(MAKE_STAGING).toContain('chmod 0700');
+    // The response file is written without clobbering (O_EXCL), in the directory MAKE_STAGING printed.
+    expect(RUN_INSTALLER).toMatch(/^set -C$/m);
+    expect(RUN_INSTALLER).toContain('r=$d/response.properties');
+    const install = received.find((c) => isScript(c, RUN_INSTALLER))!;
+    expect(install.argv[9]).toBe(STAGING);
+    const sent = received.map((c) => c.argv.join(' ')).join('\n');
+    expect(sent).not.toContain('/var/tmp/cdktf-failover');
+  });
+
+  it('uploads a local installer into the staging directory, and checks its SHA-256 computed here before running it', async () => {
+    const local = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fta-installer-')), 'installDA.bin');
+    fs.writeFileSync(local, '#!/bin/sh\necho an installer\n');
+    const props = validProps();
+    const { path: _onHost, ...onHost } = props.aggregators.installer!;
+    const from = planned({
+      ...props,
+      aggregators: { ...props.aggregators, installer: { ...onHost, localFile: local } },
+    });
+    const { report, received } = await run(
+      'aggregator-active',
+      NOT_INSTALLED.replace('installer=executable\n', ''),
+      undefined,
+      { from },
+    );
+    expect(report.outcome).toBe('changed');
+    const upload = received.find((c) => isScript(c, RECEIVE_INSTALLER))!;
+    expect(upload.argv.slice(4)).toEqual([STAGING, 'installDA.bin']);
+    expect(upload.stdin).toBe('#!/bin/sh\necho an installer\n');
+    // The upload refuses a name that exists (a file or a link) instead of writing through it.
+    expect(RECEIVE_INSTALLER).toMatch(/^set -C$/m);
+    expect(RECEIVE_INSTALLER).toContain('[ ! -e "$f" ] && [ ! -h "$f" ]');
+    const install = received.find((c) => isScript(c, RUN_INSTALLER))!;
+    expect(install.argv[4]).toBe(`${STAGING}/installDA.bin`);
+    expect(install.argv[10]).toBe(
+      createHash('sha256').update('#!/bin/sh\necho an installer\n').digest('hex'),
+    );
+    // The check is the last thing before the installer starts.
+    const check = RUN_INSTALLER.indexOf('sum=$(sha256sum < "$1")');
+    expect(check).toBeGreaterThan(RUN_INSTALLER.indexOf('cat > "$r"'));
+    expect(check).toBeLessThan(RUN_INSTALLER.indexOf('"$1" -i silent -f "$r"'));
+    expect(report.actions[0].detail).toBe(`installed by ${local} (uploaded) -i silent`);
+    expect(received.map((c) => c.argv.join(' ')).join('\n')).not.toContain('/var/tmp/cdktf-failover');
+  });
+
+  it('refuses with a clear sentence when the uploaded installer changed before it ran', async () => {
+    const { report } = await run('aggregator-active', NOT_INSTALLED, {
+      code: INSTALLER_ALTERED_STATUS,
+      stderr: `${INSTALLER_ALTERED_MESSAGE} ${STAGING}/installDA.bin: its SHA-256 is ${'a'.repeat(64)}, not ${'b'.repeat(64)} of the file uploaded from this machine, so it was changed after the upload\n`,
+    });
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toBe(
+      `da1: cdktf-failover refused to run ${STAGING}/installDA.bin: its SHA-256 is ${'a'.repeat(64)}, not ${'b'.repeat(64)} of the file uploaded from this machine, so it was changed after the upload (only root or the login can write there); nothing was installed`,
+    );
+  });
+
+  it.each<[string, Answer | (() => Answer), Answer | undefined, string]>([
+    ['after the installer succeeded', { code: 0, stderr: '' }, undefined, 'changed'],
+    ['after the installer failed', { code: 1, stderr: 'Installation failed' }, undefined, 'failed'],
+    [
+      'after a timeout or a cut connection (no trap runs then)',
+      () => {
+        throw new StepFailure('the aggregator installer timed out after 3600 s');
+      },
+      undefined,
+      'failed',
+    ],
+    ['after a failed upload', { code: 0 }, { code: 70, stderr: 'No space left on device' }, 'failed'],
+  ])('removes the staging directory %s', async (_when, installer, upload, outcome) => {
+    const props = validProps();
+    const local = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fta-installer-')), 'installDA.bin');
+    fs.writeFileSync(local, 'bytes');
+    const { path: _onHost, ...onHost } = props.aggregators.installer!;
+    const from = upload
+      ? planned({
+          ...props,
+          aggregators: { ...props.aggregators, installer: { ...onHost, localFile: local } },
+        })
+      : steps;
+    const step = spec('aggregator-active', from);
+    const { host, executor } = fixtureHost(step.host, (c) => {
+      if (isScript(c, HOST_FACTS)) return { stdout: NOT_INSTALLED };
+      if (isScript(c, MAKE_STAGING)) return { stdout: `${STAGING}\n` };
+      if (isScript(c, RECEIVE_INSTALLER) && upload) return upload;
+      if (isScript(c, RUN_INSTALLER)) return typeof installer === 'function' ? installer() : installer;
+      return { code: 0 };
+    });
+    const report = await executeStep(step, { connect: async () => host, handlers: registry });
+    expect(report.outcome).toBe(outcome);
+    const removals = executor.received.filter((c) => isScript(c, REMOVE_STAGING));
+    expect(removals.map((c) => c.argv.slice(4))).toEqual([[STAGING]]);
+    expect(executor.received.at(-1)).toBe(removals[0]);
+    // The run's own trap removes it too, whatever ends the shell short of a kill.
+    expect(RUN_INSTALLER).toContain(`trap 'rm -rf -- "$d"' EXIT`);
     expect(JSON.stringify(report)).not.toContain('hunter2');
   });
 

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FaultTolerantAggregatorProps } from '../../index';
+import { STAGING_PREFIX } from '../../constructs/fault-tolerant-aggregator/commands';
 import type { StepReport } from '../../src/runner/execute-step';
 import {
   addNetOpsLab,
@@ -23,6 +24,7 @@ import {
   dcmdState,
   forceDaStatus,
   installCount,
+  installRuns,
   stopDataRepository,
 } from '../lab/emulators/netops/setup';
 import { blockBetween, hostPath, LabHost, LabInventory, resetHost, runOnHost, startLab } from '../lab/lab';
@@ -55,6 +57,16 @@ function expectNothingInstalled(): void {
     expect(installCount(labHostNamed(name))).toBe(0);
   for (const name of [R.active, R.inactive])
     expect(fs.existsSync(hostPath(name, '/opt/IMDataAggregator'))).toBe(false);
+}
+
+/** Staging directories a run left on a host (each run stages in a fresh one under the login's home or /var/tmp). */
+function stagingLeftovers(name: string): string[] {
+  return ['/root', '/var/tmp'].flatMap((dir) =>
+    fs
+      .readdirSync(hostPath(name, dir))
+      .filter((entry) => entry.startsWith(STAGING_PREFIX))
+      .map((entry) => `${dir}/${entry}`),
+  );
 }
 
 function resetNetOpsLab(): void {
@@ -119,9 +131,9 @@ describe('FaultTolerantAggregator on lab hosts', () => {
       /^switch lab-[bc] → lab-[bc] in \d+\.\d s, back in \d+\.\d s; healthy after$/,
     );
     console.log(`drill: ${drill.actions[0].detail}`);
-    // The password was on the hosts only in the response file, now removed, and in no report.
+    // The password was on the hosts only in the response file, now removed with its staging directory, and in no report.
     for (const name of [R.proxy, R.active, R.inactive, ...R.collectors])
-      expect(fs.readdirSync(hostPath(name, '/var/tmp/cdktf-failover'))).toEqual([]);
+      expect(stagingLeftovers(name)).toEqual([]);
     expect(JSON.stringify(first.reports) + first.output).not.toContain(NETOPS_LAB_DB.password);
     for (const file of ['terraform.tfstate', 'cdk.tf.json'])
       expect(fs.readFileSync(path.join(dir, file), 'utf8')).not.toContain(NETOPS_LAB_DB.password);
@@ -228,5 +240,125 @@ describe('FaultTolerantAggregator on lab hosts', () => {
     expect(run.reports[0].reason).toMatch(
       /^the fault-tolerant aggregators are not healthy after 5 s:\n {2}- lab-b and lab-c both report Active: two active aggregators on one shared directory/,
     );
+  });
+});
+
+/** The fixed staging directory earlier versions used, which any local user could create first. */
+const OLD_STAGING = '/var/tmp/cdktf-failover';
+/** Every name the old code wrote in OLD_STAGING on an aggregator host. */
+const OLD_NAMES = [
+  'response-proxy.properties',
+  'response-aggregator.properties',
+  'response-collector.properties',
+  'response-portal.properties',
+  'installDA.bin',
+  'installDA.bin.part',
+];
+const AS_NOBODY = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
+
+/** What a file looks like without following a link: the fields an overwrite, a chmod or a rename changes. */
+function snapshot(file: string): string {
+  const s = fs.lstatSync(file);
+  const body = s.isSymbolicLink()
+    ? `-> ${fs.readlinkSync(file)}`
+    : s.isDirectory()
+      ? 'directory'
+      : fs.readFileSync(file, 'utf8');
+  return `ino=${s.ino} mode=${s.mode.toString(8)} uid=${s.uid} nlink=${s.nlink} ${body}`;
+}
+
+function snapshotDirectory(host: string, dir: string): Record<string, string> {
+  const here = hostPath(host, dir);
+  return Object.fromEntries(
+    [['.', snapshot(here)], ...fs.readdirSync(here).map((n) => [n, snapshot(path.join(here, n))])].sort(),
+  );
+}
+
+/** Files on the host that user nobody can read and that hold `secret` (searched by root, from a root-only pattern file). */
+function readableByNobodyContaining(host: string, secret: string): string[] {
+  const listed = runOnHost(
+    host,
+    `${AS_NOBODY} find / \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -type f -readable -print0 2>/dev/null`,
+    { timeoutMs: 120_000 },
+  ).stdout;
+  const files = listed.split('\0').filter(Boolean);
+  // A search that listed nothing would pass vacuously.
+  expect(files).toContain('/etc/passwd');
+  const pattern = '/root/.e2e-password-pattern';
+  fs.writeFileSync(hostPath(host, pattern), secret, { mode: 0o600 });
+  try {
+    const found = runOnHost(host, `xargs -0 -r grep -lsF -f ${pattern} --`, {
+      input: `${files.join('\0')}\0`,
+      timeoutMs: 120_000,
+    });
+    return found.stdout.split('\n').filter(Boolean);
+  } finally {
+    fs.rmSync(hostPath(host, pattern), { force: true });
+  }
+}
+
+describe('FaultTolerantAggregator against an unprivileged local user', () => {
+  it('an unprivileged local user who made the old staging directory and planted links in it changes nothing and reads no password', async () => {
+    // The installer comes from this machine, so the upload is exercised too.
+    const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netops-installer-'));
+    const localInstaller = path.join(localDir, 'installDA.bin');
+    fs.copyFileSync(hostPath(R.active, '/opt/installers/installDA.bin'), localInstaller);
+    fs.chmodSync(localInstaller, 0o755);
+    const { aggregators: onHost } = props();
+    const { path: _onHost, ...installer } = onHost.installer!;
+    const p = props({
+      aggregators: { ...onHost, installer: { ...installer, localFile: localInstaller } },
+    });
+
+    // Root-only files the links point at: root 0600, each with its own content.
+    const rootOnly = (name: string) => `/root/root-only-${name}`;
+    const plant = (host: string, kind: 'symlink' | 'hardlink') => {
+      const made = runOnHost(
+        host,
+        [
+          'set -e',
+          'umask 077',
+          ...OLD_NAMES.map((n) => `printf 'root only: %s\\n' '${n}' > '${rootOnly(n)}'`),
+          `${AS_NOBODY} sh -c 'umask 022; mkdir ${OLD_STAGING}'`,
+          ...(kind === 'symlink'
+            ? OLD_NAMES.map((n) => `${AS_NOBODY} ln -s '${rootOnly(n)}' '${OLD_STAGING}/${n}'`)
+            : [
+                // Hard links to root's files, as nobody can make them where fs.protected_hardlinks is 0
+                // (this kernel forbids it, so root makes them here on nobody's behalf)…
+                ...OLD_NAMES.filter((n) => n !== 'response-aggregator.properties').map(
+                  (n) => `ln '${rootOnly(n)}' '${OLD_STAGING}/${n}'`,
+                ),
+                // …and nobody's own response file with a second link nobody keeps to read it later.
+                `${AS_NOBODY} sh -c ': > ${OLD_STAGING}/response-aggregator.properties && chmod 0666 ${OLD_STAGING}/response-aggregator.properties && ln ${OLD_STAGING}/response-aggregator.properties ${OLD_STAGING}/kept'`,
+              ]),
+        ].join('\n'),
+      );
+      expect(made).toMatchObject({ code: 0, stderr: '' });
+    };
+    plant(R.active, 'symlink');
+    plant(R.inactive, 'hardlink');
+    const aggregators = [R.active, R.inactive];
+    const theirs = aggregators.map((h) => snapshotDirectory(h, OLD_STAGING));
+    const roots = aggregators.map((h) => OLD_NAMES.map((n) => snapshot(hostPath(h, rootOnly(n)))));
+
+    const dir = await synthAndInit(p);
+    const run = await apply(dir, { env });
+    if (run.code !== 0) console.log(run.output);
+    expect(run.code).toBe(0);
+    // Each aggregator ran the uploaded installer once, from a staging directory of that run.
+    for (const h of aggregators) {
+      const runs = installRuns(labHostNamed(h), 'aggregator');
+      expect(runs).toHaveLength(1);
+      expect(runs[0].installer).toMatch(
+        new RegExp(`^/root/${STAGING_PREFIX.replace(/\./g, '\\.')}\\w{10}/installDA\\.bin$`),
+      );
+    }
+
+    expect(aggregators.map((h) => snapshotDirectory(h, OLD_STAGING))).toEqual(theirs);
+    expect(aggregators.map((h) => OLD_NAMES.map((n) => snapshot(hostPath(h, rootOnly(n)))))).toEqual(roots);
+    for (const h of aggregators) {
+      expect(stagingLeftovers(h)).toEqual([]);
+      expect(readableByNobodyContaining(h, NETOPS_LAB_DB.password)).toEqual([]);
+    }
   });
 });
