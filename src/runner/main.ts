@@ -22,10 +22,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StepFailure } from '../errors';
 import { REPORT_FILE_ENV, STEP_SPEC_ENV } from '../step';
-import { HostConfig, hostLabel } from '../schema/host';
+import { hostLabel } from '../schema/host';
 import type { ActionRegistry } from './action-registry';
 import { executeStep, StepReport } from './execute-step';
-import { RemoteHost, Traffic } from './remote-host';
+import { connectionPool } from './connection-pool';
+import { Traffic } from './remote-host';
 import { formatActionLine, formatJsonLine, formatStepLine } from './report';
 import { parseStepSpec } from './spec-schema';
 import { SshSession } from './ssh-session';
@@ -92,24 +93,10 @@ function readSpec(options: Options): string {
   return raw;
 }
 
-/** One SSH session per host for the whole step, shared by actions that reach other hosts. */
-function connectionPool(traffic: Traffic) {
-  const sessions = new Map<string, Promise<SshSession>>();
-  const connect = async (host: HostConfig): Promise<RemoteHost> => {
-    const key = JSON.stringify([host.user, host.address, host.port, host.bastion?.address ?? '']);
-    if (!sessions.has(key)) sessions.set(key, SshSession.open(host));
-    return new RemoteHost(host, await sessions.get(key)!, undefined, traffic);
-  };
-  const closeAll = async () => {
-    for (const pending of sessions.values()) (await pending.catch(() => undefined))?.close();
-  };
-  return { connect, closeAll };
-}
-
 async function runStep(raw: string, options: Options, handlers: ActionRegistry): Promise<StepReport> {
   const spec = parseStepSpec(raw);
   const traffic = new Traffic();
-  const pool = connectionPool(traffic);
+  const pool = connectionPool(traffic, (host) => SshSession.open(host));
   try {
     return await executeStep(spec, {
       connect: pool.connect,
