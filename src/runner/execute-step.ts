@@ -63,6 +63,8 @@ export async function executeStep(spec: StepSpec, options: ExecuteOptions): Prom
   let current: Action | undefined;
   try {
     const host = await options.connect(spec.host);
+    // A check reads only; a step that may change the host waits for the host's other steps.
+    if (!options.checkOnly) host.holdLock();
     const record = (report: ActionReport): void => {
       actions.push(report);
       options.onAction?.(report);

@@ -20,7 +20,7 @@ import { StepFailure } from '../errors';
 import { writeFilesCall } from '../facts/files';
 import { HostConfig, hostLabel } from '../schema/host';
 import type { Duplex } from 'node:stream';
-import type { CommandBatcher } from './shell-agent';
+import type { AgentRequest, AgentResponse, CommandBatcher } from './shell-agent';
 import type { ExecOptions, ExecResult } from './ssh-session';
 
 /** Anything that runs a command line on a host: an SSH session, or a local shell in tests. */
@@ -104,6 +104,9 @@ export function backupSuffix(now = new Date()): string {
   return `.cdktf-failover-backup-${new Date(lastBackupTime).toISOString().replace(/[-:.]/g, '')}`;
 }
 
+/** How long a step waits for another step on the same host before it fails. */
+export const HOST_LOCK_WAIT_SECONDS = 900;
+
 const MARKER_NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
 
 /**
@@ -134,6 +137,36 @@ export class RemoteHost {
   }
 
   /**
+   * Takes this host's step lock with the next batch (no round trip of its own) and holds it until
+   * the connection closes: one step at a time changes a host, whichever stack or runner started
+   * it, so two steps that edit one file cannot both read it before either writes it. A POSIX
+   * host's persistent shell holds the lock (flock on `<state folder>/host.lock`, or the login's own
+   * lock in its home when it may not write there); the commands it runs never inherit it, so a
+   * daemon one of them starts cannot keep it. Hosts without that shell (Windows) are not locked.
+   */
+  holdLock(waitSeconds = HOST_LOCK_WAIT_SECONDS): void {
+    if (!this.lockTaken) this.lockWait = waitSeconds;
+  }
+
+  private lockWait: number | undefined;
+  private lockTaken = false;
+
+  /** The lock request that goes first in the next batch, when one is due. */
+  private takeLockRequest(): AgentRequest | undefined {
+    if (this.lockWait === undefined) return undefined;
+    return { command: `${this.stateDirectory}/host.lock`, timeoutSeconds: this.lockWait, lock: true };
+  }
+
+  private lockRefused(response: AgentResponse, request: AgentRequest): StepFailure {
+    const why = response.stderr.toString('utf8').trim();
+    return new StepFailure(
+      why
+        ? `${this.label}: cannot take the host's step lock ${request.command}: ${why}; nothing was changed.`
+        : `${this.label}: another cdktf-failover step held the host's step lock (${request.command}) for ${request.timeoutSeconds} s; nothing was changed. Deploy again once it is done (the process holding it: fuser -v ${request.command}).`,
+    );
+  }
+
+  /**
    * Runs commands in order. On a POSIX host with a persistent shell they travel together: one
    * round trip for the whole batch. Elsewhere, one round trip each.
    */
@@ -148,23 +181,32 @@ export class RemoteHost {
     calls: readonly RemoteCall[],
   ): Promise<CommandResult[]> {
     const timeoutOf = (call: RemoteCall) => call.timeoutSeconds ?? this.config.commandTimeoutSeconds;
-    const requests = calls.map((call) => ({
+    const requests: AgentRequest[] = calls.map((call) => ({
       command: this.renderForAgent(call.command),
       ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
       timeoutSeconds: timeoutOf(call),
       mustSucceed: call.mustSucceed ?? false,
     }));
+    const lock = this.takeLockRequest();
     this.traffic.roundTrips += 1;
     this.traffic.remoteCommands += calls.length;
     // The agent enforces each command's timeout; this bound only catches a shell that stopped answering.
-    const localTimeoutMs = (calls.reduce((sum, call) => sum + timeoutOf(call), 0) + 30) * 1000;
+    const localTimeoutMs =
+      (calls.reduce((sum, call) => sum + timeoutOf(call), 0) + (lock?.timeoutSeconds ?? 0) + 30) * 1000;
     let responses;
     try {
-      responses = await agent.batch(requests, localTimeoutMs);
+      responses = await agent.batch(lock ? [lock, ...requests] : requests, localTimeoutMs);
     } catch (error) {
       throw new StepFailure(
         `${this.label}: the connection was lost during the step (${(error as Error).message}); a command that was running may still finish on the host. Deploy again: every step checks the host before it changes anything.`,
       );
+    }
+    if (lock) {
+      // Refused, the agent skipped the rest of the batch: nothing ran.
+      const [locked] = responses.splice(0, 1);
+      if (locked.status !== 0) throw this.lockRefused(locked, lock);
+      this.lockWait = undefined;
+      this.lockTaken = true;
     }
     return responses.map((response, i) => {
       if (response.status === 'timeout') {

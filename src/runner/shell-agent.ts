@@ -20,6 +20,8 @@
  * Request:  "<id> <mustSucceed 0|1> <timeoutSeconds> <commandBytes> <stdinBytes> <stdinSha256|->\n"
  *           command stdin
  *           "resume\n" ends the skipping that a failed mustSucceed command started (a new batch)
+ *           "<id> L <waitSeconds> <pathBytes> 0 -\n" path: take the host's step lock (flock on that
+ *           file), held until the agent ends; refused, the rest of the batch is skipped
  * Response: "<id> <status> <stdoutBytes> <stderrBytes>\n" stdout stderr
  *           status: the exit code, T (timed out, process group killed) or S (skipped: an earlier
  *           command of the batch that had to succeed failed)
@@ -45,6 +47,34 @@ printf 'cdktf-failover-agent ready\\n'
 skip=0
 while IFS=' ' read -r id must timeout clen ilen isum; do
   if [ "$id" = resume ]; then skip=0; continue; fi
+  if [ "$must" = L ]; then
+    case "$id:$timeout:$clen" in
+      *[!0-9:]*|*::*|:*|*:) refuse "a lock request header was garbled" ;;
+    esac
+    head -c "$clen" > "$d/c"
+    [ "$(stat -c %s -- "$d/c")" = "$clen" ] || refuse "lock request $id was cut short"
+    lk=$(cat "$d/c")
+    : > "$d/e$id"
+    if [ -z "\${locked:-}" ]; then
+      # A login that may not write the shared state folder locks against its own steps, in its
+      # own home; a failed exec would end the shell, so each file is tried in a subshell first.
+      mkdir -p -- "\${lk%/*}" 2>/dev/null
+      if ! ( : >> "$lk" ) 2>/dev/null && [ "$base" = "\${HOME:-}" ]; then lk=$base/.cdktf-failover-host.lock; fi
+      if ( : >> "$lk" ) 2>"$d/e$id"; then exec 9>>"$lk"; fi
+    fi
+    if [ -s "$d/e$id" ]; then rc=1
+    elif ! command -v flock >/dev/null 2>&1; then rc=127; echo "flock (util-linux) is not installed" > "$d/e$id"
+    elif flock -w "$timeout" 9 2>"$d/e$id"; then rc=0; locked=1; printf '%s' "$lk" > "$d/o$id"
+    else rc=1; fi
+    # Without the lock, the rest of the batch must not run.
+    if [ "$rc" != 0 ]; then skip=1; fi
+    [ -e "$d/o$id" ] || : > "$d/o$id"
+    set -- $(stat -c %s -- "$d/o$id" "$d/e$id")
+    printf '%s %s %s %s\\n' "$id" "$rc" "$1" "$2"
+    head -c "$1" "$d/o$id"; head -c "$2" "$d/e$id"
+    rm -f "$d/o$id" "$d/e$id"
+    continue
+  fi
   case "$id:$must:$timeout:$clen:$ilen" in
     *[!0-9:]*|*::*|:*|*:) refuse "a request header was garbled" ;;
   esac
@@ -58,9 +88,9 @@ while IFS=' ' read -r id must timeout clen ilen isum; do
   fi
   if [ "$skip" = 1 ]; then printf '%s S 0 0\\n' "$id"; continue; fi
   rm -f "$d/t"
-  setsid sh "$d/c" < "$d/i" > "$d/o$id" 2> "$d/e$id" &
+  setsid sh "$d/c" < "$d/i" > "$d/o$id" 2> "$d/e$id" 9>&- &
   pid=$!
-  setsid sh -c 'sleep "$1" && : > "$3" && kill -KILL "-$2"' watchdog "$timeout" "$pid" "$d/t" </dev/null >/dev/null 2>&1 &
+  setsid sh -c 'sleep "$1" && : > "$3" && kill -KILL "-$2"' watchdog "$timeout" "$pid" "$d/t" </dev/null >/dev/null 2>&1 9>&- &
   w=$!
   wait "$pid"; rc=$?
   kill -KILL "-$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; wait "$w" 2>/dev/null
@@ -82,6 +112,12 @@ export interface AgentRequest {
   readonly timeoutSeconds: number;
   /** When it fails (or times out), the rest of the batch is skipped. */
   readonly mustSucceed?: boolean;
+  /**
+   * Not a command: `command` is the path of a lock file, which the agent locks (flock, exclusive,
+   * waiting up to timeoutSeconds) and holds until it ends. Status 0 and the path locked on stdout,
+   * else non-zero and the rest of the batch skipped. The commands it runs never inherit the lock.
+   */
+  readonly lock?: boolean;
 }
 
 export type AgentStatus = number | 'timeout' | 'skipped';
@@ -99,7 +135,8 @@ export function frameRequest(id: number, request: AgentRequest): Buffer {
   const stdin = Buffer.isBuffer(request.stdin) ? request.stdin : Buffer.from(request.stdin ?? '', 'utf8');
   const timeout = Math.max(1, Math.ceil(request.timeoutSeconds));
   const digest = stdin.length > 0 ? createHash('sha256').update(stdin).digest('hex') : '-';
-  const header = `${id} ${request.mustSucceed ? 1 : 0} ${timeout} ${command.length} ${stdin.length} ${digest}\n`;
+  const kind = request.lock ? 'L' : request.mustSucceed ? 1 : 0;
+  const header = `${id} ${kind} ${timeout} ${command.length} ${stdin.length} ${digest}\n`;
   return Buffer.concat([Buffer.from(header), command, stdin]);
 }
 

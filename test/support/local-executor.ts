@@ -22,6 +22,13 @@ export class LocalExecutor implements CommandExecutor {
     return this.started;
   }
 
+  /** Ends the persistent shell, as the runner closes its sessions after a step: its lock goes with it. */
+  async close(): Promise<void> {
+    const started = this.started;
+    this.started = undefined;
+    (await started?.catch(() => undefined))?.close();
+  }
+
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
     this.commands.push(command);
     const started = Date.now();

@@ -24,13 +24,14 @@ function run(actions: Action[], checkOnly = false) {
     when: 'create',
   };
   const traffic = new Traffic();
-  const host = new RemoteHost(LOCAL_HOST, new LocalExecutor(), path.join(dir, 'state'), traffic);
+  const executor = new LocalExecutor();
+  const host = new RemoteHost(LOCAL_HOST, executor, path.join(dir, 'state'), traffic);
   return executeStep(spec, {
     connect: async () => host,
     handlers: new ActionRegistry().add('built-in', BUILTIN_ACTIONS),
     checkOnly,
     traffic,
-  });
+  }).finally(() => executor.close());
 }
 
 describe('round trips per step', () => {
@@ -212,7 +213,8 @@ describe('backups', () => {
     const host = { ...LOCAL_HOST, keepBackups: 2 };
     const write = async (content: string) => {
       const traffic = new Traffic();
-      const remote = new RemoteHost(host, new LocalExecutor(), path.join(dir, 'state'), traffic);
+      const executor = new LocalExecutor();
+      const remote = new RemoteHost(host, executor, path.join(dir, 'state'), traffic);
       const spec: StepSpec = {
         specVersion: 1,
         id: 'demo',
@@ -225,7 +227,7 @@ describe('backups', () => {
         connect: async () => remote,
         handlers: new ActionRegistry().add('built-in', BUILTIN_ACTIONS),
         traffic,
-      });
+      }).finally(() => executor.close());
     };
     for (const version of ['1\n', '2\n', '3\n', '4\n', '5\n']) {
       await write(version);
