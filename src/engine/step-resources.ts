@@ -10,7 +10,9 @@ import {
   TerraformStack,
 } from '../cdktf';
 import { hostLabel } from '../schema/host';
+import { isToken } from '../schema/token';
 import { orderSteps, Step, STEP_SPEC_ENV, toStepSpec } from '../step';
+import { recordDependency, recordStep } from './host-order';
 import { runnerAsset } from './runner-asset';
 import { refuseOversizedSpecs } from './spec-size';
 import { StepDataResource } from './step-data-resource';
@@ -99,6 +101,14 @@ export class StepResources extends Construct {
               ...ordering,
             });
       resources.set(step.id, resource);
+      // Steps of one host run in one order across the stack (see host-order.ts); a spec with a
+      // Token may reference other resources, and a destroy step runs in reverse: both stay out.
+      const takesPart = step.when === 'create' && !isToken(specs.get(step.id));
+      recordStep(
+        resource,
+        takesPart ? `${step.host.address}:${step.host.port}` : undefined,
+        step.after.map((dep) => resources.get(dep)!),
+      );
     }
     this.resources = resources;
     this.roots = ordered.filter((s) => s.after.length === 0 && s.when === 'create').map((s) => s.id);
@@ -119,6 +129,7 @@ export class StepResources extends Construct {
   addDependency(stepId: string, dependable: ITerraformDependable): void {
     const resource = this.resources.get(stepId)!;
     resource.dependsOn = [...(resource.dependsOn ?? []), dependsOnReference(dependable)];
+    recordDependency(resource, dependable);
   }
 }
 

@@ -38,6 +38,7 @@ import {
   hostStepsPropsArb,
   nfsSharedDirPropsArb,
 } from '../support/fuzz-props';
+import { fuzzSeed } from '../support/fuzz-seed';
 
 jest.setTimeout(300_000);
 
@@ -117,7 +118,7 @@ describe.each(subjects)('$name', (subject) => {
       fc.property(subject.arbitrary, (props) => {
         counts[outcome(subject, props)] += 1;
       }),
-      { numRuns: CASES },
+      { numRuns: CASES, seed: fuzzSeed(`${subject.name} props`) },
     );
     console.log(`${subject.name}: ${CASES} cases, ${counts.accepted} accepted, ${counts.refused} refused`);
     // The generator reaches both sides, or the property proves little.
@@ -142,7 +143,7 @@ describe.each(subjects)('$name', (subject) => {
           }
           expect(synthesized).toBe(expected);
         }),
-        { numRuns: SYNTH_SAMPLE },
+        { numRuns: SYNTH_SAMPLE, seed: fuzzSeed(`${subject.name} synth`) },
       );
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
