@@ -44,6 +44,9 @@ export const TIMEOUT_SUPERVISOR_PS = `$out = [IO.Path]::GetTempFileName()
 $err = [IO.Path]::GetTempFileName()
 $arguments = @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', $inner)
 $child = Start-Process -FilePath 'powershell.exe' -ArgumentList $arguments -NoNewWindow -PassThru -RedirectStandardOutput $out -RedirectStandardError $err
+# Windows reports ExitCode only to whoever holds the process handle before the process exits
+# (PowerShell issue 5421): without this read, ExitCode stays $null and 'exit $null' exits 0.
+$null = $child.Handle
 if (-not $child.WaitForExit([int]$timeoutMs)) {
   & taskkill.exe /T /F /PID $child.Id | Out-Null
   Remove-Item -LiteralPath $out, $err -Force -ErrorAction SilentlyContinue
@@ -53,6 +56,10 @@ if (-not $child.WaitForExit([int]$timeoutMs)) {
 [Console]::Out.Write([IO.File]::ReadAllText($out))
 [Console]::Error.Write([IO.File]::ReadAllText($err))
 Remove-Item -LiteralPath $out, $err -Force -ErrorAction SilentlyContinue
+if ($null -eq $child.ExitCode) {
+  [Console]::Error.WriteLine('cdktf-failover: the exit code of the command could not be read')
+  exit 1
+}
 exit $child.ExitCode`;
 
 /**

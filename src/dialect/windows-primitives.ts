@@ -64,4 +64,4 @@ Write-Output 'none'`;
 export const LIST_ADAPTER_ADDRESSES_PS = `Get-NetIPAddress -AddressFamily IPv4 |
   Where-Object { $_.InterfaceAlias -notlike 'Loopback*' -and $_.IPAddress -notlike '169.254.*' } |
   Sort-Object InterfaceIndex |
-  ForEach-Object { '{0}\`t{1}' -f $_.InterfaceAlias, $_.IPAddress }`;
+  ForEach-Object { "{0}\`t{1}" -f $_.InterfaceAlias, $_.IPAddress }`;

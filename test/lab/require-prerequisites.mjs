@@ -25,15 +25,17 @@ const NEEDED = [
 ];
 const BENCH = [['ansible-playbook', 'ansible-core', 'is the benchmark baseline']];
 
+function isExecutable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function onPath(command) {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => isExecutable(join(dir, command)));
 }
 
 function fail(message) {
@@ -84,6 +86,30 @@ if (!onPath('terraform')) {
   fail(
     'Install the terraform CLI (>= 1.4) and put it on PATH: the end-to-end tests and the demo run terraform apply.',
   );
+}
+
+// PowerShell 7, for the tests that run the library's PowerShell for real: a .NET tool, installed
+// once into the lab's folder (a few seconds), so nothing on this machine's PATH changes. The tests
+// find it there (test/support/powershell.ts).
+const POWERSHELL_VERSION = '7.6.9';
+const POWERSHELL_TOOL_DIR = '/var/lib/cdktf-failover-lab/tools';
+if (process.argv.includes('--powershell') && !isExecutable(join(POWERSHELL_TOOL_DIR, 'pwsh'))) {
+  if (!onPath('dotnet'))
+    fail(
+      `Install the .NET SDK (the dotnet command): the tests run the library's PowerShell with PowerShell ${POWERSHELL_VERSION}, which installs as a .NET tool.`,
+    );
+  console.log(
+    `Installing PowerShell ${POWERSHELL_VERSION} into ${POWERSHELL_TOOL_DIR} (dotnet tool install)...`,
+  );
+  const r = spawnSync(
+    'dotnet',
+    ['tool', 'install', 'PowerShell', '--version', POWERSHELL_VERSION, '--tool-path', POWERSHELL_TOOL_DIR],
+    { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' } },
+  );
+  if (r.status !== 0)
+    fail(
+      `Could not install PowerShell ${POWERSHELL_VERSION} (dotnet tool install PowerShell --version ${POWERSHELL_VERSION} --tool-path ${POWERSHELL_TOOL_DIR}): ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`,
+    );
 }
 
 // The lab image (debootstrap, minutes when cold) is built here, with its progress on the terminal,
