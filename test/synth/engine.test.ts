@@ -3,18 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DataResource, Testing, TerraformStack, Token } from '../../src/cdktf';
-import { HostSteps, HostStepsProps, SshCredentials, ValidationError } from '../../index';
+import { HostSteps, HostStepsProps, ValidationError } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { synthStack } from '../support/terraform';
+import { synthHost } from '../support/synth-hosts';
 
-const KEY = `SHA256:${'k'.repeat(43)}`;
-const host = (name: string, address: string) => ({
-  name,
-  address,
-  user: 'deploy',
-  hostKeySha256: KEY,
-  credentials: SshCredentials.privateKeyEnv('DEPLOY_SSH_KEY'),
-});
+const host = synthHost;
 
 const props = (): HostStepsProps => ({
   steps: [

@@ -2,19 +2,13 @@ import { warningsUnder } from '../support/warnings';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { TerraformResource, TerraformStack, Testing } from '../../src/cdktf';
-import { NfsSharedDir, NfsSharedDirProps, SshCredentials, ValidationError } from '../../index';
+import { NfsSharedDir, NfsSharedDirProps, ValidationError } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { addDataAggregatorSharedDir } from '../../examples/nfs-shared-dir-example';
 import { synthStack } from '../support/terraform';
+import { synthHost } from '../support/synth-hosts';
 
-const KEY = `SHA256:${'k'.repeat(43)}`;
-const host = (name: string, address: string) => ({
-  name,
-  address,
-  user: 'deploy',
-  hostKeySha256: KEY,
-  credentials: SshCredentials.privateKeyEnv('DEPLOY_SSH_KEY'),
-});
+const host = synthHost;
 
 const props = (extra: Partial<NfsSharedDirProps> = {}): NfsSharedDirProps => ({
   serverHost: host('nfs', '10.0.0.10'),

@@ -6,9 +6,10 @@
 import fc from 'fast-check';
 import { OrderNode, sameHostOrder } from '../../src/engine/host-order';
 import { TerraformStack, Testing } from '../../src/cdktf';
-import { NfsSharedDir, NfsSharedDirProps, SshCredentials } from '../../index';
+import { NfsSharedDir, NfsSharedDirProps } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { fuzzSeed } from '../support/fuzz-seed';
+import { synthHost } from '../support/synth-hosts';
 
 /** Every node's dependencies after the additions; throws on a cycle. */
 function closure(nodes: readonly OrderNode[], added: Array<[number, number]>): Set<number>[] {
@@ -96,10 +97,16 @@ describe('sameHostOrder', () => {
       fc.property(graph, (nodes) => {
         const added = sameHostOrder(nodes);
         const reach = closure(nodes, added);
-        const byHost = new Map<string, number[]>();
-        const seen = new Set(added.flat());
+        // Taking part, decided here on its own: a host, and only taking-part steps before it.
+        const takesPart: boolean[] = [];
         nodes.forEach((n, i) => {
-          if (n.host && seen.has(i)) byHost.set(n.host, [...(byHost.get(n.host) ?? []), i]);
+          takesPart[i] = n.host !== undefined && n.after !== 'external' && n.after.every((d) => takesPart[d]);
+        });
+        for (const [later, earlier] of added)
+          expect([takesPart[later], takesPart[earlier]]).toEqual([true, true]);
+        const byHost = new Map<string, number[]>();
+        nodes.forEach((n, i) => {
+          if (takesPart[i]) byHost.set(n.host!, [...(byHost.get(n.host!) ?? []), i]);
         });
         for (const members of byHost.values())
           for (const x of members)
@@ -111,14 +118,7 @@ describe('sameHostOrder', () => {
 });
 
 describe('two NfsSharedDir with one client', () => {
-  const KEY = `SHA256:${'k'.repeat(43)}`;
-  const host = (name: string, address: string) => ({
-    name,
-    address,
-    user: 'deploy',
-    hostKeySha256: KEY,
-    credentials: SshCredentials.privateKeyEnv('DEPLOY_SSH_KEY'),
-  });
+  const host = synthHost;
   const share = (n: number): NfsSharedDirProps => ({
     serverHost: host('nfs', '10.0.0.10'),
     exportPath: `/srv/share${n}`,
