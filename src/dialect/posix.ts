@@ -78,9 +78,10 @@ export const STAT_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec sta
  * For each path argument, one record: `M` (missing), `D` (a directory), `E` (unreadable), or `F`
  * followed by four lines, mode (octal), owner, group and byte count, then exactly that many bytes
  * of content. One field per line because a name may hold spaces. The content is copied first, so
- * its length is the length of what is printed even while the file changes.
+ * its length is the length of what is printed even while the file changes: into the persistent
+ * shell's private folder when there is one (CDKTF_FAILOVER_TMP), since /tmp may be a small tmpfs.
  */
-export const READ_FILES_SCRIPT = `t=$(mktemp) || exit 70
+export const READ_FILES_SCRIPT = `t=$(mktemp "\${CDKTF_FAILOVER_TMP:-\${TMPDIR:-/tmp}}/read.XXXXXX") || exit 70
 trap 'rm -f "$t"' EXIT
 for f do
   if [ ! -e "$f" ]; then printf 'M\\n'; continue; fi

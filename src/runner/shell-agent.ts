@@ -39,6 +39,8 @@ base=\${TMPDIR:-/var/tmp}
 if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ] && [ -w "$HOME" ]; then base=$HOME; fi
 d=$(mktemp -d "$base/.cdktf-failover-agent.XXXXXX") || exit 70
 trap 'rm -rf "$d"' EXIT
+# The library's own scripts stage here too (see READ_FILES_SCRIPT), not in a /tmp that may be small.
+CDKTF_FAILOVER_TMP=$d; export CDKTF_FAILOVER_TMP
 refuse() {
   printf 'cdktf-failover-agent: %s; nothing of it was run\\n' "$1" >&2
   exit ${FRAME_MISMATCH_STATUS}
