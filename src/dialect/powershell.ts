@@ -86,13 +86,22 @@ export const READ_FILE_PS = `if (-not (Test-Path -LiteralPath $path -PathType Le
 [Convert]::ToBase64String([IO.File]::ReadAllBytes($path))`;
 
 /**
- * Writes $content64 to $path atomically: a temporary file in the same folder, the previous file kept
- * as $path$suffix, then [IO.File]::Replace (a rename on NTFS). Prints the backup path when one was made.
+ * Writes the bytes on standard input to $path atomically: exactly $length of them (fewer: exit 65,
+ * nothing written), to a temporary file in the same folder, the previous file kept as
+ * $path$suffix, then [IO.File]::Replace (a rename on NTFS). Prints the backup path when one was
+ * made. The content travels on stdin, never on the command line: cmd.exe caps that at 8,191
+ * characters, and every local user can read it (event 4688).
  */
-export const ATOMIC_WRITE_PS = `$dir = [IO.Path]::GetDirectoryName($path)
+export const ATOMIC_WRITE_PS = `$received = New-Object IO.MemoryStream
+[Console]::OpenStandardInput().CopyTo($received)
+if ($received.Length -ne [long]$length) {
+  [Console]::Error.WriteLine("short input for $path" + ': ' + $received.Length + ' of ' + $length + ' bytes arrived')
+  exit 65
+}
+$dir = [IO.Path]::GetDirectoryName($path)
 [void][IO.Directory]::CreateDirectory($dir)
 $tmp = Join-Path $dir ('.' + [IO.Path]::GetFileName($path) + '.cdktf-failover.' + [Guid]::NewGuid().ToString('N'))
-[IO.File]::WriteAllBytes($tmp, [Convert]::FromBase64String($content64))
+[IO.File]::WriteAllBytes($tmp, $received.ToArray())
 if (Test-Path -LiteralPath $path -PathType Leaf) {
   $backup = $path + $suffix
   [IO.File]::Replace($tmp, $path, $backup)

@@ -364,20 +364,15 @@ export class RemoteHost {
     options: WriteOptions = {},
   ): Promise<string | undefined> {
     const suffix = backupSuffix();
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const result = this.isWindows
       ? await this.runOrFail(
           {
             powershell: ATOMIC_WRITE_PS,
-            vars: {
-              path,
-              suffix,
-              keep: String(this.config.keepBackups),
-              content64: (typeof content === 'string' ? Buffer.from(content, 'utf8') : content).toString(
-                'base64',
-              ),
-            },
+            vars: { path, suffix, keep: String(this.config.keepBackups), length: String(bytes.length) },
           },
           `writing ${path}`,
+          bytes,
         )
       : await this.runOrFail(
           writeFilesCall([{ path, content, ...options, backupSuffix: suffix }], this.config.keepBackups)

@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const POWERSHELL = '/var/lib/cdktf-failover-lab/tools/pwsh';
+/** Where the prerequisite step installs it; CDKTF_FAILOVER_PWSH names another pwsh 7 to use. */
+export const POWERSHELL = process.env.CDKTF_FAILOVER_PWSH ?? '/var/lib/cdktf-failover-lab/tools/pwsh';
 
 export interface PowerShellRun {
   readonly code: number | null;
@@ -18,7 +19,7 @@ export interface PowerShellRun {
 }
 
 /** Runs `script` after `prelude` (shims, bound variables) in a fresh `pwsh -NoProfile`, `stdin` on its input. */
-export function runPowerShell(script: string, prelude = '', stdin = ''): PowerShellRun {
+export function runPowerShell(script: string, prelude = '', stdin: string | Buffer = ''): PowerShellRun {
   if (!fs.existsSync(POWERSHELL))
     throw new Error(
       `PowerShell 7 is not installed at ${POWERSHELL}: run \`npm test\` once (its prerequisite step installs it with dotnet tool install PowerShell --version 7.6.9), or that command yourself with --tool-path ${POWERSHELL.replace(/\/pwsh$/, '')}`,

@@ -54,7 +54,7 @@ describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => 
     const sent = bindPowerShellVariables(script, {
       path: 'C:\\Skyline DataMiner\\DB.xml',
       suffix: '.bak',
-      content64: 'PD94',
+      length: '3',
     });
     expect(grammar.syntaxErrors(sent)).toEqual([]);
   });
@@ -63,9 +63,9 @@ describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => 
     const plain = bindPowerShellVariables(ATOMIC_WRITE_PS, {
       path: 'C:\\x',
       suffix: '.bak',
-      content64: 'PD94',
+      length: '3',
     });
-    const sent = bindPowerShellVariables(ATOMIC_WRITE_PS, { path: value, suffix: '.bak', content64: 'PD94' });
+    const sent = bindPowerShellVariables(ATOMIC_WRITE_PS, { path: value, suffix: '.bak', length: '3' });
     expect(grammar.syntaxErrors(sent)).toEqual([]);
     expect(grammar.topLevelStatements(sent)).toBe(grammar.topLevelStatements(plain));
     expect(

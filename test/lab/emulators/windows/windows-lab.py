@@ -426,6 +426,11 @@ def method_error(s, method, count, message, statement, exception):
 
 def atomic_write(s):
     path = s.var('path')
+    # The content is standard input, exactly $length bytes ([Console]::OpenStandardInput().CopyTo).
+    data = sys.stdin.buffer.read()
+    if len(data) != s.to_int('length', s.var('length')):
+        emit(sys.stderr, 'short input for %s: %d of %s bytes arrived%s' % (path, len(data), s.var('length'), NEWLINE))
+        raise Exit(65)
     parent = windows_parent(path)
     if parent is None:
         raise method_error(s, 'CreateDirectory', 1, 'Path cannot be the empty string or all whitespace.',
@@ -438,12 +443,6 @@ def atomic_write(s):
                            'already exists.' % parent, '[IO.Directory]::CreateDirectory($dir)', 'IOException') from e
     name = windows_name(path)
     tmp = os.path.join(directory, '.%s.cdktf-failover.%s' % (name, uuid.uuid4().hex))
-    try:
-        data = base64.b64decode(re.sub(r'\s', '', s.var('content64')), validate=True)
-    except ValueError:
-        raise method_error(s, 'FromBase64String', 1, 'The input is not a valid Base-64 string as it contains a non-base '
-                           '64 character, more than two padding characters, or an illegal character among the padding '
-                           'characters. ', '[Convert]::FromBase64String($content64)', 'FormatException')
     with open(tmp, 'wb') as f:
         f.write(data)
         f.flush()
