@@ -1,6 +1,23 @@
 import * as fs from 'node:fs';
 import { Language, Node as SyntaxNode, Parser } from 'web-tree-sitter';
 
+/** Automatic variables PowerShell 6+ added (lower case). */
+const SEVEN_ONLY_VARIABLES = new Set(['iswindows', 'islinux', 'ismacos', 'iscoreclr']);
+
+/**
+ * Cmdlets with parameters 5.1 lacks (lower case; an empty list: the cmdlet itself is 6+), from the
+ * reference sheet on Windows OpenSSH and PowerShell.
+ */
+const SEVEN_ONLY_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+  'foreach-object': ['parallel', 'throttlelimit'],
+  'get-content': ['asbytestream'],
+  'set-content': ['asbytestream'],
+  'add-content': ['asbytestream'],
+  'convertfrom-json': ['ashashtable', 'noenumerate'],
+  'join-string': [],
+  'test-connection': ['targetname', 'tcpport'],
+};
+
 /**
  * The PowerShell tree-sitter grammar: the lab has no Windows host, so every PowerShell script the
  * library sends is at least parsed by a real PowerShell grammar.
@@ -39,6 +56,36 @@ export class PowerShellGrammar {
       .parse(script)!
       .rootNode.descendantsOfType('pipeline')
       .filter((n) => n?.parent?.type === 'statement_list' && n.parent.parent?.type === 'program').length;
+  }
+
+  /**
+   * Why Windows PowerShell 5.1 (what Windows Server ships) would refuse the script or read it
+   * differently: its syntax errors (this grammar does not parse `??`, `??=`, `?.`, `?[]` or the
+   * ternary either), pipeline chains, 7-only parameters and automatic variables, as the reference
+   * sheet lists them. Empty when the script keeps to 5.1.
+   */
+  windowsPowerShell51Problems(script: string): string[] {
+    const problems = this.syntaxErrors(script).map((e) => `does not parse (a 7-only operator?): ${e}`);
+    const root = this.parser.parse(script)!.rootNode;
+    for (const node of root.descendantsOfType('pipeline_chain_tail'))
+      if (node) problems.push(`a pipeline chain (&& or ||) is PowerShell 7 only: ${node.text.slice(0, 40)}`);
+    for (const node of root.descendantsOfType('variable')) {
+      const name = node?.text.replace(/^\$/, '').toLowerCase();
+      if (name && SEVEN_ONLY_VARIABLES.has(name)) problems.push(`$${name} does not exist in 5.1`);
+    }
+    for (const command of root.descendantsOfType('command')) {
+      const name = command?.childForFieldName('command_name')?.text ?? command?.firstChild?.text ?? '';
+      const sevenOnly = SEVEN_ONLY_PARAMETERS[name.toLowerCase()];
+      if (!command || !sevenOnly) continue;
+      if (sevenOnly.length === 0) problems.push(`${name} does not exist in 5.1`);
+      for (const parameter of command.descendantsOfType('command_parameter')) {
+        // PowerShell binds any unambiguous prefix of a parameter's name.
+        const given = parameter?.text.replace(/^-/, '').replace(/:$/, '').toLowerCase() ?? '';
+        const match = sevenOnly.find((p) => given.length >= 3 && p.startsWith(given));
+        if (match) problems.push(`${name} -${match} is PowerShell 7 only`);
+      }
+    }
+    return problems;
   }
 
   /** The node types of the whole parse, for asserting what a value became. */

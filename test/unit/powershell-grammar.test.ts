@@ -8,6 +8,7 @@ import {
   TIMEOUT_SUPERVISOR_PS,
 } from '../../src/dialect/powershell';
 import * as WINDOWS_PRIMITIVES from '../../src/dialect/windows-primitives';
+import { ALL_POWERSHELL_SCRIPTS as CASSANDRA_POWERSHELL_SCRIPTS } from '../../constructs/cassandra-two-node/commands';
 import { PowerShellGrammar } from '../support/powershell-grammar';
 
 const HOSTILE = [
@@ -73,5 +74,48 @@ describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => 
         .nodeTypes(`$v = ${quotePowerShell(value)}`)
         .filter((t) => /expandable|sub_expression|command$/.test(t)),
     ).toEqual([]);
+  });
+});
+
+describe('Windows PowerShell 5.1, the target', () => {
+  it.each([
+    '$a = $b ?? 1',
+    '$a ??= 2',
+    '$x = $c ? 1 : 2',
+    '$x?.Name',
+    'Get-Item a && Get-Item b',
+    'Get-Item a || exit 1',
+    'Get-ChildItem | ForEach-Object -Parallel { $_ }',
+    'Get-Content -AsByteStream -LiteralPath $path',
+    'Get-Content -AsByte -LiteralPath $path',
+    '$o = $text | ConvertFrom-Json -AsHashtable',
+    '$names | Join-String -Separator ","',
+    'if ($IsWindows) { exit 0 }',
+    'Test-Connection -TargetName $address -TcpPort 7000',
+  ])('refuses the 7-only %j (so a pass means something)', (script) => {
+    expect(grammar.windowsPowerShell51Problems(script)).not.toEqual([]);
+  });
+
+  it('accepts their 5.1 forms', () => {
+    for (const script of [
+      'if ($null -eq $b) { $a = 1 } else { $a = $b }',
+      'Get-Content -Encoding Byte -LiteralPath $path',
+      'Test-Connection -ComputerName $address -Count 2 -Quiet',
+      "Write-Output 'a ?? b && c'",
+    ])
+      expect(grammar.windowsPowerShell51Problems(script)).toEqual([]);
+  });
+
+  const everyScript = {
+    READ_FILE_PS,
+    ATOMIC_WRITE_PS,
+    REMOVE_FILE_PS,
+    TIMEOUT_SUPERVISOR_PS,
+    ...Object.fromEntries(Object.entries(WINDOWS_PRIMITIVES).filter(([name]) => name.endsWith('_PS'))),
+    ...CASSANDRA_POWERSHELL_SCRIPTS,
+  };
+
+  it.each(Object.entries(everyScript))('%s keeps to 5.1', (_name, script) => {
+    expect(grammar.windowsPowerShell51Problems(String(script))).toEqual([]);
   });
 });
