@@ -17,6 +17,7 @@ import {
   readAgentFile,
   snapshotAgentFiles,
 } from '../lab/emulators/dataminer/setup';
+import { decodedCommandLine, windowsCommandLines } from '../lab/emulators/windows/setup';
 import {
   addHostAddress,
   blockBetween,
@@ -160,6 +161,22 @@ describe('DataMinerFailoverPair on emulated Windows agents', () => {
           first.output +
           fs.readFileSync(path.join(dir, 'terraform.tfstate'), 'utf8'),
       ).not.toContain(DB_PASSWORD);
+      // No command line (as cmd.exe /c got it) held the password or the DB.xml written, decoded
+      // or not; each fit cmd.exe's 8,191 characters.
+      for (const agent of [host(PRIMARY), host(BACKUP)]) {
+        const lines = windowsCommandLines(agent);
+        expect(lines.length).toBeGreaterThan(0);
+        console.log(
+          `${agent.name}: ${lines.length} command lines, the longest ${Math.max(...lines.map((l) => l.length))} characters`,
+        );
+        for (const line of lines) {
+          expect(line.length).toBeLessThanOrEqual(8191);
+          for (const text of decodedCommandLine(line)) {
+            expect(text).not.toContain(DB_PASSWORD);
+            expect(text).not.toContain('type="CassandraCluster"');
+          }
+        }
+      }
 
       const second = await apply(dir, { env });
       expect(second.code).toBe(0);

@@ -185,6 +185,36 @@ export function addPowerShellPrimitives(
   writeJson(host, CATALOGUE, { settings, primitives: merged });
 }
 
+/** Every command line the host's Windows side received (as `cmd.exe /c` gets it), oldest first. */
+export function windowsCommandLines(host: LabHost): string[] {
+  const file = hostPath(host.name, '/var/log/windows-lab/command-lines.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { line: string }).line);
+}
+
+/**
+ * What a command line carries, decoded: the line, its -EncodedCommand script, a supervised
+ * script's $inner, and every single-quoted literal that is base64 of UTF-8 text.
+ */
+export function decodedCommandLine(line: string): string[] {
+  const texts = [line];
+  const utf16 = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
+  const encoded = /-EncodedCommand (\S+)$/.exec(line);
+  if (!encoded) return texts;
+  const scripts = [utf16(encoded[1])];
+  const inner = /^\$inner = '([^']+)'$/m.exec(scripts[0]);
+  if (inner) scripts.push(utf16(inner[1]));
+  texts.push(...scripts);
+  for (const script of scripts)
+    for (const [, literal] of script.matchAll(/'([A-Za-z0-9+/=]{8,})'/g))
+      texts.push(Buffer.from(literal, 'base64').toString('utf8'));
+  return texts;
+}
+
 /** The primitives the host's `powershell` accepts, by name. */
 export function installedPrimitives(host: LabHost): Record<string, PowerShellPrimitive> {
   const { primitives } = readJson<{ primitives: CatalogueEntry[] }>(host, CATALOGUE, { primitives: [] });

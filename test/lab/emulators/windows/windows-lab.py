@@ -26,6 +26,9 @@ Configuration (written by setup.ts):
   /etc/windows-lab/programs.json    programs `&` can run: host path of the .exe/.bat -> {"argv": [...]}
 Host-local state:
   /var/lib/windows-lab/services/<name>.state   StartPending once a never-starts service was started
+  /var/log/windows-lab/command-lines.jsonl     every command line received, as cmd.exe /c got it;
+                                               one over 8,191 characters exits 1 with cmd.exe's
+                                               "The command line is too long." and runs nothing
 """
 import base64
 import fnmatch
@@ -743,7 +746,25 @@ def fail(message):
     return NOT_EMULATED
 
 
+# Windows OpenSSH runs an exec request as `cmd.exe /c <command line>`; cmd.exe refuses a line
+# longer than 8,191 characters (KB 830473) before PowerShell starts. The lab records every line.
+CMD_EXE_LIMIT = 8191
+COMMAND_LINES = '/var/log/windows-lab/command-lines.jsonl'
+
+
+def record_command_line(line):
+    os.makedirs(os.path.dirname(COMMAND_LINES), exist_ok=True)
+    with open(COMMAND_LINES, 'a', encoding='utf-8') as f:
+        f.write(json.dumps({'length': len(line), 'line': line}) + '\n')
+
+
 def main(argv):
+    # The library sends nothing that needs quoting on this line: it is the words joined by spaces.
+    line = ' '.join(['powershell'] + argv)
+    record_command_line(line)
+    if len(line) > CMD_EXE_LIMIT:
+        emit(sys.stderr, 'The command line is too long.' + NEWLINE)
+        return 1
     if len(argv) != 6 or argv[:5] != USAGE_ARGS:
         return fail('only `powershell %s <base64 of UTF-16LE>` is emulated; got %s' % (' '.join(USAGE_ARGS),
                                                                                       ' '.join(argv)))
