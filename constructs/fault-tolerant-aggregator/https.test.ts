@@ -8,22 +8,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StepFailure } from '../../src/errors';
 import { RemoteHost } from '../../src/runner/remote-host';
-import { LOCAL_HOST, LocalExecutor } from '../../test/support/local-executor';
+import { closeLocalExecutors, LOCAL_HOST, LocalExecutor } from '../../test/support/local-executor';
 import type { HttpsHostWork } from './actions';
 import { applyHttpsFiles, httpsMarker } from './handle-https';
 
 let dir: string;
-const executors: LocalExecutor[] = [];
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-https-'))));
 afterEach(async () => {
-  await Promise.all(executors.splice(0).map((e) => e.close()));
+  await closeLocalExecutors();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** A deploy's connection to the host, as the runner makes one per step. */
 function connect(): RemoteHost {
   const executor = new LocalExecutor();
-  executors.push(executor);
   return new RemoteHost(LOCAL_HOST, executor, path.join(dir, 'state'));
 }
 

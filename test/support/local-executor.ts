@@ -4,10 +4,27 @@ import { AGENT_SCRIPT, ShellAgent } from '../../src/runner/shell-agent';
 import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
 import type { HostConfig } from '../../src/schema/host';
 
+/** Every LocalExecutor made, for closeLocalExecutors. */
+const made = new Set<LocalExecutor>();
+
+/**
+ * Ends every persistent shell a LocalExecutor started, as the runner closes its sessions after a
+ * step: a test that holds the host's step lock releases it here (call it in afterEach).
+ */
+export async function closeLocalExecutors(): Promise<void> {
+  const all = [...made];
+  made.clear();
+  await Promise.all(all.map((executor) => executor.close()));
+}
+
 /** Runs command lines with the local `sh`, as sshd would run them with the login shell. */
 export class LocalExecutor implements CommandExecutor {
   public readonly commands: string[] = [];
   private started: Promise<ShellAgent> | undefined;
+
+  constructor() {
+    made.add(this);
+  }
 
   /** The real persistent shell, run locally: `sh -c AGENT_SCRIPT`, as a host runs it. */
   agent(): Promise<ShellAgent> {

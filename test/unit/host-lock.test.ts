@@ -14,13 +14,12 @@ import { CommandExecutor, RemoteHost } from '../../src/runner/remote-host';
 import type { CommandBatcher } from '../../src/runner/shell-agent';
 import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
 import type { StepSpec } from '../../src/step';
-import { LOCAL_HOST, LocalExecutor } from '../support/local-executor';
+import { closeLocalExecutors, LOCAL_HOST, LocalExecutor } from '../support/local-executor';
 
 let dir: string;
-const executors: LocalExecutor[] = [];
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-lock-'))));
 afterEach(async () => {
-  await Promise.all(executors.splice(0).map((e) => e.close()));
+  await closeLocalExecutors();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -29,9 +28,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The local agent, each batch delayed on the way there and back: a host across a slow network. */
 class SlowExecutor implements CommandExecutor {
   readonly local = new LocalExecutor();
-  constructor(private readonly latencyMs: number) {
-    executors.push(this.local);
-  }
+  constructor(private readonly latencyMs: number) {}
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
     return this.local.exec(command, options);
   }
@@ -81,12 +78,10 @@ describe("the host's step lock", () => {
 
   it('a step that cannot take the lock in time runs nothing and says who to wait for', async () => {
     const holder = new LocalExecutor();
-    executors.push(holder);
     const first = hostOver(holder);
     first.holdLock();
     expect((await first.run({ argv: ['true'] })).code).toBe(0);
     const waiting = new LocalExecutor();
-    executors.push(waiting);
     const second = hostOver(waiting);
     second.holdLock(1);
     const marker = path.join(dir, 'ran');
@@ -98,7 +93,6 @@ describe("the host's step lock", () => {
 
   it('is released when the holding connection closes, even though a daemon its step started lives on', async () => {
     const holder = new LocalExecutor();
-    executors.push(holder);
     const first = hostOver(holder);
     first.holdLock();
     const daemon = await first.run({
@@ -108,7 +102,6 @@ describe("the host's step lock", () => {
     try {
       await holder.close();
       const next = new LocalExecutor();
-      executors.push(next);
       const second = hostOver(next);
       second.holdLock(10);
       const started = Date.now();
@@ -122,12 +115,10 @@ describe("the host's step lock", () => {
 
   it('a check does not wait for it: checks only read', async () => {
     const holder = new LocalExecutor();
-    executors.push(holder);
     const first = hostOver(holder);
     first.holdLock();
     await first.run({ argv: ['true'] });
     const executor = new LocalExecutor();
-    executors.push(executor);
     const report = await executeStep(
       {
         specVersion: 1,
