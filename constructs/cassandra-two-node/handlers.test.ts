@@ -4,7 +4,7 @@
  * the actions send, decoded the way the host would receive them.
  */
 import type { Action } from '../../src/actions';
-import { READ_FILE_PS, TIMEOUT_SUPERVISOR_PS } from '../../src/dialect/powershell';
+import { READ_FILE_PS } from '../../src/dialect/powershell';
 import { READ_FILE_SCRIPT } from '../../src/dialect/posix';
 import { executeStep } from '../../src/runner/execute-step';
 import { CommandExecutor, RemoteHost } from '../../src/runner/remote-host';
@@ -13,6 +13,7 @@ import type { HostConfig } from '../../src/schema/host';
 import type { StepSpec } from '../../src/step';
 import { FIRST_DATA_FILE_PS, NODETOOL_PS, PORT_CHECK_PS, SERVICE_STATE_PS } from './commands';
 import { planCassandraSteps } from './plan';
+import { decodeWindowsCommand } from '../../test/support/windows-fixture-host';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import { CASSANDRA_TWO_NODE_HANDLERS } from './handlers';
@@ -43,16 +44,10 @@ class FakeWindows implements CommandExecutor {
   constructor(private readonly node: FakeNode) {}
 
   async exec(command: string, _options: ExecOptions): Promise<ExecResult> {
-    const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
-    let script = decode(/-EncodedCommand (\S+)$/.exec(command)![1]);
     // Commands arrive under the timeout supervisor: the script is its $inner.
-    if (script.endsWith(TIMEOUT_SUPERVISOR_PS)) {
-      this.supervised += 1;
-      script = decode(/^\$inner = '([^']+)'$/m.exec(script)![1]);
-    }
+    const { script, vars, supervised } = decodeWindowsCommand(command);
+    if (supervised) this.supervised += 1;
     this.scripts.push(script);
-    const vars: Record<string, string> = {};
-    for (const m of script.matchAll(/^\$(\w+) = '((?:[^']|'')*)'$/gm)) vars[m[1]] = m[2].replace(/''/g, "'");
     const n = this.node;
     if (script.endsWith(SERVICE_STATE_PS))
       return n.service === 'missing' ? result(4) : result(n.service === 'Running' ? 0 : 3);

@@ -1,0 +1,165 @@
+/**
+ * A Windows host that answers from fixtures, for unit tests of Windows handlers: facts in, the
+ * scripts the runner sent out. It sees each command line as Windows OpenSSH would, decodes the
+ * script (and a supervised script's `$inner`), and splits the bound values from the constant
+ * body. `WindowsMachine` answers the core primitives from an in-memory machine; anything else
+ * goes to the test's own answer.
+ */
+import {
+  ATOMIC_WRITE_PS,
+  READ_FILE_PS,
+  REMOVE_FILE_PS,
+  TIMEOUT_SUPERVISOR_PS,
+} from '../../src/dialect/powershell';
+import {
+  ANSWERS_AT_PS,
+  LIST_ADAPTER_ADDRESSES_PS,
+  LIST_FOLDERS_PS,
+  MISSING_STATUS,
+  PATH_EXISTS_PS,
+  RESOLVE_NAME_PS,
+  SERVICE_STATUS_PS,
+} from '../../src/dialect/windows-primitives';
+import type { CommandExecutor } from '../../src/runner/remote-host';
+import { RemoteHost, Traffic } from '../../src/runner/remote-host';
+import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
+import type { HostConfig } from '../../src/schema/host';
+import { PORT_CHECK_PS } from '../../constructs/cassandra-two-node';
+import type { FixtureAnswer } from './fixture-host';
+
+export interface WindowsCommand {
+  /** The whole script as PowerShell would run it: preferences, bindings, body. */
+  readonly script: string;
+  readonly vars: Readonly<Record<string, string>>;
+  readonly stdin?: Buffer;
+  /** Run under the timeout supervisor (a command without stdin). */
+  readonly supervised: boolean;
+  /** The command line, as `cmd.exe /c` would get it. */
+  readonly line: string;
+}
+
+/** Whether the command runs this constant script (its body). */
+export const runs = (command: WindowsCommand, script: string) => command.script.endsWith(script);
+
+const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
+
+/** The script and values a command line carries. */
+export function decodeWindowsCommand(line: string, stdin?: string | Buffer): WindowsCommand {
+  const encoded = /-EncodedCommand (\S+)$/.exec(line);
+  if (!encoded) throw new Error(`not a PowerShell command line: ${line}`);
+  let script = decode(encoded[1]);
+  const supervised = script.endsWith(TIMEOUT_SUPERVISOR_PS);
+  if (supervised) script = decode(/^\$inner = '([^']+)'$/m.exec(script)![1]);
+  const vars: Record<string, string> = {};
+  // bindPowerShellVariables: `$name = '<value>'`, quotes doubled, a value may span lines.
+  for (const m of script.matchAll(
+    /^\$(\w+) = '((?:[^'\u2018\u2019\u201a\u201b]|['\u2018\u2019\u201a\u201b]{2})*)'$/gm,
+  ))
+    vars[m[1]] = m[2].replace(/(['\u2018\u2019\u201a\u201b])\1/g, '$1');
+  return {
+    script,
+    vars,
+    supervised,
+    line,
+    ...(stdin !== undefined ? { stdin: Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin) } : {}),
+  };
+}
+
+export class WindowsFixtureExecutor implements CommandExecutor {
+  public readonly received: WindowsCommand[] = [];
+
+  constructor(private readonly answer: (command: WindowsCommand) => FixtureAnswer) {}
+
+  async exec(line: string, options: ExecOptions): Promise<ExecResult> {
+    const command = decodeWindowsCommand(line, options.stdin);
+    this.received.push(command);
+    const a = this.answer(command);
+    return {
+      code: a.code ?? 0,
+      stdout: Buffer.from(a.stdout ?? ''),
+      stderr: Buffer.from(a.stderr ?? ''),
+      durationMs: 0,
+    };
+  }
+}
+
+export function windowsFixtureHost(
+  config: HostConfig,
+  answer: (command: WindowsCommand) => FixtureAnswer,
+): { host: RemoteHost; executor: WindowsFixtureExecutor; traffic: Traffic } {
+  const executor = new WindowsFixtureExecutor(answer);
+  const traffic = new Traffic();
+  return { host: new RemoteHost(config, executor, undefined, traffic), executor, traffic };
+}
+
+const CRLF = '\r\n';
+
+/**
+ * A Windows machine in memory, answering the core primitives as Windows does: paths in any case,
+ * files as bytes, services by name, its adapters, and who answers it on which port.
+ */
+export class WindowsMachine {
+  readonly files = new Map<string, Buffer>();
+  readonly folders = new Set<string>();
+  readonly services = new Map<string, string>();
+  adapters: { alias: string; address: string }[] = [];
+  /** `address` (ping) or `address:port` (TCP) that answer from this machine. */
+  readonly answering = new Set<string>();
+  readonly names = new Map<string, string[]>();
+
+  writeFile(path: string, content: string | Buffer): this {
+    this.files.set(path.toLowerCase(), Buffer.isBuffer(content) ? content : Buffer.from(content));
+    for (let p = path; p.lastIndexOf('\\') > 2;)
+      this.folders.add((p = p.slice(0, p.lastIndexOf('\\'))).toLowerCase());
+    return this;
+  }
+
+  readFile(path: string): string | undefined {
+    return this.files.get(path.toLowerCase())?.toString('utf8');
+  }
+
+  /** The answer to a core primitive, or undefined for a script it does not know. */
+  answer(c: WindowsCommand): FixtureAnswer | undefined {
+    const path = c.vars.path?.toLowerCase();
+    if (runs(c, READ_FILE_PS)) {
+      const content = this.files.get(path!);
+      return content ? { stdout: `${content.toString('base64')}${CRLF}` } : { code: 3 };
+    }
+    if (runs(c, ATOMIC_WRITE_PS)) {
+      const previous = this.files.has(path!);
+      if (previous) this.files.set(`${path}${c.vars.suffix}`.toLowerCase(), this.files.get(path!)!);
+      this.writeFile(c.vars.path, c.stdin ?? Buffer.alloc(0));
+      return previous ? { stdout: `${c.vars.path}${c.vars.suffix}${CRLF}` } : {};
+    }
+    if (runs(c, REMOVE_FILE_PS)) {
+      this.files.delete(path!);
+      return {};
+    }
+    if (runs(c, PATH_EXISTS_PS))
+      return { code: this.files.has(path!) || this.folders.has(path!) ? 0 : MISSING_STATUS };
+    if (runs(c, LIST_FOLDERS_PS)) {
+      if (!this.folders.has(path!)) return { code: MISSING_STATUS };
+      const children = [...this.folders]
+        .filter((f) => f.startsWith(`${path}\\`) && !f.slice(path!.length + 1).includes('\\'))
+        .map((f) => f.slice(path!.length + 1));
+      return { stdout: children.map((n) => `${n}${CRLF}`).join('') };
+    }
+    if (runs(c, SERVICE_STATUS_PS)) {
+      const status = this.services.get(c.vars.name);
+      return status ? { stdout: `${status}${CRLF}` } : { code: MISSING_STATUS };
+    }
+    if (runs(c, LIST_ADAPTER_ADDRESSES_PS))
+      return { stdout: this.adapters.map((a) => `${a.alias}\t${a.address}${CRLF}`).join('') };
+    if (runs(c, ANSWERS_AT_PS))
+      return { stdout: `${this.answering.has(c.vars.address) ? 'icmp' : 'none'}${CRLF}` };
+    if (runs(c, PORT_CHECK_PS))
+      return this.answering.has(`${c.vars.address}:${c.vars.port}`)
+        ? {}
+        : { code: 1, stdout: `closed${CRLF}` };
+    if (runs(c, RESOLVE_NAME_PS)) {
+      const addresses = this.names.get(c.vars.name);
+      return addresses ? { stdout: addresses.map((a) => `${a}${CRLF}`).join('') } : { code: MISSING_STATUS };
+    }
+    return undefined;
+  }
+}
