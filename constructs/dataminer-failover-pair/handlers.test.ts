@@ -2,7 +2,14 @@
  * The DataMiner handlers against two Windows fixture hosts: facts in, every problem out at once,
  * nothing written by a step that only verifies.
  */
-import { ATOMIC_WRITE_PS } from '../../src/dialect/powershell';
+import { ATOMIC_WRITE_PS, READ_FILE_PS, REMOVE_FILE_PS } from '../../src/dialect/powershell';
+import {
+  LIST_FOLDERS_PS,
+  PATH_EXISTS_PS,
+  RUN_PROGRAM_PS,
+  SERVICE_STATUS_PS,
+  START_SERVICE_PS,
+} from '../../src/dialect/windows-primitives';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import { executeStep } from '../../src/runner/execute-step';
 import type { RemoteHost } from '../../src/runner/remote-host';
@@ -18,7 +25,7 @@ import {
 import type { VerifyAction } from './actions';
 import { DATAMINER_SERVICE, DATAMINER_FILES, inInstallDir } from './commands';
 import { DATAMINER_FAILOVER_PAIR_HANDLERS } from './handlers';
-import { planDataMinerFailoverPairSteps, VERIFY_STEP } from './plan';
+import { BACKUP_STEP, planDataMinerFailoverPairSteps, VERIFY_STEP } from './plan';
 import { dataMinerFailoverPairSchema, DEFAULT_INSTALL_DIR } from './props';
 
 const registry = new ActionRegistry().add('DataMinerFailoverPair', DATAMINER_FAILOVER_PAIR_HANDLERS);
@@ -57,7 +64,17 @@ function installedAgent(id: number, version: string, peer: string): WindowsMachi
   return machine;
 }
 
-async function verify(primary: WindowsMachine, backup: WindowsMachine) {
+/** What the backup's DataMiner does when the tests stop and start it. */
+interface BackupControl {
+  startSucceeds: boolean;
+}
+
+async function run(
+  step: typeof verifyStep,
+  primary: WindowsMachine,
+  backup: WindowsMachine,
+  control?: BackupControl,
+) {
   const sent: WindowsCommand[] = [];
   const hosts = new Map<string, RemoteHost>();
   for (const [address, machine] of [
@@ -68,14 +85,24 @@ async function verify(primary: WindowsMachine, backup: WindowsMachine) {
     hosts.set(
       address,
       windowsFixtureHost(config, (c) => {
-        sent.push(c);
+        sent.push({ ...c, vars: { ...c.vars, on: address } });
         const answer = machine.answer(c);
-        if (!answer) throw new Error(`unexpected script:\n${c.script}`);
-        return answer;
+        if (answer) return answer;
+        if (control && machine === backup && runs(c, RUN_PROGRAM_PS)) {
+          machine.services.set(DATAMINER_SERVICE, 'Stopped');
+          return {};
+        }
+        if (control && machine === backup && runs(c, START_SERVICE_PS)) {
+          if (!control.startSucceeds)
+            return { code: 1, stdout: 'SLDataMiner is StartPending after 120 s\r\n' };
+          machine.services.set(DATAMINER_SERVICE, 'Running');
+          return {};
+        }
+        throw new Error(`unexpected script:\n${c.script}`);
       }).host,
     );
   }
-  const report = await executeStep(verifyStep, {
+  const report = await executeStep(step, {
     connect: async (host: HostConfig) => hosts.get(host.address)!,
     handlers: registry,
   });
@@ -84,7 +111,8 @@ async function verify(primary: WindowsMachine, backup: WindowsMachine) {
 
 describe('verify', () => {
   it('finds two agents prepared alike, and writes nothing', async () => {
-    const { report, sent } = await verify(
+    const { report, sent } = await run(
+      verifyStep,
       installedAgent(7, '10.3.0.0-12345', BACKUP),
       installedAgent(7, '10.3.0.0-12345', PRIMARY),
     );
@@ -97,7 +125,7 @@ describe('verify', () => {
     const backup = installedAgent(8, '10.3.0.0-99999', PRIMARY);
     backup.services.set(DATAMINER_SERVICE, 'Stopped');
     backup.answering.delete(`${PRIMARY}:4222`);
-    const { report } = await verify(installedAgent(7, '10.3.0.0-12345', BACKUP), backup);
+    const { report } = await run(verifyStep, installedAgent(7, '10.3.0.0-12345', BACKUP), backup);
     expect(report.outcome).toBe('failed');
     const reason = report.reason!;
     expect(reason).toContain('the pair is not prepared alike:');
@@ -107,5 +135,58 @@ describe('verify', () => {
     );
     expect(reason).toContain('DataMiner does not run on dma-b (backup): its service is Stopped');
     expect(reason).toContain('dma-b → dma-a TCP 4222 (NATS) is closed');
+  });
+});
+
+describe('prepare the backup', () => {
+  const backupStep = toStepSpec(planDataMinerFailoverPairSteps(config).find((s) => s.id === BACKUP_STEP)!);
+  const kinds = (sent: WindowsCommand[]) =>
+    sent
+      .filter(
+        (c) =>
+          !runs(c, READ_FILE_PS) &&
+          !runs(c, SERVICE_STATUS_PS) &&
+          !runs(c, LIST_FOLDERS_PS) &&
+          !runs(c, PATH_EXISTS_PS),
+      )
+      .map((c) => {
+        const on = c.vars.on === PRIMARY ? 'primary' : 'backup';
+        if (runs(c, ATOMIC_WRITE_PS)) return `${on} write ${c.vars.path}`;
+        if (runs(c, REMOVE_FILE_PS)) return `${on} remove ${c.vars.path}`;
+        if (runs(c, RUN_PROGRAM_PS)) return `${on} stop DataMiner`;
+        if (runs(c, START_SERVICE_PS)) return `${on} start DataMiner`;
+        return `${on} other`;
+      });
+  const PENDING = 'C:\\ProgramData\\cdktf-failover\\pending\\dataminer-start-due';
+  const DATAMINER_XML = inInstallDir(DEFAULT_INSTALL_DIR, DATAMINER_FILES.dataMiner);
+
+  it('gives the backup the primary ID, with DataMiner stopped on the backup only, and a start that failed is done on the next run', async () => {
+    const primary = installedAgent(7, '10.3.0.0-12345', BACKUP);
+    const backup = installedAgent(8, '10.3.0.0-12345', PRIMARY);
+    const control = { startSucceeds: false };
+    const first = await run(backupStep, primary, backup, control);
+    expect(first.report.outcome).toBe('failed');
+    expect(first.report.reason).toMatch(
+      /^DataMiner did not run again on dma-b within \d+ s: SLDataMiner is StartPending/,
+    );
+    expect(kinds(first.sent)).toEqual([
+      `backup write ${PENDING}`,
+      'backup stop DataMiner',
+      `backup write ${DATAMINER_XML}`,
+      'backup start DataMiner',
+    ]);
+    expect(backup.readFile(DATAMINER_XML)).toBe('<DataMiner id="7" />');
+    expect(backup.readFile(PENDING)).toBeDefined();
+
+    control.startSucceeds = true;
+    const second = await run(backupStep, primary, backup, control);
+    expect(second.report.outcome).toBe('changed');
+    expect(second.report.actions[0].detail).toBe('DataMiner started on the backup (due from an earlier run)');
+    expect(kinds(second.sent)).toEqual(['backup start DataMiner', `backup remove ${PENDING}`]);
+    expect(backup.services.get(DATAMINER_SERVICE)).toBe('Running');
+
+    const third = await run(backupStep, primary, backup, control);
+    expect(third.report.actions[0].detail).toBe('the backup is already prepared; DataMiner was not stopped');
+    expect(kinds(third.sent)).toEqual([]);
   });
 });
