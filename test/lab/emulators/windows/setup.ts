@@ -36,6 +36,7 @@ import {
   SERVICE_STOPPED,
 } from '../../../../constructs/cassandra-two-node/commands';
 import { hostPath, installEmulator, LabHost } from '../../lab';
+import { decodeWindowsCommand } from '../../../support/windows-fixture-host';
 
 const EMULATOR = fs.readFileSync(path.join(__dirname, 'windows-lab.py'), 'utf8');
 
@@ -197,22 +198,13 @@ export function windowsCommandLines(host: LabHost): string[] {
 }
 
 /**
- * What a command line carries, decoded: the line, its -EncodedCommand script, a supervised
- * script's $inner, and every single-quoted literal that is base64 of UTF-8 text.
+ * What a command line carries, decoded: the line, the script it runs (a supervised script's
+ * `$inner`), and each bound value, also read as base64 of UTF-8 text.
  */
 export function decodedCommandLine(line: string): string[] {
-  const texts = [line];
-  const utf16 = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
-  const encoded = /-EncodedCommand (\S+)$/.exec(line);
-  if (!encoded) return texts;
-  const scripts = [utf16(encoded[1])];
-  const inner = /^\$inner = '([^']+)'$/m.exec(scripts[0]);
-  if (inner) scripts.push(utf16(inner[1]));
-  texts.push(...scripts);
-  for (const script of scripts)
-    for (const [, literal] of script.matchAll(/'([A-Za-z0-9+/=]{8,})'/g))
-      texts.push(Buffer.from(literal, 'base64').toString('utf8'));
-  return texts;
+  const { script, vars } = decodeWindowsCommand(line);
+  const values = Object.values(vars);
+  return [line, script, ...values, ...values.map((v) => Buffer.from(v, 'base64').toString('utf8'))];
 }
 
 /** The primitives the host's `powershell` accepts, by name. */
