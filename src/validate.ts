@@ -8,6 +8,7 @@ import {
   ValidationProblem,
 } from './errors';
 import { inputLimitProblems } from './input-limits';
+import { isWrongShape, pathKey, pathKeysFromRoot } from './schema/common';
 import { formatPropertyPath } from './property-path';
 
 export { formatPropertyPath };
@@ -21,16 +22,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-/** Issues that say the value at their path is not even the right kind of thing. */
-const WRONG_SHAPE = new Set(['invalid_type', 'invalid_union']);
 /** The longest `expected` text kept (zod lists every unrecognized key in one message). */
 const EXPECTED_LIMIT = 2000;
-
-const pathKey = (path: readonly PropertyKey[], length: number): string =>
-  path
-    .slice(0, length)
-    .map((key) => `${typeof key}:${String(key)}`)
-    .join('\u0000');
 
 /**
  * Drops every issue at or below a path whose value already has the wrong shape: a string where an
@@ -39,17 +32,13 @@ const pathKey = (path: readonly PropertyKey[], length: number): string =>
 export function withoutConsequences(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const firstWrongShape = new Map<string, number>();
   issues.forEach((issue, i) => {
-    const key = pathKey(issue.path, issue.path.length);
-    if (WRONG_SHAPE.has(issue.code) && !firstWrongShape.has(key)) firstWrongShape.set(key, i);
+    const key = pathKey(issue.path);
+    if (isWrongShape(issue) && !firstWrongShape.has(key)) firstWrongShape.set(key, i);
   });
   if (firstWrongShape.size === 0) return [...issues];
-  return issues.filter((issue, i) => {
-    for (let length = 0; length <= issue.path.length; length++) {
-      const at = firstWrongShape.get(pathKey(issue.path, length));
-      if (at !== undefined && at !== i) return false;
-    }
-    return true;
-  });
+  return issues.filter((issue, i) =>
+    pathKeysFromRoot(issue.path).every((key) => (firstWrongShape.get(key) ?? i) === i),
+  );
 }
 
 function isConcealed(issue: z.core.$ZodIssue): boolean {

@@ -152,8 +152,17 @@ export function crossFieldRule<T>(
   };
 }
 
-const pathKey = (path: readonly PropertyKey[]) =>
+/** Whether the issue says its value is not even the right kind of thing (a string where a list belongs). */
+export const isWrongShape = (issue: { readonly code: string }): boolean =>
+  issue.code === 'invalid_type' || issue.code === 'invalid_union';
+
+/** One string per path (a key 1 and an index 1 differ). */
+export const pathKey = (path: readonly PropertyKey[]): string =>
   path.map((key) => `${typeof key}:${String(key)}`).join('\u0000');
+
+/** The keys of the path's ancestors and of the path itself, the root first. */
+export const pathKeysFromRoot = (path: readonly PropertyKey[]): string[] =>
+  Array.from({ length: path.length + 1 }, (_, length) => pathKey(path.slice(0, length)));
 
 /**
  * The rule's context, minus its issues at or below a field of the wrong type: that field's own
@@ -165,17 +174,12 @@ function withoutIssuesBelowWrongShapes<T>(
   ctx: z.RefinementCtx<T>,
   fieldIssues: readonly z.core.$ZodIssue[],
 ): z.RefinementCtx<T> {
-  const wrong = new Set(
-    fieldIssues
-      .filter((i) => i.code === 'invalid_type' || i.code === 'invalid_union')
-      .map((i) => pathKey(i.path)),
-  );
+  const wrong = new Set(fieldIssues.filter(isWrongShape).map((i) => pathKey(i.path)));
   if (wrong.size === 0) return ctx;
   const guarded = Object.create(ctx) as z.RefinementCtx<T>;
   guarded.addIssue = (issue) => {
     const path = typeof issue === 'string' ? [] : (issue.path ?? []);
-    for (let length = 0; length <= path.length; length++)
-      if (wrong.has(pathKey(path.slice(0, length)))) return;
+    if (pathKeysFromRoot(path).some((key) => wrong.has(key))) return;
     ctx.addIssue(issue);
   };
   return guarded;
