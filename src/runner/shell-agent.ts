@@ -45,6 +45,14 @@ refuse() {
   printf 'cdktf-failover-agent: %s; nothing of it was run\\n' "$1" >&2
   exit ${FRAME_MISMATCH_STATUS}
 }
+# Answers request $id with status $rc and exactly the bytes of its output files, then drops them.
+answer() {
+  set -- $(stat -c %s -- "$d/o$id" "$d/e$id")
+  printf '%s %s %s %s\\n' "$id" "$rc" "$1" "$2"
+  head -c "$1" "$d/o$id"
+  head -c "$2" "$d/e$id"
+  rm -f "$d/o$id" "$d/e$id"
+}
 printf 'cdktf-failover-agent ready\\n'
 skip=0
 while IFS=' ' read -r id must timeout clen ilen isum; do
@@ -71,10 +79,7 @@ while IFS=' ' read -r id must timeout clen ilen isum; do
     # Without the lock, the rest of the batch must not run.
     if [ "$rc" != 0 ]; then skip=1; fi
     [ -e "$d/o$id" ] || : > "$d/o$id"
-    set -- $(stat -c %s -- "$d/o$id" "$d/e$id")
-    printf '%s %s %s %s\\n' "$id" "$rc" "$1" "$2"
-    head -c "$1" "$d/o$id"; head -c "$2" "$d/e$id"
-    rm -f "$d/o$id" "$d/e$id"
+    answer
     continue
   fi
   case "$id:$must:$timeout:$clen:$ilen" in
@@ -98,11 +103,7 @@ while IFS=' ' read -r id must timeout clen ilen isum; do
   kill -KILL "-$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; wait "$w" 2>/dev/null
   if [ -e "$d/t" ]; then rc=T; fi
   if [ "$rc" != 0 ] && [ "$must" = 1 ]; then skip=1; fi
-  set -- $(stat -c %s -- "$d/o$id" "$d/e$id")
-  printf '%s %s %s %s\\n' "$id" "$rc" "$1" "$2"
-  head -c "$1" "$d/o$id"
-  head -c "$2" "$d/e$id"
-  rm -f "$d/o$id" "$d/e$id"
+  answer
 done`;
 
 export const AGENT_READY = 'cdktf-failover-agent ready\n';
