@@ -4,6 +4,7 @@
  * when python3 is absent): a listener must bind on the target, and no other tool that can listen
  * on TCP and UDP is on every Linux server.
  */
+import { PRIVATE_HOME_AS_BASE } from '../../src/dialect/posix';
 
 /** Where this construct records what it installed (the vendor keeps no version file we may rely on). */
 export const INSTALL_RECORDS = '/var/lib/cdktf-failover/installed';
@@ -160,9 +161,7 @@ esac
  */
 export const MAKE_STAGING = `umask 077
 base=/var/tmp
-if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ] && [ -w "$HOME" ]; then
-  case $(stat -Lc %a -- "$HOME") in *[2367]? | *[2367]) ;; *) base=$HOME ;; esac
-fi
+${PRIVATE_HOME_AS_BASE}
 d=$(mktemp -d "$base/${STAGING_PREFIX}XXXXXXXXXX" 2>/dev/null) || d=$(mktemp -d "/var/tmp/${STAGING_PREFIX}XXXXXXXXXX") || exit 70
 chmod 0700 -- "$d" || { rmdir -- "$d"; exit 70; }
 printf '%s\\n' "$d"`;

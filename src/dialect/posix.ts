@@ -35,6 +35,15 @@ export const MISSING_FILE_STATUS = 3;
 export const READ_FILE_SCRIPT = `[ -e "$1" ] || exit ${MISSING_FILE_STATUS}; exec cat -- "$1"`;
 
 /**
+ * Sets $base to the login's home when the login owns it, may write it, and nobody else may (no
+ * group or other write bit, which would let another user rename what is in it); else $base keeps
+ * what it held (a sticky shared folder such as /var/tmp). Where private files are made.
+ */
+export const PRIVATE_HOME_AS_BASE = `if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ] && [ -w "$HOME" ]; then
+  case $(stat -Lc %a -- "$HOME") in *[2367]? | *[2367]) ;; *) base=$HOME ;; esac
+fi`;
+
+/**
  * prune_backups TARGET KEEP: deletes all but the KEEP most recent backups of TARGET (KEEP 0: all of
  * them). A backup is a regular file beside TARGET named TARGET.cdktf-failover-backup-<UTC
  * timestamp>, or that name and .10 to .99 when the timestamp was taken; anything else with that

@@ -9,7 +9,8 @@
  * stays in the pipe), checks both lengths and the stdin's sha256 against the header, and ends with
  * a message on stderr at the first mismatch: a connection cut mid-frame, a full disk or a garbled
  * header ends the shell instead of running part of a command. The private directory is made in the
- * login's home (its own, not a shared /tmp that may be a small tmpfs), else in $TMPDIR or /var/tmp.
+ * login's home when only the login may write there (not a shared /tmp that may be a small tmpfs),
+ * else in $TMPDIR or /var/tmp.
  *
  * Each command runs in its own session (setsid), so its timeout kills its whole process group on
  * the host, never just the shell that started it. A command can end before its watchdog has made
@@ -27,6 +28,7 @@
  *           command of the batch that had to succeed failed)
  */
 import { createHash } from 'node:crypto';
+import { PRIVATE_HOME_AS_BASE } from '../dialect/posix';
 import type { Readable, Writable } from 'node:stream';
 
 /** The agent's exit status when a frame was not received whole: nothing of it ran. */
@@ -36,7 +38,7 @@ export const FRAME_MISMATCH_STATUS = 71;
 export const AGENT_SCRIPT = `export LC_ALL=C
 umask 077
 base=\${TMPDIR:-/var/tmp}
-if [ -n "\${HOME:-}" ] && [ -d "$HOME" ] && [ -O "$HOME" ] && [ -w "$HOME" ]; then base=$HOME; fi
+${PRIVATE_HOME_AS_BASE}
 d=$(mktemp -d "$base/.cdktf-failover-agent.XXXXXX") || exit 70
 trap 'rm -rf "$d"' EXIT
 # The library's own scripts stage here too (see READ_FILES_SCRIPT), not in a /tmp that may be small.
