@@ -106,12 +106,12 @@ interface Recorded {
   readonly resource: TerraformResource;
   readonly host: string | undefined;
   readonly after: ITerraformDependable[];
-  /** Set when something other than this module's record added to its dependsOn. */
-  external: boolean;
 }
 
 class HostOrder implements IAspect {
   readonly records: Recorded[] = [];
+  /** Each record by its resource, for the dependencies added later. */
+  readonly byResource = new Map<TerraformResource, Recorded>();
   private done = false;
 
   constructor(private readonly stack: TerraformStack) {}
@@ -122,10 +122,9 @@ class HostOrder implements IAspect {
     const index = new Map<ITerraformDependable, number>(this.records.map((r, i) => [r.resource, i]));
     const nodes: OrderNode[] = this.records.map((r) => {
       const after = r.after.map((d) => index.get(d));
+      // Something synth cannot see: a dependency that is no step, or one added to dependsOn directly.
       const external =
-        r.external ||
-        after.some((i) => i === undefined) ||
-        (r.resource.dependsOn?.length ?? 0) !== r.after.length;
+        after.some((i) => i === undefined) || (r.resource.dependsOn?.length ?? 0) !== r.after.length;
       return { host: r.host, after: external ? 'external' : (after as number[]) };
     });
     for (const [later, earlier] of sameHostOrder(nodes)) {
@@ -154,11 +153,13 @@ export function recordStep(
     orders.set(stack, order);
     Aspects.of(stack).add(order);
   }
-  order.records.push({ resource, host, after: [...after], external: false });
+  const record: Recorded = { resource, host, after: [...after] };
+  order.records.push(record);
+  order.byResource.set(resource, record);
 }
 
 /** Records that a step resource now also runs after `dependency`. */
 export function recordDependency(resource: TerraformResource, dependency: ITerraformDependable): void {
-  const record = orders.get(TerraformStack.of(resource))?.records.find((r) => r.resource === resource);
+  const record = orders.get(TerraformStack.of(resource))?.byResource.get(resource);
   record?.after.push(dependency);
 }
