@@ -13,7 +13,7 @@ import type { HostConfig } from '../../src/schema/host';
 import type { StepSpec } from '../../src/step';
 import { FIRST_DATA_FILE_PS, NODETOOL_PS, PORT_CHECK_PS, SERVICE_STATE_PS } from './commands';
 import { planCassandraSteps } from './plan';
-import { decodeWindowsCommand } from '../../test/support/windows-fixture-host';
+import { WindowsFixtureExecutor } from '../../test/support/windows-fixture-host';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import { CASSANDRA_TWO_NODE_HANDLERS } from './handlers';
@@ -37,39 +37,30 @@ const result = (code: number, stdout = '', stderr = ''): ExecResult => ({
   durationMs: 1,
 });
 
-/** A Windows host: decodes -EncodedCommand, reads the bound variables, answers per script. */
-class FakeWindows implements CommandExecutor {
-  public readonly scripts: string[] = [];
-  public supervised = 0;
-  constructor(private readonly node: FakeNode) {}
-
-  async exec(command: string, _options: ExecOptions): Promise<ExecResult> {
-    // Commands arrive under the timeout supervisor: the script is its $inner.
-    const { script, vars, supervised } = decodeWindowsCommand(command);
-    if (supervised) this.supervised += 1;
-    this.scripts.push(script);
-    const n = this.node;
+/** A Windows host's PowerShell session: reads the bound variables, answers per script. */
+function fakeWindows(n: FakeNode): WindowsFixtureExecutor {
+  return new WindowsFixtureExecutor(({ script, vars }) => {
     if (script.endsWith(SERVICE_STATE_PS))
-      return n.service === 'missing' ? result(4) : result(n.service === 'Running' ? 0 : 3);
+      return n.service === 'missing' ? { code: 4 } : { code: n.service === 'Running' ? 0 : 3 };
     if (script.endsWith(NODETOOL_PS)) {
-      if (n.service !== 'Running') return result(1, "nodetool: Failed to connect to '127.0.0.1:7199'\r\n");
+      if (n.service !== 'Running') return { code: 1, stdout: "nodetool: Failed to connect to '127.0.0.1:7199'\r\n" };
       const out = {
         version: `ReleaseVersion: ${n.release}\r\n`,
         status: n.status,
         describecluster: n.describe,
       }[vars.command]!;
-      return result(0, out.replace(/\n/g, '\r\n'));
+      return { stdout: out.replace(/\n/g, '\r\n') };
     }
     if (script.endsWith(PORT_CHECK_PS))
-      return n.reaches.has(`${vars.address}:${vars.port}`) ? result(0) : result(124, 'no answer');
-    if (script.endsWith(FIRST_DATA_FILE_PS)) return result(0, n.dataFile ?? '');
+      return n.reaches.has(`${vars.address}:${vars.port}`) ? {} : { code: 124, stdout: 'no answer' };
+    if (script.endsWith(FIRST_DATA_FILE_PS)) return { stdout: n.dataFile ?? '' };
     if (script.endsWith(READ_FILE_PS)) {
       if (vars.path.includes('pending'))
-        return n.pending ? result(0, Buffer.from('due').toString('base64')) : result(3);
-      return result(0, Buffer.from(n.yaml).toString('base64'));
+        return n.pending ? { stdout: Buffer.from('due').toString('base64') } : { code: 3 };
+      return { stdout: Buffer.from(n.yaml).toString('base64') };
     }
     throw new Error(`unexpected script:\n${script}`);
-  }
+  });
 }
 
 /** A Linux host answering the POSIX commands by their program and arguments. */
@@ -151,7 +142,7 @@ async function runStep(id: string, props: CassandraTwoNodeProps, nodes: Record<s
   const connect = async (host: HostConfig) => {
     if (!executors.has(host.name!)) {
       const node = nodes[host.name!];
-      executors.set(host.name!, host.os === 'windows' ? new FakeWindows(node) : new FakeLinux(node));
+      executors.set(host.name!, host.os === 'windows' ? fakeWindows(node) : new FakeLinux(node));
     }
     return new RemoteHost(host, executors.get(host.name!)!);
   };
@@ -177,7 +168,7 @@ describe('on a DataMiner (Windows) pair', () => {
     });
     expect(report.reason).toBeUndefined();
     expect(report.outcome).toBe('ok');
-    const sent = (executors.get('dma1') as FakeWindows).scripts;
+    const sent = (executors.get('dma1') as WindowsFixtureExecutor).received.map((c) => c.script);
     expect(
       sent.some(
         (s) =>
@@ -320,13 +311,12 @@ describe('on a Linux pair in configure mode', () => {
   });
 });
 
-test('a Windows command past its timeout: its process tree killed on the host, and said so', async () => {
+test('a Windows command past its timeout: stopped with every process it started, and said so', async () => {
   const timedOut: CommandExecutor = {
-    exec: async () => ({
-      code: 124,
-      stdout: Buffer.from(''),
-      stderr: Buffer.from('cdktf-failover: timed out, process tree killed\r\n'),
-      durationMs: 1,
+    exec: () => Promise.reject(new Error('no channel of its own')),
+    agent: async () => ({
+      batch: async (requests) =>
+        requests.map(() => ({ status: 'timeout' as const, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) })),
     }),
   };
   const host = new RemoteHost(
@@ -334,6 +324,6 @@ test('a Windows command past its timeout: its process tree killed on the host, a
     timedOut,
   );
   await expect(host.run({ powershell: 'Start-Sleep 60' })).rejects.toThrow(
-    'dma1: a remote command did not finish within 5 s; its whole process tree on the host was killed.',
+    'dma1: a remote command did not finish within 5 s; it was stopped, with every process it started.',
   );
 });

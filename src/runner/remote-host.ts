@@ -8,25 +8,23 @@ import {
   shellScript,
   STAT_SCRIPT,
 } from '../dialect/posix';
-import {
-  ATOMIC_WRITE_PS,
-  READ_FILE_PS,
-  REMOVE_FILE_PS,
-  renderPowerShellCommand,
-  TIMED_OUT_MARKER,
-  TIMED_OUT_STATUS,
-} from '../dialect/powershell';
+import { ATOMIC_WRITE_PS, bindPowerShellVariables, READ_FILE_PS, REMOVE_FILE_PS } from '../dialect/powershell';
 import { StepFailure } from '../errors';
 import { writeFilesCall } from '../facts/files';
 import { HostConfig, hostLabel } from '../schema/host';
 import type { Duplex } from 'node:stream';
+import { WINDOWS_STEP_LOCK } from './powershell-session';
 import type { AgentRequest, AgentResponse, CommandBatcher } from './shell-agent';
 import type { ExecOptions, ExecResult } from './ssh-session';
 
 /** Anything that runs a command line on a host: an SSH session, or a local shell in tests. */
 export interface CommandExecutor {
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
-  /** The persistent shell of a POSIX host, when the executor has one: commands in batches. */
+  /**
+   * The persistent shell of the host, when the executor has one: commands in batches. On a POSIX
+   * host the shell agent (`sh`), on a Windows host the PowerShell session; a Windows host is
+   * reached only through it.
+   */
   agent?(): Promise<CommandBatcher>;
   /** A TCP stream opened from the host to an address it can reach, when the executor can tunnel. */
   forward?(address: string, port: number): Promise<Duplex>;
@@ -142,7 +140,8 @@ export class RemoteHost {
    * it, so two steps that edit one file cannot both read it before either writes it. A POSIX
    * host's persistent shell holds the lock (flock on `<state folder>/host.lock`, or the login's own
    * lock in its home when it may not write there); the commands it runs never inherit it, so a
-   * daemon one of them starts cannot keep it. Hosts without that shell (Windows) are not locked.
+   * daemon one of them starts cannot keep it. A Windows host's PowerShell session holds a named
+   * mutex (WINDOWS_STEP_LOCK), which Windows releases when the session ends however it ends.
    */
   holdLock(waitSeconds = HOST_LOCK_WAIT_SECONDS): void {
     if (!this.lockTaken) this.lockWait = waitSeconds;
@@ -154,7 +153,8 @@ export class RemoteHost {
   /** The lock request that goes first in the next batch, when one is due. */
   private takeLockRequest(): AgentRequest | undefined {
     if (this.lockWait === undefined) return undefined;
-    return { command: `${this.stateDirectory}/host.lock`, timeoutSeconds: this.lockWait, lock: true };
+    const command = this.isWindows ? WINDOWS_STEP_LOCK : `${this.stateDirectory}/host.lock`;
+    return { command, timeoutSeconds: this.lockWait, lock: true };
   }
 
   private lockRefused(response: AgentResponse, request: AgentRequest): StepFailure {
@@ -162,17 +162,19 @@ export class RemoteHost {
     return new StepFailure(
       why
         ? `${this.label}: cannot take the host's step lock ${request.command}: ${why}; nothing was changed.`
-        : `${this.label}: another cdktf-failover step held the host's step lock (${request.command}) for ${request.timeoutSeconds} s; nothing was changed. Deploy again once it is done (the process holding it: fuser -v ${request.command}).`,
+        : `${this.label}: another cdktf-failover step held the host's step lock (${request.command}) for ${request.timeoutSeconds} s; nothing was changed. Deploy again once it is done${this.isWindows ? '' : ` (the process holding it: fuser -v ${request.command})`}.`,
     );
   }
 
   /**
-   * Runs commands in order. On a POSIX host with a persistent shell they travel together: one
-   * round trip for the whole batch. Elsewhere, one round trip each.
+   * Runs commands in order. Through the host's persistent shell they travel together: one round
+   * trip for the whole batch. Without one (a POSIX executor in tests), one round trip each.
    */
   async batch(calls: readonly RemoteCall[]): Promise<CommandResult[]> {
     if (calls.length === 0) return [];
-    const agent = !this.isWindows && this.executor.agent ? await this.executor.agent() : undefined;
+    const agent = this.executor.agent ? await this.executor.agent() : undefined;
+    if (!agent && this.isWindows)
+      throw new Error(`${this.label}: a Windows host is reached only through its PowerShell session`);
     return agent ? this.batchThroughAgent(agent, calls) : this.batchOneByOne(calls);
   }
 
@@ -211,7 +213,7 @@ export class RemoteHost {
     return responses.map((response, i) => {
       if (response.status === 'timeout') {
         throw new StepFailure(
-          `${this.label}: ${calls[i].what ?? 'a remote command'} did not finish within ${timeoutOf(calls[i])} s; its whole process group on the host was killed.`,
+          `${this.label}: ${calls[i].what ?? 'a remote command'} did not finish within ${timeoutOf(calls[i])} s; ${this.isWindows ? 'it was stopped, with every process it started' : 'its whole process group on the host was killed'}.`,
         );
       }
       if (response.status === 'skipped') return SKIPPED;
@@ -234,22 +236,11 @@ export class RemoteHost {
       }
       this.traffic.roundTrips += 1;
       this.traffic.remoteCommands += 1;
-      const supervised = this.isWindows && call.stdin === undefined;
       const timeoutSeconds = call.timeoutSeconds ?? this.config.commandTimeoutSeconds;
-      const result = await this.executor.exec(this.render(call.command, supervised, timeoutSeconds), {
-        // A supervised command ends itself at the timeout; the channel waits a little longer for that.
-        timeoutMs: (timeoutSeconds + (supervised ? 15 : 0)) * 1000,
+      const result = await this.executor.exec(this.render(call.command), {
+        timeoutMs: timeoutSeconds * 1000,
         ...(call.stdin !== undefined ? { stdin: call.stdin } : {}),
       });
-      if (
-        supervised &&
-        result.code === TIMED_OUT_STATUS &&
-        result.stderr.toString('utf8').includes(TIMED_OUT_MARKER)
-      ) {
-        throw new StepFailure(
-          `${this.label}: ${call.what ?? 'a remote command'} did not finish within ${timeoutSeconds} s; its whole process tree on the host was killed.`,
-        );
-      }
       if (result.code === null) {
         throw new StepFailure(
           `${this.label}: a remote command ended without an exit status${result.signal ? ` (signal ${result.signal})` : ''}.`,
@@ -293,11 +284,18 @@ export class RemoteHost {
     }
   }
 
-  /** The persistent shell already runs as the right user with LC_ALL=C: the argv alone. */
+  /**
+   * The persistent shell already runs as the right user with LC_ALL=C: the argv alone. The
+   * PowerShell session gets the script with its values bound.
+   */
   private renderForAgent(command: RemoteCommand): string {
-    if (!('argv' in command))
+    if ('argv' in command) {
+      if (this.isWindows) throw new Error(`${this.label} is a Windows host; this step gave a POSIX command`);
+      return renderPosixArgv(command.argv);
+    }
+    if (!this.isWindows)
       throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
-    return renderPosixArgv(command.argv);
+    return bindPowerShellVariables(command.powershell, command.vars);
   }
 
   /** Runs a command that must succeed; a failure names what was attempted and the tail of stderr. */
@@ -312,18 +310,11 @@ export class RemoteHost {
     return result;
   }
 
-  render(
-    command: RemoteCommand,
-    supervised = false,
-    timeoutSeconds = this.config.commandTimeoutSeconds,
-  ): string {
-    if ('argv' in command) {
-      if (this.isWindows) throw new Error(`${this.label} is a Windows host; this step gave a POSIX command`);
-      return renderPosixCommand(command.argv, this.config.sudo);
-    }
-    if (!this.isWindows)
-      throw new Error(`${this.label} is a Linux host; this step gave a PowerShell command`);
-    return renderPowerShellCommand(command.powershell, command.vars, supervised ? timeoutSeconds : undefined);
+  /** A POSIX command line of its own (a channel of its own, not the persistent shell). */
+  render(command: RemoteCommand): string {
+    if (!('argv' in command) || this.isWindows)
+      throw new Error(`${this.label}: only a POSIX host runs a command on a channel of its own`);
+    return renderPosixCommand(command.argv, this.config.sudo);
   }
 
   /** The file's content, or undefined when it does not exist. */

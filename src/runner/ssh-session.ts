@@ -5,6 +5,7 @@ import { StepFailure } from '../errors';
 import { HostConfig, hostLabel } from '../schema/host';
 import { resolveCredentials } from './credentials';
 import { quotePosix } from '../dialect/posix';
+import { SESSION_COMMAND_LINE, SESSION_FRAME } from './powershell-session';
 import { AGENT_SCRIPT, ShellAgent } from './shell-agent';
 
 export interface ExecResult {
@@ -136,17 +137,21 @@ export class SshSession {
   }
 
   /**
-   * The persistent shell of this connection (POSIX hosts), started on first use: every command of
-   * the step goes through it. Under `sudo -n` when the host asks for sudo, so each command need not.
+   * The persistent shell of this connection, started on first use: every command of the step goes
+   * through it. On a POSIX host the shell agent, under `sudo -n` when the host asks for sudo, so
+   * each command need not; on a Windows host the PowerShell session, whose script follows the
+   * short bootstrap on stdin.
    */
   agent(): Promise<ShellAgent> {
     if (!this.agentStarted) {
       const label = hostLabel(this.host);
+      const windows = this.host.os === 'windows';
       const script = `sh -c ${quotePosix(AGENT_SCRIPT)}`;
-      const line = this.host.sudo ? `sudo -n -- ${script}` : script;
+      const line = windows ? SESSION_COMMAND_LINE : this.host.sudo ? `sudo -n -- ${script}` : script;
       this.agentStarted = new Promise<ShellAgent>((resolve, reject) => {
         this.client.exec(line, (err, stream) => {
           if (err) return reject(new StepFailure(`${label}: cannot start a remote shell: ${err.message}`));
+          if (windows) stream.write(SESSION_FRAME);
           const agent = new ShellAgent(stream, stream, stream.stderr);
           agent.whenReady().then(
             () => resolve(agent),

@@ -22,8 +22,38 @@ const HOST_BOOT_SCRIPT = [
   'mount --rbind /dev "$root/dev"',
   // A slave never sends mount events back: unmounting the host's /dev/pts leaves the machine's alone.
   'mount --make-rslave "$root/dev"',
+  // This machine's tools a host may run (PowerShell and its .NET), read-only, at fixed paths.
+  'shift 2',
+  'while [ "$#" -ge 2 ]; do',
+  '  if [ -d "$1" ]; then',
+  '    mkdir -p "$root$2"',
+  '    mount --bind "$1" "$root$2"',
+  '    mount -o remount,bind,ro "$root$2"',
+  '    mount --make-private "$root$2"',
+  '  fi',
+  '  shift 2',
+  'done',
   'exec chroot "$root" /usr/bin/tini -- /bin/sh -c "/usr/sbin/sshd -E /var/log/lab-sshd.log && exec sleep infinity"',
 ].join('\n');
+
+/**
+ * What a lab host sees of this machine: PowerShell 7 (installed by the prerequisite step) and the
+ * .NET it runs on, for the Windows hosts' PowerShell. Missing ones are left out.
+ */
+export function toolMounts(): Array<{ source: string; target: string }> {
+  let dotnet = process.env.DOTNET_ROOT;
+  if (!dotnet) {
+    const found = spawnSync('sh', ['-c', 'command -v dotnet'], { encoding: 'utf8' }).stdout.trim();
+    if (found) dotnet = path.dirname(fs.realpathSync(found));
+  }
+  return [
+    { source: POWERSHELL_TOOL_DIR, target: '/opt/powershell' },
+    ...(dotnet ? [{ source: dotnet, target: '/usr/share/dotnet' }] : []),
+  ];
+}
+
+/** Where the prerequisite step installs PowerShell 7 (a .NET tool). */
+export const POWERSHELL_TOOL_DIR = '/var/lib/cdktf-failover-lab/tools';
 
 const pidFile = (runDir: string, hostName: string): string => path.join(runDir, `${hostName}.pid`);
 
@@ -48,6 +78,7 @@ export function startHostProcess(runDir: string, hostName: string, root: string)
       'lab-host-boot',
       hostName,
       root,
+      ...toolMounts().flatMap((m) => [m.source, m.target]),
     ],
     { detached: true, stdio: ['ignore', log, log], env: { PATH: LAB_PATH } },
   );

@@ -18,12 +18,17 @@ export interface PowerShellRun {
   readonly stderr: string;
 }
 
-/** Runs `script` after `prelude` (shims, bound variables) in a fresh `pwsh -NoProfile`, `stdin` on its input. */
-export function runPowerShell(script: string, prelude = '', stdin: string | Buffer = ''): PowerShellRun {
+/** Fails with what to install when PowerShell 7 is missing. */
+export function requirePowerShell(): void {
   if (!fs.existsSync(POWERSHELL))
     throw new Error(
       `PowerShell 7 is not installed at ${POWERSHELL}: run \`npm test\` once (its prerequisite step installs it with dotnet tool install PowerShell --version 7.6.9), or that command yourself with --tool-path ${POWERSHELL.replace(/\/pwsh$/, '')}`,
     );
+}
+
+/** Runs `script` after `prelude` (shims, bound variables) in a fresh `pwsh -NoProfile`, `stdin` on its input. */
+export function runPowerShell(script: string, prelude = '', stdin: string | Buffer = ''): PowerShellRun {
+  requirePowerShell();
   // A script file in a private folder, as -File runs it: -Command - reads stdin line by line and
   // runs a multi-line block only after an empty line.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-pwsh-'));

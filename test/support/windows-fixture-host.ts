@@ -1,16 +1,11 @@
 /**
  * A Windows host that answers from fixtures, for unit tests of Windows handlers: facts in, the
- * scripts the runner sent out. It sees each command line as Windows OpenSSH would, decodes the
- * script (and a supervised script's `$inner`), and splits the bound values from the constant
- * body. `WindowsMachine` answers the core primitives from an in-memory machine; anything else
- * goes to the test's own answer.
+ * scripts the runner sent out. It is the host's PowerShell session as the runner sees it: each
+ * request is a script with its values bound (bindPowerShellVariables), which it splits into the
+ * bound values and the constant body, with the request's input bytes. `WindowsMachine` answers the
+ * core primitives from an in-memory machine; anything else goes to the test's own answer.
  */
-import {
-  ATOMIC_WRITE_PS,
-  READ_FILE_PS,
-  REMOVE_FILE_PS,
-  TIMEOUT_SUPERVISOR_PS,
-} from '../../src/dialect/powershell';
+import { ATOMIC_WRITE_PS, READ_FILE_PS, REMOVE_FILE_PS } from '../../src/dialect/powershell';
 import {
   ANSWERS_AT_PS,
   LIST_ADAPTER_ADDRESSES_PS,
@@ -22,7 +17,8 @@ import {
 } from '../../src/dialect/windows-primitives';
 import type { CommandExecutor } from '../../src/runner/remote-host';
 import { RemoteHost, Traffic } from '../../src/runner/remote-host';
-import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
+import type { AgentRequest, AgentResponse, CommandBatcher } from '../../src/runner/shell-agent';
+import type { ExecResult } from '../../src/runner/ssh-session';
 import type { HostConfig } from '../../src/schema/host';
 import { PORT_CHECK_PS } from '../../constructs/cassandra-two-node';
 import type { FixtureAnswer } from './fixture-host';
@@ -31,27 +27,16 @@ export interface WindowsCommand {
   /** The whole script as PowerShell would run it: preferences, bindings, body. */
   readonly script: string;
   readonly vars: Readonly<Record<string, string>>;
+  /** The request's input ($cdktfInput). */
   readonly stdin?: Buffer;
-  /** Run under the timeout supervisor (a command without stdin). */
-  readonly supervised: boolean;
-  /** The command line, as `cmd.exe /c` would get it. */
-  readonly line: string;
 }
 
 /** Whether the command runs this constant script (its body). */
 export const runs = (command: WindowsCommand, script: string) => command.script.endsWith(script);
 
-const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
-
-/** The script and values a command line carries. */
-export function decodeWindowsCommand(line: string, stdin?: string | Buffer): WindowsCommand {
-  const encoded = /-EncodedCommand (\S+)$/.exec(line);
-  if (!encoded) throw new Error(`not a PowerShell command line: ${line}`);
-  let script = decode(encoded[1]);
-  const supervised = script.endsWith(TIMEOUT_SUPERVISOR_PS);
-  if (supervised) script = decode(/^\$inner = '([^']+)'$/m.exec(script)![1]);
+/** The values a bound script carries: `$name = '<value>'`, quotes doubled, a value may span lines. */
+export function decodeWindowsScript(script: string, stdin?: string | Buffer): WindowsCommand {
   const vars: Record<string, string> = {};
-  // bindPowerShellVariables: `$name = '<value>'`, quotes doubled, a value may span lines.
   for (const m of script.matchAll(
     /^\$(\w+) = '((?:[^'\u2018\u2019\u201a\u201b]|['\u2018\u2019\u201a\u201b]{2})*)'$/gm,
   ))
@@ -59,27 +44,53 @@ export function decodeWindowsCommand(line: string, stdin?: string | Buffer): Win
   return {
     script,
     vars,
-    supervised,
-    line,
-    ...(stdin !== undefined ? { stdin: Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin) } : {}),
+    ...(stdin !== undefined && stdin.length > 0
+      ? { stdin: Buffer.isBuffer(stdin) ? stdin : Buffer.from(stdin) }
+      : {}),
   };
 }
 
-export class WindowsFixtureExecutor implements CommandExecutor {
+/** The script a PowerShell command line carries (-EncodedCommand): what a Windows process list shows. */
+export function decodeCommandLine(line: string): string {
+  const encoded = /-EncodedCommand (\S+)$/.exec(line);
+  if (!encoded) throw new Error(`not a PowerShell command line: ${line}`);
+  return Buffer.from(encoded[1], 'base64').toString('utf16le');
+}
+
+/** The host's PowerShell session, answering each request from the test's fixtures. */
+export class WindowsFixtureExecutor implements CommandExecutor, CommandBatcher {
   public readonly received: WindowsCommand[] = [];
 
   constructor(private readonly answer: (command: WindowsCommand) => FixtureAnswer) {}
 
-  async exec(line: string, options: ExecOptions): Promise<ExecResult> {
-    const command = decodeWindowsCommand(line, options.stdin);
-    this.received.push(command);
-    const a = this.answer(command);
-    return {
-      code: a.code ?? 0,
-      stdout: Buffer.from(a.stdout ?? ''),
-      stderr: Buffer.from(a.stderr ?? ''),
-      durationMs: 0,
-    };
+  exec(): Promise<ExecResult> {
+    throw new Error('a Windows host is reached only through its PowerShell session');
+  }
+
+  async agent(): Promise<CommandBatcher> {
+    return this;
+  }
+
+  async batch(requests: readonly AgentRequest[]): Promise<AgentResponse[]> {
+    const responses: AgentResponse[] = [];
+    let skipping = false;
+    for (const request of requests) {
+      if (request.lock) {
+        responses.push({ status: 0, stdout: Buffer.from(request.command), stderr: Buffer.alloc(0) });
+        continue;
+      }
+      if (skipping) {
+        responses.push({ status: 'skipped', stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) });
+        continue;
+      }
+      const command = decodeWindowsScript(request.command, request.stdin);
+      this.received.push(command);
+      const a = this.answer(command);
+      const status = a.code ?? 0;
+      responses.push({ status, stdout: Buffer.from(a.stdout ?? ''), stderr: Buffer.from(a.stderr ?? '') });
+      if (status !== 0 && request.mustSucceed) skipping = true;
+    }
+    return responses;
   }
 }
 

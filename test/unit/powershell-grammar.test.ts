@@ -4,9 +4,12 @@ import {
   quotePowerShell,
   READ_FILE_PS,
   REMOVE_FILE_PS,
-  renderPowerShellCommand,
-  TIMEOUT_SUPERVISOR_PS,
 } from '../../src/dialect/powershell';
+import {
+  SESSION_BOOTSTRAP_PS,
+  SESSION_COMMAND_LINE,
+  SESSION_PS,
+} from '../../src/runner/powershell-session';
 import * as WINDOWS_PRIMITIVES from '../../src/dialect/windows-primitives';
 import { ALL_POWERSHELL_SCRIPTS as CASSANDRA_POWERSHELL_SCRIPTS } from '../../constructs/cassandra-two-node/commands';
 import { PowerShellGrammar } from '../support/powershell-grammar';
@@ -32,16 +35,14 @@ describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => 
     expect(grammar.syntaxErrors('if ($x { exit 0 }')).not.toEqual([]);
   });
 
-  it('the timeout supervisor parses as sent, and carries the script untouched as $inner', () => {
-    const line = renderPowerShellCommand(READ_FILE_PS, { path: HOSTILE.join('') }, 30);
-    const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf16le');
-    const supervisor = decode(/-EncodedCommand (\S+)$/.exec(line)![1]);
-    expect(supervisor.endsWith(TIMEOUT_SUPERVISOR_PS)).toBe(true);
-    expect(supervisor).toContain("$timeoutMs = '30000'");
-    expect(grammar.syntaxErrors(supervisor)).toEqual([]);
-    const inner = decode(/^\$inner = '([^']+)'$/m.exec(supervisor)![1]);
-    expect(inner).toBe(bindPowerShellVariables(READ_FILE_PS, { path: HOSTILE.join('') }));
-    expect(grammar.syntaxErrors(inner)).toEqual([]);
+  it('the session bootstrap and the session parse, and the only command line stays far below cmd.exe\'s limit', () => {
+    expect(grammar.syntaxErrors(SESSION_BOOTSTRAP_PS)).toEqual([]);
+    expect(grammar.syntaxErrors(SESSION_PS)).toEqual([]);
+    const decoded = Buffer.from(/-EncodedCommand (\S+)$/.exec(SESSION_COMMAND_LINE)![1], 'base64').toString(
+      'utf16le',
+    );
+    expect(decoded).toBe(SESSION_BOOTSTRAP_PS);
+    expect(SESSION_COMMAND_LINE.length).toBeLessThan(8191 / 2);
   });
 
   it.each(
@@ -110,7 +111,8 @@ describe('Windows PowerShell 5.1, the target', () => {
     READ_FILE_PS,
     ATOMIC_WRITE_PS,
     REMOVE_FILE_PS,
-    TIMEOUT_SUPERVISOR_PS,
+    SESSION_BOOTSTRAP_PS,
+    SESSION_PS,
     ...Object.fromEntries(Object.entries(WINDOWS_PRIMITIVES).filter(([name]) => name.endsWith('_PS'))),
     ...CASSANDRA_POWERSHELL_SCRIPTS,
   };
