@@ -12,7 +12,7 @@ import {
   SERVICE_STATUS_PS,
 } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
-import type { RemoteHost } from '../../src/runner/remote-host';
+import type { CommandResult, RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import { PORT_CHECK_PS } from '../cassandra-two-node';
 import type { AgentRef } from './actions';
@@ -35,19 +35,23 @@ import {
   parseVersionHistory,
 } from './parse';
 
-async function runOrMissing(
-  host: RemoteHost,
-  powershell: string,
-  vars: Record<string, string>,
-  what: string,
-) {
-  const result = await host.run({ powershell, vars });
+/** A primitive's output; undefined when its subject is missing (MISSING_STATUS). */
+function orMissing(host: RemoteHost, result: CommandResult, what: string): string | undefined {
   if (result.code === MISSING_STATUS) return undefined;
   if (result.code !== 0)
     throw new StepFailure(
       `${host.label}: ${what} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
     );
   return result.stdout;
+}
+
+async function runOrMissing(
+  host: RemoteHost,
+  powershell: string,
+  vars: Record<string, string>,
+  what: string,
+): Promise<string | undefined> {
+  return orMissing(host, await host.run({ powershell, vars }), what);
 }
 
 export interface AgentFacts {
@@ -70,17 +74,40 @@ export interface AgentFacts {
   readonly unreadable: readonly string[];
 }
 
-/** Fact `agent`: everything the preparation reads on one agent, one primitive per read. */
+/**
+ * Fact `agent`: everything the preparation reads on one agent, one primitive per read, all in one
+ * batch (one round trip).
+ */
 export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise<AgentFacts> {
-  const file = (relative: string) => host.readFile(inInstallDir(agent.installDir, relative));
-  const service = (
-    await runOrMissing(
-      host,
-      SERVICE_STATUS_PS,
-      { name: DATAMINER_SERVICE },
-      'reading the SLDataMiner service',
-    )
-  )?.trim();
+  const at = (relative: string) => inInstallDir(agent.installDir, relative);
+  const files = [
+    DATAMINER_FILES.dataMiner,
+    DATAMINER_FILES.dms,
+    DATAMINER_FILES.db,
+    DATAMINER_FILES.maintenance,
+    DATAMINER_FILES.versionHistory,
+    ...DB_CONFIGURATION_FOLDERS.map((folder) => `${folder}\\${DB_CONFIGURATION_FILE}`),
+  ];
+  const results = await host.batch([
+    { command: { powershell: SERVICE_STATUS_PS, vars: { name: DATAMINER_SERVICE } } },
+    { command: { powershell: LIST_FOLDERS_PS, vars: { path: at(DATAMINER_FILES.elements) } } },
+    ...LICENCE_FILES.map((name) => ({ command: { powershell: PATH_EXISTS_PS, vars: { path: at(name) } } })),
+    ...files.map((relative) => host.readFileCall(at(relative))),
+  ]);
+  const [serviceResult, elementsResult] = results;
+  const licenceResults = results.slice(2, 2 + LICENCE_FILES.length);
+  const contents = results
+    .slice(2 + LICENCE_FILES.length)
+    .map((result, i) => host.fileContent(at(files[i]), result));
+  const [dataMinerXml, dmsXml, dbXml, maintenance, history] = contents;
+  const service = orMissing(host, serviceResult, 'reading the SLDataMiner service')?.trim();
+  const elements = orMissing(host, elementsResult, 'listing the elements');
+  const licence = licenceResults.some((r) => r.code === 0);
+  let dbConfiguration: AgentFacts['dbConfiguration'];
+  DB_CONFIGURATION_FOLDERS.forEach((folder, i) => {
+    const xml = contents[5 + i];
+    if (xml !== undefined && !dbConfiguration) dbConfiguration = { folder, xml };
+  });
   const unreadable: string[] = [];
   const parsed = <T>(name: string, text: string | undefined, parse: (t: string) => T): T | undefined => {
     if (text === undefined) return undefined;
@@ -91,29 +118,6 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
       return undefined;
     }
   };
-  const dataMinerXml = await file(DATAMINER_FILES.dataMiner);
-  const dmsXml = await file(DATAMINER_FILES.dms);
-  const dbXml = await file(DATAMINER_FILES.db);
-  const maintenance = await file(DATAMINER_FILES.maintenance);
-  const history = await file(DATAMINER_FILES.versionHistory);
-  const elements = await runOrMissing(
-    host,
-    LIST_FOLDERS_PS,
-    { path: inInstallDir(agent.installDir, DATAMINER_FILES.elements) },
-    'listing the elements',
-  );
-  let licence = false;
-  for (const name of LICENCE_FILES)
-    if (
-      (await host.run({ powershell: PATH_EXISTS_PS, vars: { path: inInstallDir(agent.installDir, name) } }))
-        .code === 0
-    )
-      licence = true;
-  let dbConfiguration: AgentFacts['dbConfiguration'];
-  for (const folder of DB_CONFIGURATION_FOLDERS) {
-    const xml = await file(`${folder}\\${DB_CONFIGURATION_FILE}`);
-    if (xml !== undefined && !dbConfiguration) dbConfiguration = { folder, xml };
-  }
   const id = parsed('DataMiner.xml', dataMinerXml, parseDataMinerId);
   const dms = parsed('DMS.xml', dmsXml, parseDmsXml);
   const https = parsed('MaintenanceSettings.xml', maintenance, parseHttps) ?? { enabled: false };

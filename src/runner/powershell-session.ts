@@ -88,12 +88,28 @@ function Send-Answer([string]$id, [string]$status, [byte[]]$stdout, [byte[]]$std
   $out.Write($stderr, 0, $stderr.Length)
   $out.Flush()
 }
+# An error record as Windows PowerShell's console prints it (its NormalView), whatever the
+# PowerShell: the command, the message, where it happened, its category and id, unwrapped.
+function Format-ErrorRecord($record) {
+  $info = $record.InvocationInfo
+  $text = New-Object Text.StringBuilder
+  if ($null -ne $info -and $null -ne $info.MyCommand -and $info.MyCommand.Name) { [void]$text.Append($info.MyCommand.Name + ' : ') }
+  elseif ($null -ne $info -and $info.InvocationName) { [void]$text.Append($info.InvocationName + ' : ') }
+  [void]$text.Append($record.ToString())
+  if ($null -ne $info -and $info.PositionMessage) { [void]$text.Append("\`r\`n" + ($info.PositionMessage -replace "\`r?\`n", "\`r\`n")) }
+  [void]$text.Append("\`r\`n    + CategoryInfo          : " + $record.CategoryInfo.ToString())
+  [void]$text.Append("\`r\`n    + FullyQualifiedErrorId : " + $record.FullyQualifiedErrorId)
+  $text.ToString()
+}
+# Lines end as Windows ends them, whatever the platform.
 function Text([object[]]$items) {
   $text = New-Object Text.StringBuilder
   foreach ($item in $items) {
     if ($null -eq $item) { continue }
-    if ($item -is [string]) { [void]$text.Append($item) } else { [void]$text.Append(($item | Out-String -Width 4096).TrimEnd()) }
-    [void]$text.Append([Environment]::NewLine)
+    if ($item -is [string]) { [void]$text.Append($item) }
+    elseif ($item -is [Management.Automation.ErrorRecord]) { [void]$text.Append((Format-ErrorRecord $item)) }
+    else { [void]$text.Append(($item | Out-String -Width 4096).TrimEnd()) }
+    [void]$text.Append("\`r\`n")
   }
   $text.ToString()
 }
@@ -121,7 +137,7 @@ function Invoke-Request([string]$script, [byte[]]$stdin, [int]$timeoutSeconds) {
   [IO.File]::WriteAllBytes($file, $utf8.GetBytes($script))
   $shell = [PowerShell]::Create()
   $shell.Runspace = $script:runspace
-  [void]$shell.AddScript('param($cdktfFile, $cdktfInput) $global:LASTEXITCODE = 0; & $cdktfFile', $true).AddArgument($file).AddArgument($stdin)
+  [void]$shell.AddScript('param($cdktfFile, $cdktfInput) Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue; & $cdktfFile', $true).AddArgument($file).AddArgument($stdin)
   $captured = New-Object IO.StringWriter
   $capturedErrors = New-Object IO.StringWriter
   $console = [Console]::Out

@@ -319,9 +319,21 @@ export class RemoteHost {
 
   /** The file's content, or undefined when it does not exist. */
   async readFile(path: string): Promise<string | undefined> {
-    const result = this.isWindows
-      ? await this.run({ powershell: READ_FILE_PS, vars: { path } })
-      : await this.run({ argv: shellScript(READ_FILE_SCRIPT, path) });
+    const [result] = await this.batch([this.readFileCall(path)]);
+    return this.fileContent(path, result);
+  }
+
+  /** The call that reads a whole file, to send in a batch with others; fileContent reads its result. */
+  readFileCall(path: string): RemoteCall {
+    return {
+      command: this.isWindows
+        ? { powershell: READ_FILE_PS, vars: { path } }
+        : { argv: shellScript(READ_FILE_SCRIPT, path) },
+    };
+  }
+
+  /** What a readFileCall found: the content, or undefined when the file does not exist. */
+  fileContent(path: string, result: CommandResult): string | undefined {
     if (result.code === MISSING_FILE_STATUS) return undefined;
     if (result.code !== 0) {
       throw new StepFailure(

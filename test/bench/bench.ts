@@ -4,7 +4,8 @@
  * 2. terraform plan time for the same stacks (Terraform's cost grows with resource count).
  * 3. Runner overhead per step on the lab: a no-op step's wall time against the remote command's own time.
  * 4. This library against Ansible, the same work on the same lab hosts (versus-ansible.ts).
- * 5. Each construct's lab deploy: first deploy, second deploy, forced re-run.
+ * 5. Each construct's lab deploy: first deploy, second deploy, forced re-run (DataMiner: per step, with
+ *    round trips, and the cost of a PowerShell session).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
   synthFigures();
   await runnerFigures();
   console.log('');
-  for (const construct of ['versus-ansible.ts', 'cassandra-two-node.ts']) {
+  for (const construct of ['versus-ansible.ts', 'cassandra-two-node.ts', 'dataminer-pair.ts']) {
     execFileSync(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', path.join(__dirname, construct)],

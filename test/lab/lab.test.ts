@@ -303,7 +303,7 @@ test("resetHost drops the host's layer: files, users, emulators, mounts, address
 
   expect(mountPoints().filter((m) => m.startsWith(`${lab.root}/mnt`))).toEqual([]);
   expect(ok('lab-b', 'ls -A /mnt /opt /lab/bin; getent passwd y || echo no-user')).toBe(
-    '/lab/bin:\n\n/mnt:\n\n/opt:\nno-user\n',
+    '/lab/bin:\n\n/mnt:\n\n/opt:\npowershell\nno-user\n',
   );
   expect(runOnHost('lab-c', 'ping -c 1 -W 1 198.18.0.252').code).toBe(1);
   expect(runOnHost('lab-a', `ping -c 1 -W 1 ${lab.address}`).code).toBe(0);

@@ -74,11 +74,11 @@ describe('the PowerShell session, run by PowerShell', () => {
       60_000,
     );
     expect(answers.map(text)).toEqual([
-      { status: 3, stdout: "it's\n", stderr: 'to stderr\n' },
-      { status: 0, stdout: 'fine\n', stderr: '' },
+      { status: 3, stdout: "it's\r\n", stderr: 'to stderr\n' },
+      { status: 0, stdout: 'fine\r\n', stderr: '' },
       { status: 1, stdout: '', stderr: expect.stringContaining('broken') },
       { status: 1, stdout: '', stderr: expect.stringContaining("Cannot find path '/nonexistent/x'") },
-      { status: 0, stdout: 'went on\n', stderr: expect.stringContaining('not fatal') },
+      { status: 0, stdout: 'went on\r\n', stderr: expect.stringContaining('not fatal') },
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('the PowerShell session, run by PowerShell', () => {
       [run('[Convert]::ToBase64String($cdktfInput)', {}, bytes)],
       60_000,
     );
-    expect(text(answer)).toEqual({ status: 0, stdout: `${bytes.toString('base64')}\n`, stderr: '' });
+    expect(text(answer)).toEqual({ status: 0, stdout: `${bytes.toString('base64')}\r\n`, stderr: '' });
   });
 
   it('skips the rest of a batch after a failed command that had to succeed, and runs the next batch', async () => {
@@ -100,7 +100,7 @@ describe('the PowerShell session, run by PowerShell', () => {
     );
     expect(first.map((a) => a.status)).toEqual([4, 'skipped']);
     const [next] = await agent.batch([run("Write-Output 'next'")], 60_000);
-    expect(text(next)).toEqual({ status: 0, stdout: 'next\n', stderr: '' });
+    expect(text(next)).toEqual({ status: 0, stdout: 'next\r\n', stderr: '' });
   });
 
   it('stops a script past its timeout with every process it started, and goes on serving', async () => {
@@ -117,7 +117,7 @@ describe('the PowerShell session, run by PowerShell', () => {
     );
     expect(late.status).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(text(after)).toEqual({ status: 0, stdout: 'still here\n', stderr: '' });
+    expect(text(after)).toEqual({ status: 0, stdout: 'still here\r\n', stderr: '' });
     // The child's tree was killed: no process of it is left, and the sleep never reaches its touch.
     const left = execFileSync('ps', ['-e', '-o', 'args='], { encoding: 'utf8' });
     expect(left.split('\n').filter((line) => line.includes(marker))).toEqual([]);

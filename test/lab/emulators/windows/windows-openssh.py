@@ -14,6 +14,7 @@ powershell.exe), first on PATH for SSH sessions.
   PSModulePath in every runspace, as it finds NetTCPIP on Windows).
 """
 import base64
+import glob
 import json
 import os
 import sys
@@ -22,7 +23,8 @@ import time
 CMD_EXE_LIMIT = 8191
 CREATE_PROCESS_LIMIT = 32767
 LOG = '/var/log/windows-lab/command-lines.jsonl'
-PWSH = '/opt/powershell/pwsh'
+POWERSHELL_TOOL = '/opt/powershell'
+DOTNET = '/usr/share/dotnet/dotnet'
 MODULES = '/lab/windows/modules'
 # What a Windows PowerShell has before any script runs: its drives and the Windows-only cmdlets.
 WINDOWS_START = 'Import-Module WindowsLab; Enable-WindowsLabDrives; '
@@ -52,9 +54,13 @@ def main(argv):
                              'properly encoded. The value must be Base64 encoded.\r\n')
             return 1
         args[i + 1] = base64.b64encode((WINDOWS_START + script).encode('utf-16-le')).decode('ascii')
-    if not os.access(PWSH, os.X_OK):
-        sys.stderr.write('lab powershell: PowerShell is not mounted at %s: start the lab with it installed '
-                         '(test/lab/require-prerequisites.mjs --powershell)\n' % PWSH)
+    # The tool's own launcher would start .NET as a child process: run pwsh.dll directly, so the
+    # session is one process, as powershell.exe is.
+    found = sorted(glob.glob(POWERSHELL_TOOL + '/.store/powershell/*/powershell/*/tools/*/any/unix/pwsh.dll'))
+    if not found or not os.access(DOTNET, os.X_OK):
+        sys.stderr.write('lab powershell: PowerShell 7 or .NET is not mounted at %s and %s: install them '
+                         '(test/lab/require-prerequisites.mjs --powershell) and restart the lab\n'
+                         % (POWERSHELL_TOOL, DOTNET))
         return 99
     home = os.environ.get('HOME') or '/root'
     temp = os.path.join(home, 'AppData', 'Local', 'Temp')
@@ -71,7 +77,7 @@ def main(argv):
         'NO_COLOR': '1',
         'TERM': 'dumb',
     })
-    os.execve(PWSH, [PWSH] + args, env)
+    os.execve(DOTNET, [DOTNET, found[-1]] + args, env)
 
 
 if __name__ == '__main__':
