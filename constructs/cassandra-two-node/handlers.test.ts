@@ -43,7 +43,8 @@ function fakeWindows(n: FakeNode): WindowsFixtureExecutor {
     if (script.endsWith(SERVICE_STATE_PS))
       return n.service === 'missing' ? { code: 4 } : { code: n.service === 'Running' ? 0 : 3 };
     if (script.endsWith(NODETOOL_PS)) {
-      if (n.service !== 'Running') return { code: 1, stdout: "nodetool: Failed to connect to '127.0.0.1:7199'\r\n" };
+      if (n.service !== 'Running')
+        return { code: 1, stdout: "nodetool: Failed to connect to '127.0.0.1:7199'\r\n" };
       const out = {
         version: `ReleaseVersion: ${n.release}\r\n`,
         status: n.status,
@@ -316,7 +317,11 @@ test('a Windows command past its timeout: stopped with every process it started,
     exec: () => Promise.reject(new Error('no channel of its own')),
     agent: async () => ({
       batch: async (requests) =>
-        requests.map(() => ({ status: 'timeout' as const, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) })),
+        requests.map(() => ({
+          status: 'timeout' as const,
+          stdout: Buffer.alloc(0),
+          stderr: Buffer.alloc(0),
+        })),
     }),
   };
   const host = new RemoteHost(

@@ -12,7 +12,7 @@ import {
   SERVICE_STATUS_PS,
 } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
-import type { CommandResult, RemoteHost } from '../../src/runner/remote-host';
+import type { CommandResult, RemoteCall, RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import { PORT_CHECK_PS } from '../cassandra-two-node';
 import type { AgentRef } from './actions';
@@ -43,15 +43,6 @@ function orMissing(host: RemoteHost, result: CommandResult, what: string): strin
       `${host.label}: ${what} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
     );
   return result.stdout;
-}
-
-async function runOrMissing(
-  host: RemoteHost,
-  powershell: string,
-  vars: Record<string, string>,
-  what: string,
-): Promise<string | undefined> {
-  return orMissing(host, await host.run({ powershell, vars }), what);
 }
 
 export interface AgentFacts {
@@ -146,44 +137,52 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
   };
 }
 
-/** Fact `adapters`: the network adapters in use with their IPv4 addresses. */
+/**
+ * Each fact below is a call (to send in a batch with others: one round trip for all) and the
+ * reading of its result; read* runs one on its own.
+ */
+export const factCalls = {
+  /** The network adapters in use with their IPv4 addresses. */
+  adapters: {
+    call: (): RemoteCall => ({ command: { powershell: LIST_ADAPTER_ADDRESSES_PS, vars: {} } }),
+    read: (host: RemoteHost, result: CommandResult) =>
+      parseAdapters(orMissing(host, result, 'listing the network adapters') ?? ''),
+  },
+  /** Whether anything answers ping or ARP at the address, seen from this host. */
+  answersAt: {
+    call: (address: string): RemoteCall => ({ command: { powershell: ANSWERS_AT_PS, vars: { address } } }),
+    read: (host: RemoteHost, result: CommandResult, address: string) =>
+      parseAnswer(orMissing(host, result, `checking whether anything answers at ${address}`) ?? ''),
+  },
+  /** The IPv4 addresses a name resolves to from this host; missing: undefined. */
+  resolution: {
+    call: (name: string): RemoteCall => ({ command: { powershell: RESOLVE_NAME_PS, vars: { name } } }),
+    read: (host: RemoteHost, result: CommandResult, name: string): string[] | undefined => {
+      const out = orMissing(host, result, `resolving ${name}`);
+      return out === undefined
+        ? undefined
+        : out
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter(Boolean);
+    },
+  },
+  /** IIS Application Request Routing is installed. */
+  arr: {
+    call: (): RemoteCall => ({ command: { powershell: PATH_EXISTS_PS, vars: { path: ARR_FOLDER } } }),
+    read: (result: CommandResult) => result.code === 0,
+  },
+  /** A TCP connection from this host to address:port completes within 3 s. */
+  portOpen: {
+    call: (address: string, port: number): RemoteCall => ({
+      command: { powershell: PORT_CHECK_PS, vars: { address, port: String(port), timeoutMs: '3000' } },
+    }),
+    read: (result: CommandResult) => result.code === 0,
+  },
+};
+
+/** Fact `adapters`, on its own. */
 export async function readAdapters(host: RemoteHost) {
-  const out = await runOrMissing(host, LIST_ADAPTER_ADDRESSES_PS, {}, 'listing the network adapters');
-  return parseAdapters(out ?? '');
-}
-
-/** Fact `answersAt`: whether anything answers ping or ARP at the address, seen from this host. */
-export async function readAnswersAt(host: RemoteHost, address: string) {
-  const out = await runOrMissing(
-    host,
-    ANSWERS_AT_PS,
-    { address },
-    `checking whether anything answers at ${address}`,
-  );
-  return parseAnswer(out ?? '');
-}
-
-/** Fact `resolve`: the IPv4 addresses a name resolves to from this host; missing: undefined. */
-export async function readResolution(host: RemoteHost, name: string): Promise<string[] | undefined> {
-  const out = await runOrMissing(host, RESOLVE_NAME_PS, { name }, `resolving ${name}`);
-  return out === undefined
-    ? undefined
-    : out
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter(Boolean);
-}
-
-/** Fact `arr`: IIS Application Request Routing is installed. */
-export async function readArrInstalled(host: RemoteHost): Promise<boolean> {
-  return (await host.run({ powershell: PATH_EXISTS_PS, vars: { path: ARR_FOLDER } })).code === 0;
-}
-
-/** Fact `port`: a TCP connection from this host to address:port completes within 3 s. */
-export async function readPortOpen(host: RemoteHost, address: string, port: number): Promise<boolean> {
-  const r = await host.run({
-    powershell: PORT_CHECK_PS,
-    vars: { address, port: String(port), timeoutMs: '3000' },
-  });
-  return r.code === 0;
+  const [result] = await host.batch([factCalls.adapters.call()]);
+  return factCalls.adapters.read(host, result);
 }

@@ -9,14 +9,7 @@ import { certificateNames, peerCertificateThrough } from '../../src/runner/tunne
 import { isIpv4 } from '../../src/schema/common';
 import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
-import {
-  AgentFacts,
-  readAdapters,
-  readAgentFacts,
-  readAnswersAt,
-  readArrInstalled,
-  readResolution,
-} from './facts';
+import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
 import { agentPortProblems, Agent } from './ports';
 import {
   existingMixFindings,
@@ -97,28 +90,39 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     notes.push(...mix.notes);
     if (action.addressing.kind === 'virtual-ip') {
       const vips = action.addressing.virtualIps;
-      const agents = [];
-      for (const agent of [primary, backup]) {
-        const adapters = await readAdapters(agent.host);
-        const answers = [];
-        for (const vip of vips) {
-          const seen = await readAnswersAt(agent.host, vip);
-          answers.push({ vip, ...(seen.answered ? { how: seen.how } : {}) });
-        }
-        agents.push({ label: agent.host.label, adapters, answers });
-      }
+      // One round trip per agent, side by side: its adapters and what answers at each VIP.
+      const agents = await Promise.all(
+        [primary, backup].map(async (agent) => {
+          const [adapterResult, ...answerResults] = await agent.host.batch([
+            factCalls.adapters.call(),
+            ...vips.map((vip) => factCalls.answersAt.call(vip)),
+          ]);
+          const answers = vips.map((vip, i) => {
+            const seen = factCalls.answersAt.read(agent.host, answerResults[i], vip);
+            return { vip, ...(seen.answered ? { how: seen.how } : {}) };
+          });
+          return {
+            label: agent.host.label,
+            adapters: factCalls.adapters.read(agent.host, adapterResult),
+            answers,
+          };
+        }),
+      );
       problems.push(...virtualIpProblems(vips, agents));
     }
   }
   if (action.addressing.kind === 'hostname') {
     const name = action.addressing.sharedHostname;
-    const agents = [];
-    for (const agent of [primary, backup])
-      agents.push({
-        label: agent.host.label,
-        ...((r) => (r ? { resolved: r } : {}))(await readResolution(agent.host, name)),
-        arr: await readArrInstalled(agent.host),
-      });
+    const agents = await Promise.all(
+      [primary, backup].map(async (agent) => {
+        const [resolution, arr] = await agent.host.batch([
+          factCalls.resolution.call(name),
+          factCalls.arr.call(),
+        ]);
+        const resolved = factCalls.resolution.read(agent.host, resolution, name);
+        return { label: agent.host.label, ...(resolved ? { resolved } : {}), arr: factCalls.arr.read(arr) };
+      }),
+    );
     problems.push(...hostnameProblems(name, [primary.address, backup.address], agents));
   }
   if (facts[0].https.enabled) {

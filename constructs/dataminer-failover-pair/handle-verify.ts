@@ -16,10 +16,11 @@ const comparable = (xml: string, withoutPriority: boolean) =>
 
 export const verify: ActionHandler<VerifyAction> = async (action, context) => {
   const { primary, backup } = await connectAgents(action, context);
-  const [p, b] = [
-    await readAgentFacts(primary.host, action.primary),
-    await readAgentFacts(backup.host, action.backup),
-  ];
+  // Side by side: each agent answers its own batch.
+  const [p, b] = await Promise.all([
+    readAgentFacts(primary.host, action.primary),
+    readAgentFacts(backup.host, action.backup),
+  ]);
   const problems: string[] = [];
   if (p.id === undefined || p.id !== b.id)
     problems.push(
@@ -44,12 +45,13 @@ export const verify: ActionHandler<VerifyAction> = async (action, context) => {
 export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (action, context) => {
   const { primary, backup } = await connectAgents(action, context);
   const problems: string[] = [];
-  for (const [agent, ref] of [
+  const sides = [
     [primary, action.primary],
     [backup, action.backup],
-  ] as const) {
-    const facts = await readAgentFacts(agent.host, ref);
-    if (!failoverConfigured(facts.dms, action.addressing))
+  ] as const;
+  const read = await Promise.all(sides.map(([agent, ref]) => readAgentFacts(agent.host, ref)));
+  for (const [i, [agent, ref]] of sides.entries()) {
+    if (!failoverConfigured(read[i].dms, action.addressing))
       problems.push(
         `${agent.host.label} (${ref.role}): DMS.xml has no <Failover> of type ${action.addressing.kind === 'hostname' ? `HostName naming ${action.addressing.sharedHostname}` : `VirtualIP naming ${action.addressing.virtualIps.join(', ')}`}: switch Failover on in Cube (System Center > Agents > Failover) with the values of the runbook`,
       );
@@ -57,8 +59,9 @@ export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (acti
   if (action.addressing.kind === 'virtual-ip') {
     const vips = action.addressing.virtualIps;
     const holders = [];
-    for (const agent of [primary, backup]) {
-      const addresses = (await readAdapters(agent.host)).flatMap((a) => a.addresses);
+    const adapters = await Promise.all([primary, backup].map((agent) => readAdapters(agent.host)));
+    for (const [i, agent] of [primary, backup].entries()) {
+      const addresses = adapters[i].flatMap((a) => a.addresses);
       if (vips.every((vip) => addresses.includes(vip))) holders.push(agent.host.label);
       else if (vips.some((vip) => addresses.includes(vip)))
         problems.push(

@@ -1,7 +1,7 @@
 /** The agents' port checks: from each agent to the other (or to the storage), any listed port answering. */
 import type { RemoteHost } from '../../src/runner/remote-host';
 import type { PortCheck } from './actions';
-import { readAnswersAt, readPortOpen } from './facts';
+import { factCalls } from './facts';
 
 export interface Agent {
   readonly host: RemoteHost;
@@ -23,18 +23,35 @@ export async function agentPortProblems(
   return results.flat();
 }
 
+/**
+ * One round trip for the ping and the first port of every check; a check whose first port is
+ * closed tries its others in one more.
+ */
 async function sideProblems(from: Agent, peer: Agent, checks: readonly PortCheck[]): Promise<string[]> {
   const problems: string[] = [];
-  const ping = await readAnswersAt(from.host, peer.address);
+  const target = (check: PortCheck) => (check.to === 'peer' ? peer.address : check.to);
+  const [pingResult, ...firstResults] = await from.host.batch([
+    factCalls.answersAt.call(peer.address),
+    ...checks.map((check) => factCalls.portOpen.call(target(check), check.anyOf[0])),
+  ]);
+  const ping = factCalls.answersAt.read(from.host, pingResult, peer.address);
   if (!ping.answered || ping.how !== 'icmp')
     problems.push(
       `${from.host.label} gets no ping answer from ${peer.host.label} (${peer.address}): ICMP must pass (heartbeats are pings)`,
     );
-  for (const check of checks) {
-    const to = check.to === 'peer' ? peer.address : check.to;
-    let open = false;
-    for (const port of check.anyOf) if (!open && (await readPortOpen(from.host, to, port))) open = true;
-    if (!open)
+  const open = firstResults.map((result) => factCalls.portOpen.read(result));
+  const retry = checks.flatMap((check, i) =>
+    open[i]
+      ? []
+      : check.anyOf.slice(1).map((port) => ({ i, call: factCalls.portOpen.call(target(check), port) })),
+  );
+  const retried = await from.host.batch(retry.map((r) => r.call));
+  retried.forEach((result, k) => {
+    if (factCalls.portOpen.read(result)) open[retry[k].i] = true;
+  });
+  for (const [i, check] of checks.entries()) {
+    const to = target(check);
+    if (!open[i])
       problems.push(
         `${from.host.label} → ${check.to === 'peer' ? peer.host.label : to} TCP ${check.anyOf.join(' or ')} (${check.purpose}) is closed`,
       );

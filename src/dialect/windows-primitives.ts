@@ -52,12 +52,13 @@ $addresses | Where-Object { $_.AddressFamily -eq 'InterNetwork' } | ForEach-Obje
 
 /**
  * Whether anything answers at $address: "icmp" when a ping is answered, "arp <mac>" when only the
- * neighbour table learned it, "none" otherwise. Two pings of 1 s each through .NET's Ping, the same
- * on Windows PowerShell 5.1 and PowerShell 7 (whose Test-Connection waits 5 s per ping).
+ * neighbour table learned it, "none" otherwise. Two pings of 500 ms each (plenty on the agents'
+ * own network) through .NET's Ping, the same on Windows PowerShell 5.1 and PowerShell 7 (whose
+ * Test-Connection waits 5 s per ping).
  */
 export const ANSWERS_AT_PS = `$ping = New-Object System.Net.NetworkInformation.Ping
 foreach ($attempt in 1..2) {
-  try { if ($ping.Send($address, 1000).Status -eq 'Success') { Write-Output 'icmp'; exit 0 } } catch { }
+  try { if ($ping.Send($address, 500).Status -eq 'Success') { Write-Output 'icmp'; exit 0 } } catch { }
 }
 $neighbour = Get-NetNeighbor -IPAddress $address -ErrorAction SilentlyContinue |
   Where-Object { $_.State -in @('Reachable', 'Stale', 'Delay', 'Probe', 'Permanent') } | Select-Object -First 1

@@ -8,7 +8,12 @@ import {
   shellScript,
   STAT_SCRIPT,
 } from '../dialect/posix';
-import { ATOMIC_WRITE_PS, bindPowerShellVariables, READ_FILE_PS, REMOVE_FILE_PS } from '../dialect/powershell';
+import {
+  ATOMIC_WRITE_PS,
+  bindPowerShellVariables,
+  READ_FILE_PS,
+  REMOVE_FILE_PS,
+} from '../dialect/powershell';
 import { StepFailure } from '../errors';
 import { writeFilesCall } from '../facts/files';
 import { HostConfig, hostLabel } from '../schema/host';

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     for (const n of [1, 10]) {
       started = process.hrtime.bigint();
       await host.batch(
-        Array.from({ length: n }, () => ({ command: { powershell: PATH_EXISTS_PS, vars: { path: 'C:\\' } } })),
+        Array.from({ length: n }, () => ({
+          command: { powershell: PATH_EXISTS_PS, vars: { path: 'C:\\' } },
+        })),
       );
       batches[n].push(ms(started));
     }
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
   for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
 
   console.log('DataMinerFailoverPair on the lab (real PowerShell 7 behind the Windows OpenSSH stand-in)');
-  console.log(`  PowerShell session start        ${median(starts).toFixed(0).padStart(6)} ms   (median of 5)`);
+  console.log(
+    `  PowerShell session start        ${median(starts).toFixed(0).padStart(6)} ms   (median of 5)`,
+  );
   console.log(`  a batch of 1 script             ${median(batches[1]).toFixed(0).padStart(6)} ms`);
   console.log(`  a batch of 10 scripts           ${median(batches[10]).toFixed(0).padStart(6)} ms`);
   console.log(`  first deploy, per step (runner time, round trips; median of ${ROUNDS}):`);

@@ -95,7 +95,6 @@ const sessions: SshSession[] = [];
 let agentA: RemoteHost;
 let agentB: RemoteHost;
 
-
 const host = (name: string): LabHost => lab.hosts.find((h) => h.name === name)!;
 
 /** The host as a construct declares a Windows agent, connected over SSH like the runner does. */
@@ -185,7 +184,10 @@ describe("the lab's Windows side", () => {
     const version = await run(agentA, '$PSVersionTable.PSVersion.ToString()');
     expect(version).toMatchObject({ code: 0, stdout: '7.6.9\r\n' });
     // Windows-only cmdlets are the WindowsLab module's; the language and .NET are PowerShell's own.
-    const origin = await run(agentA, "(Get-Command Get-NetIPAddress).Source + ' ' + (Get-Command Test-Path).Source");
+    const origin = await run(
+      agentA,
+      "(Get-Command Get-NetIPAddress).Source + ' ' + (Get-Command Test-Path).Source",
+    );
     expect(origin.stdout).toBe('WindowsLab Microsoft.PowerShell.Management\r\n');
     expect(DATAMINER_SERVICE_NAME).toBe(DATAMINER_SERVICE);
     expect(DATAMINER_DIR).toBe(DEFAULT_INSTALL_DIR);
@@ -330,7 +332,9 @@ describe('primitives', () => {
     const version = await run(agentA, NODETOOL_PS, { nodetool: CASSANDRA_NODETOOL, command: 'version' });
     // Out-String ends the text with the platform's line break, then the line itself ends.
     expect(version.code).toBe(0);
-    expect(version.stdout).toMatch(new RegExp(`^ReleaseVersion: ${CASSANDRA_RELEASE.replace(/\./g, '\\.')}\r?\n\r\n$`));
+    expect(version.stdout).toMatch(
+      new RegExp(`^ReleaseVersion: ${CASSANDRA_RELEASE.replace(/\./g, '\\.')}\r?\n\r\n$`),
+    );
     const status = await run(agentA, NODETOOL_PS, { nodetool: CASSANDRA_NODETOOL, command: 'status' });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^UN {2}198\.18\.0\.11 /m);
@@ -411,7 +415,11 @@ describe('primitives', () => {
     expect(await check(b.address, DATAMINER_PORTS.remoting)).toMatchObject({ code: 0, stdout: '' });
     const refused = await check(b.address, 7000);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(new RegExp(`^cannot connect to ${b.address.replace(/\./g, '\\.')}:7000 - One or more errors occurred\\.`));
+    expect(refused.stdout).toMatch(
+      new RegExp(
+        `^cannot connect to ${b.address.replace(/\./g, '\\.')}:7000 - One or more errors occurred\\.`,
+      ),
+    );
     blockTraffic({ from: a.name, to: b.name, protocol: 'tcp', port: DATAMINER_PORTS.nats });
     try {
       const started = Date.now();
@@ -576,11 +584,13 @@ describe('a Windows command past its timeout', () => {
           what: 'starting LabStuck',
         },
       ]),
-    ).rejects.toThrow(/starting LabStuck did not finish within 2 s; it was stopped, with every process it started/);
+    ).rejects.toThrow(
+      /starting LabStuck did not finish within 2 s; it was stopped, with every process it started/,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
-    const [sleeping] = await impatient.batch([
-      { command: { powershell: "& sleep 30; exit 0" }, what: 'a sleep' },
-    ]).catch((e: Error) => [e]);
+    const [sleeping] = await impatient
+      .batch([{ command: { powershell: '& sleep 30; exit 0' }, what: 'a sleep' }])
+      .catch((e: Error) => [e]);
     expect(String(sleeping)).toContain('a sleep did not finish within 2 s');
     expect(runOnHost(a.name, 'ps -eo args').stdout).not.toContain('sleep 30');
     expect(await impatient.run({ powershell: SERVICE_STATUS_PS, vars: { name: 'LabStuck' } })).toMatchObject({

@@ -50,7 +50,8 @@ export function spawnPowerShellSession(frame: Buffer = SESSION_FRAME): {
 
 /** A Windows host's executor whose PowerShell session runs here. */
 export class LocalPowerShellSession implements CommandExecutor {
-  private started: { agent: Promise<ShellAgent>; child: ChildProcessWithoutNullStreams; bin: string } | undefined;
+  private started:
+    { agent: Promise<ShellAgent>; child: ChildProcessWithoutNullStreams; bin: string } | undefined;
 
   exec(): Promise<ExecResult> {
     throw new Error('a Windows host is reached only through its PowerShell session');

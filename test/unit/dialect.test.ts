@@ -1,11 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { quotePosix, renderPosixCommand, shellScript } from '../../src/dialect/posix';
-import {
-  bindPowerShellVariables,
-  encodePowerShell,
-  quotePowerShell,
-} from '../../src/dialect/powershell';
+import { bindPowerShellVariables, encodePowerShell, quotePowerShell } from '../../src/dialect/powershell';
 
 const HOSTILE = [
   "it's",

@@ -5,11 +5,7 @@ import {
   READ_FILE_PS,
   REMOVE_FILE_PS,
 } from '../../src/dialect/powershell';
-import {
-  SESSION_BOOTSTRAP_PS,
-  SESSION_COMMAND_LINE,
-  SESSION_PS,
-} from '../../src/runner/powershell-session';
+import { SESSION_BOOTSTRAP_PS, SESSION_COMMAND_LINE, SESSION_PS } from '../../src/runner/powershell-session';
 import * as WINDOWS_PRIMITIVES from '../../src/dialect/windows-primitives';
 import { ALL_POWERSHELL_SCRIPTS as CASSANDRA_POWERSHELL_SCRIPTS } from '../../constructs/cassandra-two-node/commands';
 import { PowerShellGrammar } from '../support/powershell-grammar';
@@ -35,7 +31,7 @@ describe('the core PowerShell scripts, parsed by the PowerShell grammar', () => 
     expect(grammar.syntaxErrors('if ($x { exit 0 }')).not.toEqual([]);
   });
 
-  it('the session bootstrap and the session parse, and the only command line stays far below cmd.exe\'s limit', () => {
+  it("the session bootstrap and the session parse, and the only command line stays far below cmd.exe's limit", () => {
     expect(grammar.syntaxErrors(SESSION_BOOTSTRAP_PS)).toEqual([]);
     expect(grammar.syntaxErrors(SESSION_PS)).toEqual([]);
     const decoded = Buffer.from(/-EncodedCommand (\S+)$/.exec(SESSION_COMMAND_LINE)![1], 'base64').toString(

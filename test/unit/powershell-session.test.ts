@@ -61,14 +61,14 @@ describe('the PowerShell session, run by PowerShell', () => {
   beforeEach(() => (session = new LocalPowerShellSession()));
   afterEach(() => session.close());
 
-  it("answers each script with its own exit code, output and errors, in one batch", async () => {
+  it('answers each script with its own exit code, output and errors, in one batch', async () => {
     const agent = await session.agent();
     const answers = await agent.batch(
       [
         run("Write-Output $name; [Console]::Error.WriteLine('to stderr'); exit 3", { name: "it's" }),
         run("Write-Output 'fine'"),
         run("throw 'broken'"),
-        run("Get-Item -LiteralPath $path", { path: '/nonexistent/x' }),
+        run('Get-Item -LiteralPath $path', { path: '/nonexistent/x' }),
         run("$ErrorActionPreference = 'Continue'; Write-Error 'not fatal'; Write-Output 'went on'"),
       ],
       60_000,
@@ -85,10 +85,7 @@ describe('the PowerShell session, run by PowerShell', () => {
   it('gives a script the input bytes exactly, and nothing else reads them', async () => {
     const agent = await session.agent();
     const bytes = Buffer.from([0, 13, 10, 255, 0x27, 0x60, 65]);
-    const [answer] = await agent.batch(
-      [run('[Convert]::ToBase64String($cdktfInput)', {}, bytes)],
-      60_000,
-    );
+    const [answer] = await agent.batch([run('[Convert]::ToBase64String($cdktfInput)', {}, bytes)], 60_000);
     expect(text(answer)).toEqual({ status: 0, stdout: `${bytes.toString('base64')}\r\n`, stderr: '' });
   });
 
@@ -110,7 +107,7 @@ describe('the PowerShell session, run by PowerShell', () => {
     const started = Date.now();
     const [late, after] = await agent.batch(
       [
-        run("& sh -c 'sleep 20; touch \"$1\"' sh $marker", { marker }, undefined, 2),
+        run('& sh -c \'sleep 20; touch "$1"\' sh $marker', { marker }, undefined, 2),
         run("Write-Output 'still here'"),
       ],
       60_000,
@@ -169,7 +166,10 @@ describe('the session runs nothing it did not receive whole', () => {
 
   it('a request cut short or with damaged input ends the session before any of it runs', async () => {
     const marker = path.join(os.tmpdir(), `failover-session-ran-${process.pid}`);
-    const touch = { command: bindPowerShellVariables("[IO.File]::WriteAllText($marker, 'ran')", { marker }), timeoutSeconds: 10 };
+    const touch = {
+      command: bindPowerShellVariables("[IO.File]::WriteAllText($marker, 'ran')", { marker }),
+      timeoutSeconds: 10,
+    };
     const whole = frameRequest(1, { ...touch, stdin: Buffer.from('payload') });
     const damaged = Buffer.from(whole);
     damaged[damaged.length - 1] ^= 1;
@@ -217,7 +217,13 @@ describe('ATOMIC_WRITE_PS in the session', () => {
     fs.writeFileSync(target, 'kept\n');
     const agent = await session.agent();
     const [answer] = await agent.batch(
-      [run(ATOMIC_WRITE_PS, { path: target, suffix: '.bak', keep: '5', length: '100' }, Buffer.from('cut sh'))],
+      [
+        run(
+          ATOMIC_WRITE_PS,
+          { path: target, suffix: '.bak', keep: '5', length: '100' },
+          Buffer.from('cut sh'),
+        ),
+      ],
       60_000,
     );
     expect(answer.status).toBe(65);
@@ -233,21 +239,24 @@ describe('what a Windows host receives on its command line', () => {
     const stdins: Buffer[] = [];
     const session = new LocalPowerShellSession();
     try {
-      const host = new RemoteHost({ ...LOCAL_HOST, os: 'windows' }, {
-        exec: () => Promise.reject(new Error('no channel of its own')),
-        agent: async () => {
-          const agent = await session.agent();
-          return {
-            batch: (requests, timeoutMs) => {
-              for (const r of requests) {
-                lines.push(SESSION_COMMAND_LINE);
-                stdins.push(Buffer.concat([Buffer.from(r.command), Buffer.from(r.stdin ?? '')]));
-              }
-              return agent.batch(requests, timeoutMs);
-            },
-          };
+      const host = new RemoteHost(
+        { ...LOCAL_HOST, os: 'windows' },
+        {
+          exec: () => Promise.reject(new Error('no channel of its own')),
+          agent: async () => {
+            const agent = await session.agent();
+            return {
+              batch: (requests, timeoutMs) => {
+                for (const r of requests) {
+                  lines.push(SESSION_COMMAND_LINE);
+                  stdins.push(Buffer.concat([Buffer.from(r.command), Buffer.from(r.stdin ?? '')]));
+                }
+                return agent.batch(requests, timeoutMs);
+              },
+            };
+          },
         },
-      });
+      );
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-pwsh-line-'));
       const content = Buffer.from(`<DataBase pwd="planted-secret-4711">${'x'.repeat(64 * 1024)}</DataBase>`);
       await host.writeFile(path.join(dir, 'DB.xml'), content);
