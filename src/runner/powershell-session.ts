@@ -182,6 +182,20 @@ function Invoke-Request([string]$script, [byte[]]$stdin, [int]$timeoutSeconds) {
   if ($status -ne 'T') { $shell.Dispose() }
   @{ Status = $status; Stdout = $utf8.GetBytes($captured.ToString() + (Text $results)); Stderr = $utf8.GetBytes($errors.ToString()) }
 }
+# One request, whole: its header, its script and its input, checked against the header.
+function Read-Request([string]$line) {
+  $fields = $line.Split(' ')
+  if ($fields.Length -ne 6 -or $fields[0] -notmatch '^[0-9]+$' -or $fields[1] -notmatch '^[01L]$' -or $fields[2] -notmatch '^[0-9]+$' -or $fields[3] -notmatch '^[0-9]+$' -or $fields[4] -notmatch '^[0-9]+$') {
+    Stop-Session 'a request header was garbled'
+  }
+  $command = Read-Bytes ([long]$fields[3])
+  $stdin = Read-Bytes ([long]$fields[4])
+  if ($stdin.Length -gt 0) {
+    $sum = -join ($sha.ComputeHash($stdin) | ForEach-Object { $_.ToString('x2') })
+    if ($sum -ne $fields[5]) { Stop-Session "the input of request $($fields[0]) arrived damaged" }
+  }
+  @{ Id = $fields[0]; Kind = $fields[1]; Timeout = [int]$fields[2]; Command = $command; Stdin = $stdin }
+}
 $script:runspace = New-ScriptRunspace
 $lock = $null
 $skip = $false
@@ -190,35 +204,40 @@ $out.Write($ready, 0, $ready.Length)
 $out.Flush()
 try {
   while ($null -ne ($line = Read-Line)) {
-    if ($line -eq 'resume') { $skip = $false; continue }
-    $fields = $line.Split(' ')
-    if ($fields.Length -ne 6 -or $fields[0] -notmatch '^[0-9]+$' -or $fields[1] -notmatch '^[01L]$' -or $fields[2] -notmatch '^[0-9]+$' -or $fields[3] -notmatch '^[0-9]+$' -or $fields[4] -notmatch '^[0-9]+$') {
-      Stop-Session 'a request header was garbled'
-    }
-    $id, $kind, $timeout = $fields[0], $fields[1], [int]$fields[2]
-    $command = Read-Bytes ([long]$fields[3])
-    $stdin = Read-Bytes ([long]$fields[4])
-    if ($stdin.Length -gt 0) {
-      $sum = -join ($sha.ComputeHash($stdin) | ForEach-Object { $_.ToString('x2') })
-      if ($sum -ne $fields[5]) { Stop-Session "the input of request $id arrived damaged" }
-    }
-    $none = New-Object byte[] 0
-    if ($skip) { Send-Answer $id 'S' $none $none; continue }
-    if ($kind -eq 'L') {
-      $name = $utf8.GetString($command)
-      try {
-        if ($null -eq $lock) { $lock = New-Object Threading.Mutex($false, $name) }
-        try { $held = $lock.WaitOne($timeout * 1000) } catch [Threading.AbandonedMutexException] { $held = $true }
-        if ($held) { Send-Answer $id '0' $utf8.GetBytes($name) $none } else { Send-Answer $id '1' $none $none; $skip = $true }
-      } catch {
-        Send-Answer $id '1' $none $utf8.GetBytes($_.Exception.Message)
-        $skip = $true
+    # "resume <n>": a batch of n requests, all read before any runs, so nothing is left on stdin
+    # for a program a script starts (it inherits stdin) to take.
+    $requests = @()
+    if ($line -match '^resume( [0-9]+)?$') {
+      $skip = $false
+      if ($line -eq 'resume') { continue }
+      for ($i = 0; $i -lt [int]$line.Substring(7); $i++) {
+        $next = Read-Line
+        if ($null -eq $next) { Stop-Session 'a batch was cut short' }
+        $requests += ,(Read-Request $next)
       }
-      continue
+    } else {
+      $requests += ,(Read-Request $line)
     }
-    $answer = Invoke-Request $utf8.GetString($command) $stdin $timeout
-    Send-Answer $id $answer.Status $answer.Stdout $answer.Stderr
-    if ($answer.Status -ne '0' -and $kind -eq '1') { $skip = $true }
+    foreach ($request in $requests) {
+      $id = $request.Id
+      $none = New-Object byte[] 0
+      if ($skip) { Send-Answer $id 'S' $none $none; continue }
+      if ($request.Kind -eq 'L') {
+        $name = $utf8.GetString($request.Command)
+        try {
+          if ($null -eq $lock) { $lock = New-Object Threading.Mutex($false, $name) }
+          try { $held = $lock.WaitOne($request.Timeout * 1000) } catch [Threading.AbandonedMutexException] { $held = $true }
+          if ($held) { Send-Answer $id '0' $utf8.GetBytes($name) $none } else { Send-Answer $id '1' $none $none; $skip = $true }
+        } catch {
+          Send-Answer $id '1' $none $utf8.GetBytes($_.Exception.Message)
+          $skip = $true
+        }
+        continue
+      }
+      $answer = Invoke-Request $utf8.GetString($request.Command) $request.Stdin $request.Timeout
+      Send-Answer $id $answer.Status $answer.Stdout $answer.Stderr
+      if ($answer.Status -ne '0' -and $request.Kind -eq '1') { $skip = $true }
+    }
   }
 } finally {
   Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue

@@ -20,7 +20,8 @@
  *
  * Request:  "<id> <mustSucceed 0|1> <timeoutSeconds> <commandBytes> <stdinBytes> <stdinSha256|->\n"
  *           command stdin
- *           "resume\n" ends the skipping that a failed mustSucceed command started (a new batch)
+ *           "resume <n>\n" ends the skipping that a failed mustSucceed command started: a new batch
+ *           of n requests (the PowerShell session reads all n before it runs any; sh ignores n)
  *           "<id> L <waitSeconds> <pathBytes> 0 -\n" path: take the host's step lock (flock on that
  *           file), held until the agent ends; refused, the rest of the batch is skipped
  * Response: "<id> <status> <stdoutBytes> <stderrBytes>\n" stdout stderr
@@ -293,7 +294,10 @@ export class ShellAgent implements CommandBatcher {
         );
       });
       this.input.write(
-        Buffer.concat([Buffer.from('resume\n'), ...requests.map((r, i) => frameRequest(ids[i], r))]),
+        Buffer.concat([
+          Buffer.from(`resume ${requests.length}\n`),
+          ...requests.map((r, i) => frameRequest(ids[i], r)),
+        ]),
       );
       try {
         return await Promise.race([Promise.all(answers), transportFailure, overdue]);

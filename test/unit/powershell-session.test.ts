@@ -121,6 +121,21 @@ describe('the PowerShell session, run by PowerShell', () => {
     expect(fs.existsSync(marker)).toBe(false);
   });
 
+  it('leaves nothing of its frames on stdin for a program a script starts (it inherits stdin)', async () => {
+    const agent = await session.agent();
+    const answers = await agent.batch(
+      [
+        run('$taken = & timeout 2 head -c 20; Write-Output "took [$taken]"; exit 0'),
+        run("Write-Output 'next request intact'"),
+      ],
+      60_000,
+    );
+    expect(answers.map(text)).toEqual([
+      { status: 0, stdout: 'took []\r\n', stderr: '' },
+      { status: 0, stdout: 'next request intact\r\n', stderr: '' },
+    ]);
+  });
+
   it('takes the host step lock as a named mutex; a second session waits, then is refused', async () => {
     const agent = await session.agent();
     const lock = { command: WINDOWS_STEP_LOCK, timeoutSeconds: 5, lock: true };

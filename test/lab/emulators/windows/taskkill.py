@@ -42,6 +42,13 @@ def main(argv):
         children = [p for p, pp in parents.items() if pp in frontier and p not in tree]
         tree += children
         frontier = children
+    # Every process of the tree is stopped before any is killed: none sees another die and acts on
+    # it (a shell running the next command once its child is gone), as none does on Windows.
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except OSError:
+            pass
     # Children first, as taskkill /T reports them.
     for pid in reversed(tree):
         try:
