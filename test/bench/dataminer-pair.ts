@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DataMinerFailoverPair, DataMinerFailoverPairProps, SshCredentials } from '../../index';
+import { DataMinerFailoverPair, DataMinerFailoverPairProps } from '../../index';
 import { PATH_EXISTS_PS } from '../../src/dialect/windows-primitives';
 import { RemoteHost } from '../../src/runner/remote-host';
 import { SshSession } from '../../src/runner/ssh-session';
@@ -35,16 +35,7 @@ async function main(): Promise<void> {
 
   // One session, and scripts through it.
   await setUp();
-  const config = (h: LabHost) =>
-    hostSchema.parse({
-      name: h.name,
-      address: h.address,
-      port: h.port,
-      user: h.user,
-      hostKeySha256: h.hostKeySha256,
-      credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-      os: 'windows',
-    });
+  const config = (h: LabHost) => hostSchema.parse(labHostProps(lab, h, { os: 'windows' }));
   const starts: number[] = [];
   const batches: Record<number, number[]> = { 1: [], 10: [] };
   for (let round = 0; round < 5; round++) {

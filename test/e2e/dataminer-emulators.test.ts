@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { SshCredentials } from '../../index';
 import type { HostProps } from '../../index';
 import { DEFAULT_LOCATIONS } from '../../constructs/cassandra-two-node/props';
 import {
@@ -63,6 +62,7 @@ import {
   waitForDataMiner,
 } from '../lab/emulators/dataminer/setup';
 import { addTroubledService, windowsCommandLines, windowsToHostPath } from '../lab/emulators/windows/setup';
+import { labHostProps } from '../support/lab-hosts';
 import {
   addHostAddress,
   blockTraffic,
@@ -99,18 +99,9 @@ const host = (name: string): LabHost => lab.hosts.find((h) => h.name === name)!;
 
 /** The host as a construct declares a Windows agent, connected over SSH like the runner does. */
 async function connect(h: LabHost, extra: Partial<HostProps> = {}): Promise<[RemoteHost, SshSession]> {
-  const config = hostSchema.parse({
-    name: h.name,
-    address: h.address,
-    port: h.port,
-    user: h.user,
-    hostKeySha256: h.hostKeySha256,
-    credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-    connectTimeoutSeconds: 10,
-    os: 'windows',
-    commandTimeoutSeconds: 60,
-    ...extra,
-  });
+  const config = hostSchema.parse(
+    labHostProps(lab, h, { os: 'windows', commandTimeoutSeconds: 60, ...extra }),
+  );
   const session = await SshSession.open(config);
   sessions.push(session);
   return [new RemoteHost(config, session), session];

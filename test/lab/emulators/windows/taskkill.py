@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """
 The lab's taskkill.exe: `taskkill /T /F /PID <n>` ends the process and every process it started
-(by parent pid, from /proc), printing Windows' lines. Anything else is refused.
-https://learn.microsoft.com/windows-server/administration/windows-commands/taskkill
+(by parent pid, from /proc), printing Windows' lines, as Microsoft's Windows Commands reference
+documents taskkill. Anything else is refused.
 """
 import os
 import signal

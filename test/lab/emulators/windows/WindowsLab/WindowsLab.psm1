@@ -91,7 +91,7 @@ function New-ServiceError([string]$cmdlet, [string]$message, [string]$id, $categ
   New-Object System.Management.Automation.ErrorRecord $exception, "$id,Microsoft.PowerShell.Commands.$cmdlet", $category, $target
 }
 
-# Get-Service: https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-service
+# Get-Service, as Microsoft's PowerShell reference documents it (Microsoft.PowerShell.Management).
 function Get-Service {
   [CmdletBinding()]
   param([Parameter(Position = 0)][string[]]$Name = @('*'))
@@ -106,7 +106,7 @@ function Get-Service {
 }
 
 # Start-Service: waits while the service is StartPending, warning every 2 s, as the cmdlet does.
-# https://learn.microsoft.com/powershell/module/microsoft.powershell.management/start-service
+# (Microsoft's PowerShell reference, Microsoft.PowerShell.Management.)
 function Start-Service {
   [CmdletBinding()]
   param([Parameter(Position = 0, Mandatory = $true)][string[]]$Name)
@@ -151,7 +151,7 @@ function Start-Service {
   }
 }
 
-# Stop-Service: https://learn.microsoft.com/powershell/module/microsoft.powershell.management/stop-service
+# Stop-Service, as Microsoft's PowerShell reference documents it (Microsoft.PowerShell.Management).
 function Stop-Service {
   [CmdletBinding()]
   param([Parameter(Position = 0, Mandatory = $true)][string[]]$Name, [switch]$Force)
@@ -183,7 +183,7 @@ function Get-AdapterAlias([string]$device) {
   $device
 }
 
-# Get-NetIPAddress (NetTCPIP, MSFT_NetIPAddress): https://learn.microsoft.com/powershell/module/nettcpip/get-netipaddress
+# Get-NetIPAddress, as Microsoft's NetTCPIP reference documents it (MSFT_NetIPAddress).
 function Get-NetIPAddress {
   [CmdletBinding()]
   param([ValidateSet('IPv4', 'IPv6')][string]$AddressFamily, [string[]]$IPAddress, [string[]]$InterfaceAlias)
@@ -211,7 +211,7 @@ function Get-NetIPAddress {
   }
 }
 
-# Get-NetNeighbor (NetTCPIP, MSFT_NetNeighbor): https://learn.microsoft.com/powershell/module/nettcpip/get-netneighbor
+# Get-NetNeighbor, as Microsoft's NetTCPIP reference documents it (MSFT_NetNeighbor).
 # State is one of Unreachable, Incomplete, Probe, Delay, Stale, Reachable, Permanent.
 function Get-NetNeighbor {
   [CmdletBinding()]
@@ -243,7 +243,7 @@ function Get-NetNeighbor {
 
 # Get-CimInstance of Win32_Process (ProcessId, ParentProcessId, Name, CommandLine), from /proc;
 # the only filter is "ParentProcessId = <n>". Any other class or filter is refused.
-# https://learn.microsoft.com/windows/win32/cimwin32prov/win32-process
+# (Microsoft's Win32 provider reference, the Win32_Process class.)
 function Get-CimInstance {
   [CmdletBinding()]
   param([Parameter(Position = 0, Mandatory = $true)][string]$ClassName, [string]$Filter)
