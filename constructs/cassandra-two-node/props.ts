@@ -9,6 +9,7 @@ import {
   isIpv6,
   MAX_PATH_LENGTH,
   PATH_TOO_LONG,
+  declaredSchema,
 } from '../../src/schema/common';
 import { HostConfig, hostLabel, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
@@ -570,12 +571,14 @@ function toConfig(props: ParsedProps): CassandraTwoNodeConfig {
   };
 }
 
-export const cassandraTwoNodeSchema: z.ZodType<CassandraTwoNodeConfig, CassandraTwoNodeProps> = schemaObject
-  .superRefine(
-    crossFieldRule((props, ctx) => {
-      for (const issue of crossFieldIssues(props as Partial<ParsedProps>))
-        ctx.addIssue({ code: 'custom', ...issue });
-    }),
-    EVEN_WITH_FIELD_ERRORS,
-  )
-  .transform(toConfig) as unknown as z.ZodType<CassandraTwoNodeConfig, CassandraTwoNodeProps>;
+export const cassandraTwoNodeSchema = declaredSchema<CassandraTwoNodeConfig, CassandraTwoNodeProps>()(
+  schemaObject
+    .superRefine(
+      crossFieldRule((props, ctx) => {
+        for (const issue of crossFieldIssues(props as Partial<ParsedProps>))
+          ctx.addIssue({ code: 'custom', ...issue });
+      }),
+      EVEN_WITH_FIELD_ERRORS,
+    )
+    .transform(toConfig),
+);

@@ -8,6 +8,7 @@ import {
   isIpv4,
   issuesSoFar,
   MAX_PATH_LENGTH,
+  declaredSchema,
 } from '../../src/schema/common';
 import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
@@ -358,10 +359,12 @@ function cassandraPerAgentIssues(
     );
 }
 
-export const dataMinerFailoverPairSchema: z.ZodType<DataMinerFailoverPairConfig, DataMinerFailoverPairProps> =
-  pairObject
-    .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
-    .transform(toPairConfig) as unknown as z.ZodType<DataMinerFailoverPairConfig, DataMinerFailoverPairProps>;
+export const dataMinerFailoverPairSchema = declaredSchema<
+  DataMinerFailoverPairConfig,
+  DataMinerFailoverPairProps
+>()(
+  pairObject.superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS).transform(toPairConfig),
+);
 
 function toStorageConfig(storage: ParsedPair['storage']): StorageConfig {
   switch (storage.type) {

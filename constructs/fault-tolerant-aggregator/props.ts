@@ -11,6 +11,7 @@ import {
   plainRecord,
   portSchema,
   posixPathSchema,
+  declaredSchema,
 } from '../../src/schema/common';
 import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
@@ -605,15 +606,14 @@ function addCrossFieldIssues(props: ParsedProps, ctx: z.RefinementCtx): void {
   }
 }
 
-export const faultTolerantAggregatorSchema: z.ZodType<
+export const faultTolerantAggregatorSchema = declaredSchema<
   FaultTolerantAggregatorConfig,
   FaultTolerantAggregatorProps
-> = ftaObject
-  .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
-  .transform(toFaultTolerantAggregatorConfig) as unknown as z.ZodType<
-  FaultTolerantAggregatorConfig,
-  FaultTolerantAggregatorProps
->;
+>()(
+  ftaObject
+    .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
+    .transform(toFaultTolerantAggregatorConfig),
+);
 
 function toInstallerConfig(installer: ParsedInstaller, component: NetOpsComponent): InstallerConfig {
   return {

@@ -8,6 +8,7 @@ import {
   posixIdSchema,
   posixNameSchema,
   posixPathSchema,
+  declaredSchema,
 } from '../../src/schema/common';
 import { HostConfig, hostLabel, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
@@ -361,9 +362,11 @@ function addCrossFieldIssues(props: ParsedProps, ctx: z.RefinementCtx): void {
   });
 }
 
-export const nfsSharedDirSchema: z.ZodType<NfsSharedDirConfig, NfsSharedDirProps> = nfsSharedDirObject
-  .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
-  .transform(toNfsSharedDirConfig) as unknown as z.ZodType<NfsSharedDirConfig, NfsSharedDirProps>;
+export const nfsSharedDirSchema = declaredSchema<NfsSharedDirConfig, NfsSharedDirProps>()(
+  nfsSharedDirObject
+    .superRefine(crossFieldRule(addCrossFieldIssues), EVEN_WITH_FIELD_ERRORS)
+    .transform(toNfsSharedDirConfig),
+);
 
 /** Props to config: every default is applied here, and only here. */
 function toNfsSharedDirConfig(props: ParsedProps): NfsSharedDirConfig {

@@ -184,3 +184,38 @@ function withoutIssuesBelowWrongShapes<T>(
   };
   return guarded;
 }
+
+/** `T` with every array and object read-only, as the declared props and config types are. */
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends (...args: never[]) => unknown
+    ? T
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/**
+ * Whether a schema's own types are the declared ones, read-only aside: it outputs exactly `Config`
+ * (each assignable to the other) and accepts every `Props`. `true`, or the sentence naming what
+ * differs.
+ */
+export type SchemaMatches<S extends z.ZodType, Config, Props> = [DeepReadonly<z.output<S>>] extends [
+  DeepReadonly<Config>,
+]
+  ? [DeepReadonly<Config>] extends [DeepReadonly<z.output<S>>]
+    ? [Props] extends [DeepReadonly<z.input<S>>]
+      ? true
+      : 'the schema does not accept every value of the props type'
+    : 'the config type holds values the schema never outputs'
+  : 'the schema outputs values the config type does not hold';
+
+/**
+ * The schema itself, once the compiler has checked that its types are the declared props and
+ * config types (SchemaMatches): no cast hides a drift between the two, the build fails on it.
+ */
+export function declaredSchema<Config, Props>() {
+  return <S extends z.ZodType>(
+    schema: S,
+    ..._typesMatch: SchemaMatches<S, Config, Props> extends true ? [] : [SchemaMatches<S, Config, Props>]
+  ): S => schema;
+}

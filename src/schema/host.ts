@@ -47,6 +47,8 @@ export const credentialsSchema = z.discriminatedUnion(
 );
 
 export type SshCredentialsConfig = z.infer<typeof credentialsSchema>;
+/** Credentials as a host prop takes them: an omitted agent socket variable is SSH_AUTH_SOCK. */
+export type SshCredentialsProps = z.input<typeof credentialsSchema>;
 
 /** Factories for the credential references a host accepts. */
 export class SshCredentials {
@@ -95,7 +97,7 @@ export interface HostProps {
   /** @default "linux" */
   readonly os?: 'linux' | 'windows';
   /** Where the runner finds the credentials at apply time. */
-  readonly credentials: SshCredentialsConfig;
+  readonly credentials: SshCredentialsProps;
   /**
    * The pinned host key fingerprint, as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it.
    * Required unless `acceptUnknownHostKey` is true.
@@ -190,7 +192,7 @@ export const hostSchema: z.ZodType<HostConfig, HostProps> = hostObject.superRefi
     }
   }),
   EVEN_WITH_FIELD_ERRORS,
-) as unknown as z.ZodType<HostConfig, HostProps>;
+);
 
 /** A host after validation and defaults: what the step specs and the runner carry. */
 export interface HostConfig {
