@@ -18,7 +18,7 @@ export interface AgentRef {
   readonly role: 'primary' | 'backup';
 }
 
-/** A TCP port (or one of several: 8004 or 443 with gRPC) one agent must reach on another address. */
+/** A TCP port (or one of several) one agent must reach on another address. */
 export interface PortCheck {
   readonly from: 'primary' | 'backup' | 'both';
   /** An address, or the other agent's address when "peer". */
@@ -26,6 +26,8 @@ export interface PortCheck {
   /** Any one of them answering is enough. */
   readonly anyOf: readonly number[];
   readonly purpose: string;
+  /** Not needed when either agent was migrated to BrokerGateway (the NATS account server). */
+  readonly unlessBrokerGateway?: boolean;
 }
 
 /** What preparing the pair needs of both agents, checked before anything changes. Changes nothing. */

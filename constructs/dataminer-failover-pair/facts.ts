@@ -29,6 +29,7 @@ import {
   DmsView,
   parseAdapters,
   parseAnswer,
+  parseBrokerGateway,
   parseDataMinerId,
   parseDmsXml,
   parseHttps,
@@ -54,6 +55,8 @@ export interface AgentFacts {
   readonly dms?: DmsView;
   readonly dbXml?: string;
   readonly https: { enabled: boolean; name?: string };
+  /** MaintenanceSettings.xml says the agent was migrated to BrokerGateway. */
+  readonly brokerGateway: boolean;
   /** The installed version string (the last line of VersionHistory.txt). */
   readonly version?: string;
   /** The element folders; missing: no Elements folder. */
@@ -112,6 +115,7 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
   const id = parsed('DataMiner.xml', dataMinerXml, parseDataMinerId);
   const dms = parsed('DMS.xml', dmsXml, parseDmsXml);
   const https = parsed('MaintenanceSettings.xml', maintenance, parseHttps) ?? { enabled: false };
+  const brokerGateway = parsed('MaintenanceSettings.xml', maintenance, parseBrokerGateway) ?? false;
   return {
     label: host.label,
     ...(service ? { service } : {}),
@@ -120,6 +124,7 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
     ...(dms ? { dms } : {}),
     ...(dbXml !== undefined ? { dbXml } : {}),
     https,
+    brokerGateway,
     ...(history !== undefined && parseVersionHistory(history)
       ? { version: parseVersionHistory(history)! }
       : {}),

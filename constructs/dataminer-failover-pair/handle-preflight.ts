@@ -132,7 +132,14 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
         : action.addressing.virtualIps;
     problems.push(...(await certificateProblems([primary, backup], names)));
   }
-  problems.push(...(await agentPortProblems(primary, backup, action.ports)));
+  problems.push(
+    ...(await agentPortProblems(
+      primary,
+      backup,
+      action.ports,
+      facts.some((f) => f.brokerGateway),
+    )),
+  );
   if (action.cassandra)
     problems.push(...(await cassandraPreflightProblems(action.cassandra, context)).problems);
   if (action.storage.type === 'dedicated-clustered') {

@@ -37,7 +37,9 @@ export const verify: ActionHandler<VerifyAction> = async (action, context) => {
     if (!p.dbXml || !b.dbXml || comparable(p.dbXml, own).join('\n') !== comparable(b.dbXml, own).join('\n'))
       problems.push(`the backup's DB.xml databases differ from the primary's (the encrypted password aside)`);
   }
-  problems.push(...(await agentPortProblems(primary, backup, action.ports)));
+  problems.push(
+    ...(await agentPortProblems(primary, backup, action.ports, p.brokerGateway || b.brokerGateway)),
+  );
   if (problems.length > 0) throw new StepFailure(problemList('the pair is not prepared alike:', problems));
   return { changed: false, detail: `both agents: DataMiner ID ${p.id}, ${p.version}; ports open` };
 };

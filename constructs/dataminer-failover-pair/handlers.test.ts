@@ -25,7 +25,8 @@ import {
 import type { VerifyAction } from './actions';
 import { DATAMINER_SERVICE, DATAMINER_FILES, inInstallDir } from './commands';
 import { DATAMINER_FAILOVER_PAIR_HANDLERS } from './handlers';
-import { BACKUP_STEP, planDataMinerFailoverPairSteps, VERIFY_STEP } from './plan';
+import { BACKUP_STEP, planDataMinerFailoverPairSteps, portChecks, VERIFY_STEP } from './plan';
+import { parseDataMinerVersion } from './versions';
 import { dataMinerFailoverPairSchema, DEFAULT_INSTALL_DIR } from './props';
 
 const registry = new ActionRegistry().add('DataMinerFailoverPair', DATAMINER_FAILOVER_PAIR_HANDLERS);
@@ -41,13 +42,14 @@ const agent = (name: string, address: string) => ({
     credentials: { kind: 'agent' as const, socketEnv: 'SSH_AUTH_SOCK' },
   },
 });
-const config = dataMinerFailoverPairSchema.parse({
+const configProps = {
   version: '10.3.0 [CU9]',
   primary: agent('dma-a', PRIMARY),
   backup: agent('dma-b', BACKUP),
   virtualIps: ['10.0.1.50'],
   storage: { type: 'cassandra-per-agent' },
-});
+};
+const config = dataMinerFailoverPairSchema.parse(configProps);
 const verifyStep = toStepSpec(planDataMinerFailoverPairSteps(config).find((s) => s.id === VERIFY_STEP)!);
 const verifyAction = verifyStep.actions[0] as VerifyAction;
 
@@ -135,6 +137,65 @@ describe('verify', () => {
     );
     expect(reason).toContain('DataMiner does not run on dma-b (backup): its service is Stopped');
     expect(reason).toContain('dma-b → dma-a TCP 4222 (NATS) is closed');
+  });
+});
+
+describe('the ports between the agents, as the vendor lists them today', () => {
+  const checked = (version: string, storage: object) =>
+    portChecks(
+      dataMinerFailoverPairSchema.parse({ ...configProps, version, storage }).storage,
+      parseDataMinerVersion(version)!,
+    ).map(
+      (c) =>
+        `${c.to === 'peer' ? 'peer' : c.to}:${c.anyOf.join('|')}${c.unlessBrokerGateway ? ' unless BrokerGateway' : ''}`,
+    );
+
+  it('8004 always; 443 too where gRPC is the default; 9090 only before 10.6 and BrokerGateway; CQL on 9042 with TLS too', () => {
+    const dedicated = {
+      type: 'dedicated-clustered',
+      cassandraHosts: ['10.0.1.90'],
+      searchHosts: ['10.0.1.91'],
+      passwordEnv: 'DB_PW',
+      tls: true,
+    };
+    expect(checked('10.3.0 [CU9]', dedicated)).toEqual([
+      'peer:8004',
+      'peer:4222',
+      'peer:6222',
+      'peer:9090 unless BrokerGateway',
+      '10.0.1.90:9042',
+      '10.0.1.91:9200',
+    ]);
+    expect(checked('10.5.10', { type: 'storage-as-a-service' })).toEqual([
+      'peer:8004',
+      'peer:443',
+      'peer:4222',
+      'peer:6222',
+      'peer:9090 unless BrokerGateway',
+    ]);
+    expect(checked('10.6.0 [CU1]', { type: 'storage-as-a-service' })).toEqual([
+      'peer:8004',
+      'peer:443',
+      'peer:4222',
+      'peer:6222',
+    ]);
+  });
+
+  it('verify refuses neither on a blocked ping nor on a closed 9090 when an agent runs BrokerGateway', async () => {
+    const primary = installedAgent(7, '10.3.0.0-12345', BACKUP);
+    const backup = installedAgent(7, '10.3.0.0-12345', PRIMARY);
+    primary.answering.delete(BACKUP);
+    backup.answering.delete(PRIMARY);
+    backup.answering.delete(`${PRIMARY}:9090`);
+    const closed = await run(verifyStep, primary, backup);
+    expect(closed.report.reason).toContain('dma-b → dma-a TCP 9090 (NATS account server) is closed');
+    expect(closed.report.reason).not.toContain('ping');
+    primary.writeFile(
+      inInstallDir(DEFAULT_INSTALL_DIR, DATAMINER_FILES.maintenance),
+      '<MaintenanceSettings><SLNet><BrokerGateway>true</BrokerGateway></SLNet></MaintenanceSettings>',
+    );
+    const migrated = await run(verifyStep, primary, backup);
+    expect(migrated.report.outcome).toBe('ok');
   });
 });
 

@@ -95,6 +95,13 @@ export function parseHttps(xml: string): { enabled: boolean; name?: string } {
   return { enabled: (a.enabled ?? '').toLowerCase() === 'true', ...(a.name ? { name: a.name } : {}) };
 }
 
+/** MaintenanceSettings.xml `<SLNet><BrokerGateway>true</BrokerGateway></SLNet>`: the agent was migrated to BrokerGateway. */
+export function parseBrokerGateway(xml: string): boolean {
+  return descendants(scanXml(xml), 'SLNet').some((slnet) =>
+    descendants(slnet, 'BrokerGateway').some((b) => textOf(xml, b).toLowerCase() === 'true'),
+  );
+}
+
 /** The content of DB.xml's `<DataBases>` root (between its tags), as it stands. */
 export function dataBasesContent(xml: string): string {
   const root = scanXml(xml);

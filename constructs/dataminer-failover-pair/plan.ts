@@ -14,6 +14,7 @@ import {
   VerifyAction,
 } from './actions';
 import type { DataMinerFailoverPairConfig, StorageConfig } from './props';
+import { DataMinerVersion, grpcByDefault, natsAccountServerUnsupported } from './versions';
 
 export const PREFLIGHT_STEP = 'preflight';
 export const BACKUP_STEP = 'backup';
@@ -24,23 +25,26 @@ export const FAILOVER_STEP = 'failover';
 const START_TIMEOUT_SECONDS = 900;
 
 /**
- * The ports between the two agents and to the storage, from the vendor's port list: 8004 (or 443
- * with gRPC), NATS 4222/6222/9090; Cassandra per agent 7000 (7001 with TLS) and 9042, with
- * indexing 9200/9300; dedicated storage: each agent to Cassandra 9042 (9142 with TLS) and search 9200.
+ * The ports between the two agents and to the storage, from the vendor's port list: 8004 always (a
+ * Failover heartbeat "to a DMA" checks it), 443 too where gRPC is the inter-agent connection (the
+ * default from 10.5.10/10.6.0), NATS 4222/6222, and 9090 (the NATS account server) only before
+ * 10.6.0/10.6.1 on agents not migrated to BrokerGateway. Cassandra per agent 7000 (7001 with TLS)
+ * and 9042, with indexing 9200/9300; dedicated storage: each agent to Cassandra 9042 (TLS too: the
+ * vendor removed 9142 as a misconception) and search 9200.
  */
-export function portChecks(storage: StorageConfig): PortCheck[] {
+export function portChecks(storage: StorageConfig, version: DataMinerVersion): PortCheck[] {
   const between = (anyOf: number[], purpose: string): PortCheck => ({
     from: 'both',
     to: 'peer',
     anyOf,
     purpose,
   });
-  const checks = [
-    between([8004, 443], '.NET Remoting (8004), or HTTPS with gRPC (443)'),
-    between([4222], 'NATS'),
-    between([6222], 'NATS cluster'),
-    between([9090], 'NATS account server'),
-  ];
+  const checks = [between([8004], '.NET Remoting: Failover heartbeats to a DMA check it')];
+  if (grpcByDefault(version))
+    checks.push(between([443], 'HTTPS for gRPC, the inter-agent connection from 10.5.10/10.6.0'));
+  checks.push(between([4222], 'NATS'), between([6222], 'NATS cluster'));
+  if (!natsAccountServerUnsupported(version))
+    checks.push({ ...between([9090], 'NATS account server'), unlessBrokerGateway: true });
   if (storage.type === 'cassandra-per-agent') {
     checks.push(between([storage.tls ? 7001 : 7000], `Cassandra internode${storage.tls ? ' (TLS)' : ''}`));
     checks.push(between([9042], 'Cassandra CQL'));
@@ -54,8 +58,8 @@ export function portChecks(storage: StorageConfig): PortCheck[] {
       checks.push({
         from: 'both',
         to,
-        anyOf: [storage.tls ? 9142 : 9042],
-        purpose: `Cassandra cluster CQL${storage.tls ? ' (TLS)' : ''}`,
+        anyOf: [9042],
+        purpose: `Cassandra cluster CQL${storage.tls ? ' (TLS, on 9042 too)' : ''}`,
       });
     for (const to of storage.searchHosts)
       checks.push({ from: 'both', to, anyOf: [9200], purpose: 'search cluster REST' });
@@ -80,7 +84,7 @@ function cassandraPreflight(config: DataMinerFailoverPairConfig): CassandraPrefl
 export function planDataMinerFailoverPairSteps(config: DataMinerFailoverPairConfig): Step[] {
   const primary: AgentRef = { ...config.primary, role: 'primary' };
   const backup: AgentRef = { ...config.backup, role: 'backup' };
-  const ports = portChecks(config.storage);
+  const ports = portChecks(config.storage, config.version);
   const cassandra = cassandraPreflight(config);
   const pair = `${hostLabel(primary.host)} (primary) and ${hostLabel(backup.host)} (backup)`;
   const preflight: PreflightAction = {

@@ -57,7 +57,8 @@ export interface DedicatedClusteredStorage {
   /** The search (OpenSearch/Elasticsearch) cluster's nodes. */
   readonly searchHosts: readonly string[];
   /**
-   * TLS to Cassandra (port 9142 instead of 9042); the certificates must be on the backup too.
+   * TLS to Cassandra (still on port 9042: DataMiner does not use a separate TLS port); the
+   * certificates must be on the backup too.
    * @default false
    */
   readonly tls?: boolean;

@@ -66,6 +66,7 @@ describe('system rules', () => {
 const facts = (extra: Partial<AgentFacts>): AgentFacts => ({
   label: 'x',
   https: { enabled: false },
+  brokerGateway: false,
   licence: true,
   unreadable: [],
   ...extra,

@@ -86,6 +86,16 @@ export function needsNatsRepair(v: DataMinerVersion): boolean {
   return atLeast(v, 10, 6);
 }
 
+/** gRPC (through APIGateway, on 443) is the default inter-agent connection from 10.5.10 / 10.6.0 (RN 43506). */
+export function grpcByDefault(v: DataMinerVersion): boolean {
+  return v.track === 'main' ? atLeast(v, 10, 6) : atLeast(v, 10, 5, 10);
+}
+
+/** The NATS account server (9090) is unsupported from 10.6.0 / 10.6.1: every agent runs BrokerGateway. */
+export function natsAccountServerUnsupported(v: DataMinerVersion): boolean {
+  return v.track === 'main' ? atLeast(v, 10, 6) : atLeast(v, 10, 6, 1);
+}
+
 /** Legacy MySQL/MSSQL storage is unsupported from 10.3. */
 export function legacySqlUnsupported(v: DataMinerVersion): boolean {
   return atLeast(v, 10, 3);
