@@ -6,7 +6,7 @@
 import { setXmlValues } from '../../src/edit/xml';
 import { DB_CONFIGURATION_FILE } from './commands';
 import type { AgentFacts } from './facts';
-import { databasesForComparison, searchDatabaseIds, withDataBasesOf } from './parse';
+import { databasesForComparison, duplicateSearchIds, searchDatabaseIds, withDataBasesOf } from './parse';
 import type { StorageConfig } from './props';
 import { DataMinerVersion, searchClustersInDbConfiguration } from './versions';
 
@@ -56,9 +56,28 @@ export function backupChanges(
   return changes;
 }
 
-/** Search database IDs given in backupPriorityOrder that the primary's DB.xml does not have. */
-export function unknownPriorityIds(primaryDbXml: string, storage: StorageConfig): string[] {
+/**
+ * What stops backupPriorityOrder from naming one search database each: an ID the primary's DB.xml
+ * does not have, or an ID it gives more than one search database (the vendor's own example repeats
+ * one; the order would land on whichever came last).
+ */
+export function priorityOrderProblems(primaryDbXml: string, storage: StorageConfig): string[] {
   if (storage.type !== 'dedicated-clustered') return [];
+  const named = Object.keys(storage.backupPriorityOrder);
+  if (named.length === 0) return [];
   const ids = searchDatabaseIds(primaryDbXml);
-  return Object.keys(storage.backupPriorityOrder).filter((id) => !ids.has(id));
+  const unknown = named.filter((id) => !ids.has(id));
+  const duplicates = duplicateSearchIds(primaryDbXml);
+  return [
+    ...(unknown.length > 0
+      ? [
+          `storage.backupPriorityOrder names ${unknown.join(', ')}, which the primary's DB.xml has no search database ID for`,
+        ]
+      : []),
+    ...(duplicates.length > 0
+      ? [
+          `the primary's DB.xml gives the search database ID ${duplicates.map((id) => `"${id}"`).join(', ')} to more than one <DataBase search="true">: give each search database its own ID in the primary's DB.xml, then set storage.backupPriorityOrder`,
+        ]
+      : []),
+  ];
 }

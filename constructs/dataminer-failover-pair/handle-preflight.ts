@@ -10,6 +10,7 @@ import { isIpv4 } from '../../src/schema/common';
 import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
 import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
+import { priorityOrderProblems } from './backup-changes';
 import { agentPortProblems, Agent } from './ports';
 import {
   existingMixFindings,
@@ -71,6 +72,7 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     ...installationProblems('primary', facts[0], action.primary.installDir),
     ...installationProblems('backup', facts[1], action.backup.installDir),
     ...versionProblems(facts[0], facts[1], declared),
+    ...(facts[0].dbXml ? priorityOrderProblems(facts[0].dbXml, action.storage) : []),
   ];
   const notes: string[] = [];
   const configured =

@@ -10,7 +10,7 @@ import { secretFromEnv } from '../../src/runner/credentials';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { AgentRef, PrepareBackupAction } from './actions';
-import { backupChanges, unknownPriorityIds } from './backup-changes';
+import { backupChanges, priorityOrderProblems } from './backup-changes';
 import { DATAMINER_SERVICE, inInstallDir, SLKILL } from './commands';
 import { readAgentFacts } from './facts';
 import { parseDataMinerVersion } from './versions';
@@ -54,11 +54,8 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
   ]);
   if (primaryFacts.id === undefined)
     throw new StepFailure(`${primary.label}: cannot read the primary's DataMiner ID; nothing was changed`);
-  const unknown = primaryFacts.dbXml ? unknownPriorityIds(primaryFacts.dbXml, action.storage) : [];
-  if (unknown.length > 0)
-    throw new StepFailure(
-      `storage.backupPriorityOrder names ${unknown.join(', ')}, which the primary's DB.xml has no search database ID for; nothing was changed`,
-    );
+  const orderProblems = primaryFacts.dbXml ? priorityOrderProblems(primaryFacts.dbXml, action.storage) : [];
+  if (orderProblems.length > 0) throw new StepFailure(`${orderProblems.join('; ')}; nothing was changed`);
   const password =
     action.storage.type === 'dedicated-clustered'
       ? secretFromEnv(

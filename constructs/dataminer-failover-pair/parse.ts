@@ -143,6 +143,16 @@ export function databasesForComparison(xml: string): string[] {
     });
 }
 
+/** Search database IDs of DB.xml that more than one `<DataBase search="true">` carries. */
+export function duplicateSearchIds(xml: string): string[] {
+  const seen = new Map<string, number>();
+  for (const db of scanXml(xml).children.filter((c) => c.name === 'DataBase')) {
+    const a = attributes(xml, db);
+    if ((a.search ?? '').toLowerCase() === 'true' && a.ID) seen.set(a.ID, (seen.get(a.ID) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+}
+
 /** `<DataBase ... ID="x" priorityOrder="n">` search databases of DB.xml: their positions (1-based) by ID. */
 export function searchDatabaseIds(xml: string): Map<string, number> {
   const root = scanXml(xml);

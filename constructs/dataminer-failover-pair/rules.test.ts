@@ -1,4 +1,4 @@
-import { backupChanges } from './backup-changes';
+import { backupChanges, priorityOrderProblems } from './backup-changes';
 import type { AgentFacts } from './facts';
 import { databasesForComparison, parseDmsXml, parseVersionHistory, withDataBasesOf } from './parse';
 import {
@@ -179,6 +179,22 @@ describe('the backup files', () => {
     expect(changes[1].content).toContain('<PWD>pl&amp;in</PWD>');
     expect(changes[1].content).toContain('ID="es1" priorityOrder="1"');
     expect(changes[1].content.startsWith('<?xml version="1.0"?>\n<DataBases')).toBe(true);
+  });
+  it('refuses a backup priority on search IDs the primary lacks or repeats, naming them', () => {
+    expect(priorityOrderProblems(primaryDb, dedicated)).toEqual([]);
+    expect(priorityOrderProblems(primaryDb, { ...dedicated, backupPriorityOrder: { es9: 0 } })).toEqual([
+      "storage.backupPriorityOrder names es9, which the primary's DB.xml has no search database ID for",
+    ]);
+    // The vendor's own example gives two search databases ID="0": the order would land on the last.
+    const repeated = primaryDb.replace(
+      '</DataBases>',
+      '  <DataBase active="true" search="true" type="Elasticsearch" ID="es1" priorityOrder="1"><DBServer>10.3.1.101:9200</DBServer></DataBase>\n</DataBases>',
+    );
+    expect(priorityOrderProblems(repeated, dedicated)).toEqual([
+      'the primary\'s DB.xml gives the search database ID "es1" to more than one <DataBase search="true">: give each search database its own ID in the primary\'s DB.xml, then set storage.backupPriorityOrder',
+    ]);
+    // Without a backup priority, the IDs are copied as they are: nothing to refuse.
+    expect(priorityOrderProblems(repeated, { ...dedicated, backupPriorityOrder: {} })).toEqual([]);
   });
   it('finds nothing to change once the backup is prepared, whatever DataMiner encrypted', () => {
     const prepared = withDataBasesOf(backupDb, primaryDb, 'plain').replace(
