@@ -18,10 +18,11 @@ import {
   hostnameProblems,
   installationProblems,
   newBackupProblems,
+  versionNotes,
   versionProblems,
   virtualIpProblems,
 } from './preflight-rules';
-import { parseDataMinerVersion } from './versions';
+import { parseDataMinerVersion, withDeclaredCu } from './versions';
 
 /** An agent's primary IP: its SSH address when that is an IPv4 address, else its first adapter's. */
 export async function primaryAddress(agent: Agent['host'], ref: AgentRef): Promise<string> {
@@ -74,7 +75,7 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     ...versionProblems(facts[0], facts[1], declared),
     ...(facts[0].dbXml ? priorityOrderProblems(facts[0].dbXml, action.storage) : []),
   ];
-  const notes: string[] = [];
+  const notes: string[] = versionNotes(facts[0], facts[1], declared);
   const configured =
     failoverConfigured(facts[0].dms, action.addressing) &&
     failoverConfigured(facts[1].dms, action.addressing);
@@ -83,10 +84,12 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     problems.push(
       ...newBackupProblems(facts[1], [backup.address, ...backupAdapters.flatMap((a) => a.addresses)]),
     );
+    // The gates read the declared CU where the installed line states none.
+    const installed = facts[0].version ? parseDataMinerVersion(facts[0].version) : undefined;
     const mix = existingMixFindings(
       facts[0].dms,
       action.addressing,
-      facts[0].version ? parseDataMinerVersion(facts[0].version) : undefined,
+      installed ? withDeclaredCu(installed, declared) : undefined,
     );
     problems.push(...mix.problems);
     notes.push(...mix.notes);

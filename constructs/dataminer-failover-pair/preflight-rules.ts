@@ -6,6 +6,7 @@ import {
   DataMinerVersion,
   displayVersion,
   forbidsMixing,
+  cuUnconfirmed,
   matchesDeclared,
   parseDataMinerVersion,
 } from './versions';
@@ -48,6 +49,19 @@ export function versionProblems(
       );
   }
   return problems;
+}
+
+/** Warnings about the versions: a declared CU that an agent's VersionHistory.txt line does not state. */
+export function versionNotes(primary: AgentFacts, backup: AgentFacts, declared: DataMinerVersion): string[] {
+  const notes: string[] = [];
+  for (const f of [primary, backup]) {
+    const installed = f.version === undefined ? undefined : parseDataMinerVersion(f.version);
+    if (installed && cuUnconfirmed(installed, declared) && matchesDeclared(installed, declared))
+      notes.push(
+        `${f.label}: its VersionHistory.txt line ${f.version} names no cumulative update, so the declared CU${declared.cu} could not be confirmed (DataMiner does not document where the installed CU is recorded): check it in Cube (About DataMiner) on both agents`,
+      );
+  }
+  return notes;
 }
 
 /** Is Failover already configured for this pair (both DMS.xml name it)? Then the backup is no longer "new". */

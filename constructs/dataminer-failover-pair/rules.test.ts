@@ -5,6 +5,7 @@ import {
   existingMixFindings,
   hostnameProblems,
   newBackupProblems,
+  versionNotes,
   versionProblems,
   virtualIpProblems,
 } from './preflight-rules';
@@ -84,6 +85,25 @@ describe('preflight rules', () => {
       "the agents run different versions: dma1 (primary) 10.3.0.0-12752-CU9, dma1b (backup) 10.3.0.0-12752-CU8; the backup must run exactly the primary's version, CU included (upgrade the one that is behind)",
       'dma1b runs 10.3.0.0-12752-CU8, not the declared 10.3.0 [CU9]: correct the declared version or upgrade the agent',
     ]);
+  });
+  it('takes a main-release line without a CU for the declared version, with a warning; a hotfix line is reported raw', () => {
+    const release = '10.4.0.0-14772-20240821-release';
+    const [primary, backup] = [
+      facts({ label: 'dma1', version: release }),
+      facts({ label: 'dma1b', version: release }),
+    ];
+    expect(versionProblems(primary, backup, v('10.4.0 [CU7]'))).toEqual([]);
+    expect(versionNotes(primary, backup, v('10.4.0 [CU7]'))).toEqual(
+      ['dma1', 'dma1b'].map(
+        (label) =>
+          `${label}: its VersionHistory.txt line ${release} names no cumulative update, so the declared CU7 could not be confirmed (DataMiner does not document where the installed CU is recorded): check it in Cube (About DataMiner) on both agents`,
+      ),
+    );
+    expect(versionNotes(primary, backup, v('10.4.0'))).toEqual([]);
+    const hotfix = facts({ label: 'dma1b', version: 'HF_10.4.0.0-14772_01' });
+    expect(versionProblems(primary, hotfix, v('10.4.0 [CU7]'))).toContain(
+      'dma1b runs "HF_10.4.0.0-14772_01", which is not a DataMiner version this construct can read',
+    );
   });
   it('a backup in a cluster or with elements is not newly installed', () => {
     const dms = parseDmsXml(

@@ -3,6 +3,8 @@ import {
   displayVersion,
   forbidsMixing,
   matchesDeclared,
+  cuUnconfirmed,
+  withDeclaredCu,
   needsNatsRepair,
   parseDataMinerVersion,
   searchClustersInDbConfiguration,
@@ -78,5 +80,27 @@ describe('DataMiner versions as people write them', () => {
     expect(matchesDeclared(v('10.3.12.0-13000'), v('10.3.12'))).toBe(true);
     expect(matchesDeclared(v('10.4.2.0-13691'), v('10.4.2.0-13692'))).toBe(false);
     expect(displayVersion(v('10.2.0.0-11897-CU21'))).toBe('10.2.0 [CU21]');
+  });
+
+  it('reads a main-release line without a CU as "not stated", never as CU0', () => {
+    const line = v('10.4.0.0-14772-20240821-release');
+    expect(line.cu).toBeUndefined();
+    expect(matchesDeclared(line, v('10.4.0 [CU7]'))).toBe(true);
+    expect(cuUnconfirmed(line, v('10.4.0 [CU7]'))).toBe(true);
+    expect(matchesDeclared(line, v('10.5.0 [CU7]'))).toBe(false);
+    // A stated CU still has to match.
+    expect(cuUnconfirmed(v('10.3.0.0-12752-CU9'), v('10.3.0 [CU9]'))).toBe(false);
+    // The gates read the declared CU where the line states none: no strict reading assumed.
+    const gated = withDeclaredCu(v('10.3.0.0-12752-20230101-release'), v('10.3.0 [CU9]'));
+    expect(gated.cu).toBe(9);
+    expect(forbidsMixing(gated)).toEqual({ applies: true });
+    expect(forbidsMixing(withDeclaredCu(v('10.3.0.0-12752-20230101-release'), v('10.3.0 [CU8]')))).toEqual({
+      applies: false,
+    });
+  });
+
+  it('never reads a line it does not know, such as a hotfix line', () => {
+    expect(parseDataMinerVersion('HF_10.4.0.0-14772_01')).toBeUndefined();
+    expect(parseDataMinerVersion('10.4.0.0-14772-HF3')).toBeUndefined();
   });
 });

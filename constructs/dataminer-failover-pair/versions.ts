@@ -114,7 +114,8 @@ export function matchesDeclared(installed: DataMinerVersion, declared: DataMiner
     installed.patch === declared.patch;
   if (!same) return false;
   if (declared.build !== undefined && installed.build !== declared.build) return false;
-  if (declared.cu !== undefined && (installed.cu ?? 0) !== declared.cu) return false;
+  // A line without a CU says nothing about it (cuUnconfirmed): only a stated CU can differ.
+  if (declared.cu !== undefined && installed.cu !== undefined && installed.cu !== declared.cu) return false;
   // A declared MR without CU matches only an installed version without CU: "exactly the same".
   if (
     declared.cu === undefined &&
@@ -124,6 +125,22 @@ export function matchesDeclared(installed: DataMinerVersion, declared: DataMiner
   )
     return false;
   return true;
+}
+
+/**
+ * The declared CU cannot be confirmed on the agent: its VersionHistory.txt line (a main-release
+ * line such as 10.4.0.0-14772-20240821-release) names no CU, and where DataMiner records the
+ * installed CU is not documented.
+ */
+export function cuUnconfirmed(installed: DataMinerVersion, declared: DataMinerVersion): boolean {
+  return declared.cu !== undefined && installed.cu === undefined;
+}
+
+/** The installed version for the version gates: the declared CU where the installed line states none. */
+export function withDeclaredCu(installed: DataMinerVersion, declared: DataMinerVersion): DataMinerVersion {
+  return cuUnconfirmed(installed, declared) && matchesDeclared(installed, declared)
+    ? { ...installed, cu: declared.cu }
+    : installed;
 }
 
 /** "10.3.0 [CU9]" / "10.3.12": how the docs write it, for messages and the runbook. */
