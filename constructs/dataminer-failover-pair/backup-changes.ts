@@ -23,7 +23,8 @@ export function backupChanges(
   backup: AgentFacts,
   storage: StorageConfig,
   version: DataMinerVersion,
-  password: string | undefined,
+  /** Each database's plain-text password, by its position in the primary's DB.xml. */
+  passwords: ReadonlyMap<number, string>,
 ): FileChange[] {
   const changes: FileChange[] = [];
   if (primary.id !== undefined && backup.id !== primary.id && backup.dataMinerXml !== undefined)
@@ -34,7 +35,7 @@ export function backupChanges(
     });
   if (storage.type !== 'dedicated-clustered' || primary.dbXml === undefined || backup.dbXml === undefined)
     return changes;
-  let wanted = withDataBasesOf(backup.dbXml, primary.dbXml, password ?? '');
+  let wanted = withDataBasesOf(backup.dbXml, primary.dbXml, passwords);
   const positions = searchDatabaseIds(wanted);
   wanted = setXmlValues(
     wanted,

@@ -11,6 +11,8 @@ import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
 import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
 import { priorityOrderProblems } from './backup-changes';
+import { databaseEntries } from './parse';
+import { passwordSources } from './passwords';
 import { agentPortProblems, Agent } from './ports';
 import {
   existingMixFindings,
@@ -147,14 +149,15 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   );
   if (action.cassandra)
     problems.push(...(await cassandraPreflightProblems(action.cassandra, context)).problems);
-  if (action.storage.type === 'dedicated-clustered') {
-    try {
-      secretFromEnv(
-        action.storage.passwordEnv,
-        "storage.passwordEnv, the backup DB.xml's plain-text password",
-      );
-    } catch (error) {
-      problems.push((error as Error).message);
+  if (action.storage.type === 'dedicated-clustered' && facts[0].dbXml !== undefined) {
+    const sources = passwordSources(databaseEntries(facts[0].dbXml), action.storage);
+    problems.push(...sources.problems);
+    for (const env of new Set(sources.byPosition.values())) {
+      try {
+        secretFromEnv(env, "a database's plain-text password for the backup's DB.xml");
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
     }
   }
   if (problems.length > 0)

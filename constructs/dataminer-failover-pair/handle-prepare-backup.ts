@@ -11,6 +11,8 @@ import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { AgentRef, PrepareBackupAction } from './actions';
 import { backupChanges, priorityOrderProblems } from './backup-changes';
+import { databaseEntries } from './parse';
+import { passwordSources } from './passwords';
 import { DATAMINER_SERVICE, inInstallDir, SLKILL } from './commands';
 import { readAgentFacts } from './facts';
 import { parseDataMinerVersion } from './versions';
@@ -56,19 +58,20 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
     throw new StepFailure(`${primary.label}: cannot read the primary's DataMiner ID; nothing was changed`);
   const orderProblems = primaryFacts.dbXml ? priorityOrderProblems(primaryFacts.dbXml, action.storage) : [];
   if (orderProblems.length > 0) throw new StepFailure(`${orderProblems.join('; ')}; nothing was changed`);
-  const password =
-    action.storage.type === 'dedicated-clustered'
-      ? secretFromEnv(
-          action.storage.passwordEnv,
-          "storage.passwordEnv, the backup DB.xml's plain-text password",
-        )
-      : undefined;
+  const passwords = new Map<number, string>();
+  if (primaryFacts.dbXml !== undefined) {
+    const sources = passwordSources(databaseEntries(primaryFacts.dbXml), action.storage);
+    if (sources.problems.length > 0)
+      throw new StepFailure(`${sources.problems.join('; ')}; nothing was changed`);
+    for (const [position, env] of sources.byPosition)
+      passwords.set(position, secretFromEnv(env, "a database's plain-text password for the backup's DB.xml"));
+  }
   const changes = backupChanges(
     primaryFacts,
     backupFacts,
     action.storage,
     parseDataMinerVersion(action.version)!,
-    password,
+    passwords,
   );
   const startDue = await backup.isPending(START_DUE);
   if (changes.length === 0 && !startDue)

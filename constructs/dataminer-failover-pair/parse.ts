@@ -102,25 +102,67 @@ export function parseBrokerGateway(xml: string): boolean {
   );
 }
 
-/** The content of DB.xml's `<DataBases>` root (between its tags), as it stands. */
-export function dataBasesContent(xml: string): string {
-  const root = scanXml(xml);
-  if (root.name !== 'DataBases') throw new Error(`the root element is <${root.name}>, not <DataBases>`);
-  return xml.slice(root.startTagEnd, root.contentEnd);
+/** One `<DataBase>` of DB.xml, as its password is found: by its ID, else by its type. */
+export interface DatabaseEntry {
+  /** 1-based, among the `<DataBase>` elements. */
+  readonly position: number;
+  readonly id?: string;
+  readonly type?: string;
+  /** Its `<PWD>` holds something (an empty `<PWD/>` stays empty). */
+  readonly hasPassword: boolean;
+}
+
+/** The `<DataBase>` entries of DB.xml, in order. */
+export function databaseEntries(xml: string): DatabaseEntry[] {
+  return scanXml(xml)
+    .children.filter((c) => c.name === 'DataBase')
+    .map((db, i) => {
+      const a = attributes(xml, db);
+      const pwd = db.children.find((c) => c.name === 'PWD');
+      return {
+        position: i + 1,
+        ...(a.ID ? { id: a.ID } : {}),
+        ...(a.type ? { type: a.type } : {}),
+        hasPassword: pwd !== undefined && textOf(xml, pwd) !== '',
+      };
+    });
+}
+
+/** `<DataBase ID="es1">`, `<DataBase type="CassandraCluster">` or `<DataBase> #3`: for messages. */
+export function describeDatabase(entry: DatabaseEntry): string {
+  if (entry.id) return `<DataBase ID="${entry.id}">`;
+  if (entry.type) return `<DataBase type="${entry.type}">`;
+  return `<DataBase> #${entry.position}`;
 }
 
 /**
- * The backup's DB.xml with the primary's `<DataBases>` content, each `<PWD>` replaced by the plain
- * text (DataMiner encrypts it at startup). The backup's declaration and root tag stay.
+ * The backup's DB.xml with the primary's `<DataBases>` content, the `<PWD>` of each database that
+ * has one replaced by its own plain text (`passwords` by position; DataMiner encrypts it at
+ * startup). An empty `<PWD/>` stays empty. The backup's declaration and root tag stay.
  */
-export function withDataBasesOf(backupXml: string, primaryXml: string, password: string): string {
+export function withDataBasesOf(
+  backupXml: string,
+  primaryXml: string,
+  passwords: ReadonlyMap<number, string>,
+): string {
   const root = scanXml(backupXml);
   if (root.name !== 'DataBases')
     throw new Error(`the backup's DB.xml root is <${root.name}>, not <DataBases>`);
-  const content = dataBasesContent(primaryXml).replace(
-    /<PWD>[\s\S]*?<\/PWD>|<PWD\s*\/>/g,
-    `<PWD>${escapeXml(password)}</PWD>`,
-  );
+  const primaryRoot = scanXml(primaryXml);
+  if (primaryRoot.name !== 'DataBases')
+    throw new Error(`the primary's DB.xml root is <${primaryRoot.name}>, not <DataBases>`);
+  let content = '';
+  let at = primaryRoot.startTagEnd;
+  primaryRoot.children
+    .filter((c) => c.name === 'DataBase')
+    .forEach((db, i) => {
+      const pwd = db.children.find((c) => c.name === 'PWD');
+      const password = passwords.get(i + 1);
+      if (!pwd || password === undefined || textOf(primaryXml, pwd) === '') return;
+      content += `${primaryXml.slice(at, pwd.start)}<PWD>${escapeXml(password)}</PWD>`;
+      at = pwd.end;
+    });
+  content += primaryXml.slice(at, primaryRoot.contentEnd);
   if (root.selfClosing) {
     const open = backupXml.slice(root.start, root.startTagEnd).replace(/\s*\/>$/, '>');
     return `${backupXml.slice(0, root.start)}${open}${content}</DataBases>${backupXml.slice(root.end)}`;

@@ -63,11 +63,20 @@ export interface DedicatedClusteredStorage {
    */
   readonly tls?: boolean;
   /**
-   * The environment variable holding the database's plain-text password: an encrypted `<PWD>`
-   * decrypts only on the agent that wrote it, so the backup's DB.xml gets the plain text, which
-   * DataMiner encrypts at startup.
+   * The environment variable holding each database's plain-text password, by the `ID` of its
+   * `<DataBase>` in the primary's DB.xml, or by its `type` for one without an ID. Each database has
+   * its own `<UID>`/`<PWD>`, and an encrypted `<PWD>` decrypts only on the agent that wrote it, so
+   * the backup's DB.xml gets each plain text, which DataMiner encrypts at startup. An empty `<PWD/>`
+   * stays empty.
+   * @default none
    */
-  readonly passwordEnv: string;
+  readonly passwordEnvs?: Readonly<Record<string, string>>;
+  /**
+   * The environment variable holding the password of the only database that has one. With several,
+   * name each in `passwordEnvs`: preflight refuses, naming them.
+   * @default none
+   */
+  readonly passwordEnv?: string;
   /**
    * The backup's own `priorityOrder` per search database `ID` (multiple search clusters), e.g. to
    * read from the other cluster after a switch.
@@ -196,7 +205,13 @@ const storageSchema = z.discriminatedUnion(
       cassandraHosts: hostListSchema,
       searchHosts: hostListSchema,
       tls: z.boolean({ error: 'expected true or false' }).optional(),
-      passwordEnv: envVarNameSchema,
+      passwordEnv: envVarNameSchema.optional(),
+      passwordEnvs: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a database ID or type' }),
+          envVarNameSchema,
+        )
+        .optional(),
       backupPriorityOrder: z
         .record(
           z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a search database ID' }),
@@ -242,7 +257,8 @@ export type StorageConfig =
       readonly cassandraHosts: readonly string[];
       readonly searchHosts: readonly string[];
       readonly tls: boolean;
-      readonly passwordEnv: string;
+      readonly passwordEnv?: string;
+      readonly passwordEnvs: Readonly<Record<string, string>>;
       readonly backupPriorityOrder: Readonly<Record<string, number>>;
     }
   | { readonly type: 'storage-as-a-service' };
@@ -377,7 +393,8 @@ function toStorageConfig(storage: ParsedPair['storage']): StorageConfig {
         cassandraHosts: storage.cassandraHosts,
         searchHosts: storage.searchHosts,
         tls: storage.tls ?? false,
-        passwordEnv: storage.passwordEnv,
+        ...(storage.passwordEnv ? { passwordEnv: storage.passwordEnv } : {}),
+        passwordEnvs: storage.passwordEnvs ?? {},
         backupPriorityOrder: storage.backupPriorityOrder ?? {},
       };
     default:

@@ -1,6 +1,13 @@
 import { backupChanges, priorityOrderProblems } from './backup-changes';
+import { passwordSources } from './passwords';
 import type { AgentFacts } from './facts';
-import { databasesForComparison, parseDmsXml, parseVersionHistory, withDataBasesOf } from './parse';
+import {
+  databaseEntries,
+  databasesForComparison,
+  parseDmsXml,
+  parseVersionHistory,
+  withDataBasesOf,
+} from './parse';
 import {
   existingMixFindings,
   hostnameProblems,
@@ -183,6 +190,7 @@ describe('the backup files', () => {
     searchHosts: ['10.3.1.100'],
     tls: false,
     passwordEnv: 'P',
+    passwordEnvs: {},
     backupPriorityOrder: { es1: 1 },
   };
 
@@ -192,7 +200,7 @@ describe('the backup files', () => {
       facts({ id: 12, dataMinerXml: '<DataMiner id="12" name="b"/>', dbXml: backupDb }),
       dedicated,
       v('10.4.0'),
-      'pl&in',
+      new Map([[1, 'pl&in']]),
     );
     expect(changes.map((c) => c.relative)).toEqual(['DataMiner.xml', 'DB.xml']);
     expect(changes[0].content).toBe('<DataMiner id="7" name="b"/>');
@@ -216,8 +224,61 @@ describe('the backup files', () => {
     // Without a backup priority, the IDs are copied as they are: nothing to refuse.
     expect(priorityOrderProblems(repeated, { ...dedicated, backupPriorityOrder: {} })).toEqual([]);
   });
+  it('gives each database its own password, found by its ID or type; an empty <PWD/> stays empty', () => {
+    const several = [
+      '<DataBases>',
+      '<DataBase active="true" local="true" type="CassandraCluster"><DBServer>c1</DBServer><UID>root</UID><PWD>{A}</PWD></DataBase>',
+      '<DataBase active="true" search="true" type="Elasticsearch" ID="es1"><DBServer>s1:9200</DBServer><UID>admin</UID><PWD>{B}</PWD></DataBase>',
+      '<DataBase active="true" search="true" type="Elasticsearch" ID="es2"><DBServer>s2:9200</DBServer><PWD/></DataBase>',
+      '</DataBases>',
+    ].join('\n');
+    const entries = databaseEntries(several);
+    expect(entries.map((e) => [e.position, e.id, e.type, e.hasPassword])).toEqual([
+      [1, undefined, 'CassandraCluster', true],
+      [2, 'es1', 'Elasticsearch', true],
+      [3, 'es2', 'Elasticsearch', false],
+    ]);
+    const named = {
+      ...dedicated,
+      passwordEnv: undefined,
+      passwordEnvs: { CassandraCluster: 'CASS_PW', es1: 'ES_PW' },
+    };
+    const sources = passwordSources(entries, named);
+    expect(sources).toEqual({
+      byPosition: new Map([
+        [1, 'CASS_PW'],
+        [2, 'ES_PW'],
+      ]),
+      problems: [],
+    });
+    const written = withDataBasesOf(
+      backupDb,
+      several,
+      new Map([
+        [1, 'c<s'],
+        [2, 'e&s'],
+      ]),
+    );
+    expect(written).toContain('<UID>root</UID><PWD>c&lt;s</PWD>');
+    expect(written).toContain('<UID>admin</UID><PWD>e&amp;s</PWD>');
+    expect(written).toContain('<DBServer>s2:9200</DBServer><PWD/>');
+    // One passwordEnv for several databases: refused, naming those without their own.
+    expect(passwordSources(entries, { ...dedicated, passwordEnvs: {} }).problems).toEqual([
+      'the primary\'s DB.xml has 2 databases with a password, and none is given for <DataBase type="CassandraCluster">, <DataBase ID="es1"> (storage.passwordEnv stands for one database only): name the environment variable of each in storage.passwordEnvs, by its ID (or its type when it has none)',
+    ]);
+    expect(
+      passwordSources(entries, { ...named, passwordEnvs: { ...named.passwordEnvs, es9: 'X' } }).problems,
+    ).toEqual([
+      'storage.passwordEnvs names "es9", which no <DataBase> of the primary\'s DB.xml has as its ID or type',
+    ]);
+    // One database with a password: passwordEnv is its password.
+    expect(passwordSources(databaseEntries(primaryDb), dedicated)).toEqual({
+      byPosition: new Map([[1, 'P']]),
+      problems: [],
+    });
+  });
   it('finds nothing to change once the backup is prepared, whatever DataMiner encrypted', () => {
-    const prepared = withDataBasesOf(backupDb, primaryDb, 'plain').replace(
+    const prepared = withDataBasesOf(backupDb, primaryDb, new Map([[1, 'plain']])).replace(
       '<PWD>plain</PWD>',
       '<PWD>{encrypted-by-backup}</PWD>',
     );
@@ -228,7 +289,7 @@ describe('the backup files', () => {
         facts({ id: 7, dbXml: prepared }),
         { ...dedicated, backupPriorityOrder: {} },
         v('10.4.0'),
-        'plain',
+        new Map([[1, 'plain']]),
       ),
     ).toEqual([]);
   });
@@ -240,7 +301,7 @@ describe('the backup files', () => {
         facts({ id: 7, dbXml: primaryDb }),
         { ...dedicated, backupPriorityOrder: {} },
         v(version),
-        'x',
+        new Map([[1, 'x']]),
       ).map((c) => c.relative);
     expect(change('10.3.0 [CU9]')).toEqual(['Databases\\DBConfiguration.xml']);
     expect(change('10.4.2')).toEqual([]);
