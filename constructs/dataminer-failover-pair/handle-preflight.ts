@@ -11,7 +11,7 @@ import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
 import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
 import { priorityOrderProblems } from './backup-changes';
-import { databaseEntries } from './parse';
+import { adaptersInUse, databaseEntries } from './parse';
 import { passwordSources } from './passwords';
 import { agentPortProblems, Agent } from './ports';
 import {
@@ -99,7 +99,7 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
       const vips = action.addressing.virtualIps;
       // One round trip per agent, side by side: its adapters and what answers at each VIP.
       const agents = await Promise.all(
-        [primary, backup].map(async (agent) => {
+        [primary, backup].map(async (agent, side) => {
           const [adapterResult, ...answerResults] = await agent.host.batch([
             factCalls.adapters.call(),
             ...vips.map((vip) => factCalls.answersAt.call(vip)),
@@ -108,11 +108,12 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
             const seen = factCalls.answersAt.read(agent.host, answerResults[i], vip);
             return { vip, ...(seen.answered ? { how: seen.how } : {}) };
           });
-          return {
-            label: agent.host.label,
-            adapters: factCalls.adapters.read(agent.host, adapterResult),
-            answers,
-          };
+          // The adapters in use: DataMiner.xml's <NetworkAdapters>, else the physical ones.
+          const inUse = adaptersInUse(
+            factCalls.adapters.read(agent.host, adapterResult),
+            facts[side].dataMinerXml,
+          );
+          return { label: agent.host.label, adapters: inUse.adapters, basis: inUse.basis, answers };
         }),
       );
       problems.push(...virtualIpProblems(vips, agents));

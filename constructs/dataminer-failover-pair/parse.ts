@@ -209,16 +209,66 @@ export function searchDatabaseIds(xml: string): Map<string, number> {
 }
 
 /** LIST_ADAPTER_ADDRESSES_PS: adapters in order, each with its addresses. */
-export function parseAdapters(text: string): { name: string; addresses: string[] }[] {
-  const adapters: { name: string; addresses: string[] }[] = [];
+export function parseAdapters(text: string): Adapter[] {
+  const adapters: Adapter[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const [name, address] = line.split('\t').map((s) => s?.trim());
+    const [name, mac, physical, address] = line.split('\t').map((s) => s?.trim());
     if (!name || !address) continue;
     const known = adapters.find((a) => a.name === name);
     if (known) known.addresses.push(address);
-    else adapters.push({ name, addresses: [address] });
+    else
+      adapters.push({
+        name,
+        mac: normalizeMac(mac ?? ''),
+        physical: physical === 'True',
+        addresses: [address],
+      });
   }
   return adapters;
+}
+
+export interface Adapter {
+  readonly name: string;
+  /** Upper case, dash-separated: 02-CF-18-00-0C-01. */
+  readonly mac: string;
+  readonly physical: boolean;
+  readonly addresses: string[];
+}
+
+/** 02-cf-18-00-0c-01, 02:CF:18:00:0C:01 or 02CF18000C01 → 02-CF-18-00-0C-01. */
+export function normalizeMac(mac: string): string {
+  const hex = mac.replace(/[^0-9A-Fa-f]/g, '').toUpperCase();
+  return hex.length === 12 ? hex.match(/../g)!.join('-') : mac.trim().toUpperCase();
+}
+
+/** DataMiner.xml `<NetworkAdapters><MAC>…</MAC>…`: the MACs of the adapters DataMiner uses, in order. */
+export function parseNetworkAdapterMacs(xml: string): string[] {
+  return descendants(scanXml(xml), 'NetworkAdapters').flatMap((list) =>
+    descendants(list, 'MAC')
+      .map((mac) => textOf(xml, mac))
+      .filter(Boolean)
+      .map(normalizeMac),
+  );
+}
+
+/**
+ * The adapters in use, in their order: those DataMiner.xml's <NetworkAdapters> lists, by MAC;
+ * without that element, the physical adapters (Hyper-V, VPN and other virtual ones do not count).
+ */
+export function adaptersInUse(
+  adapters: readonly Adapter[],
+  dataMinerXml: string | undefined,
+): { adapters: Adapter[]; basis: string } {
+  const macs = dataMinerXml ? parseNetworkAdapterMacs(dataMinerXml) : [];
+  if (macs.length > 0)
+    return {
+      adapters: macs.flatMap((mac) => adapters.filter((a) => a.mac === mac)),
+      basis: "DataMiner.xml's <NetworkAdapters>",
+    };
+  return {
+    adapters: adapters.filter((a) => a.physical),
+    basis: 'the physical adapters: DataMiner.xml has no <NetworkAdapters>',
+  };
 }
 
 /** ANSWERS_AT_PS: "icmp", "arp <mac>" or "none". */

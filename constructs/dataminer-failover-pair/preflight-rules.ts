@@ -129,6 +129,8 @@ export function virtualIpProblems(
   agents: readonly {
     label: string;
     adapters: readonly { name: string }[];
+    /** Which adapters count as in use, and why (adaptersInUse). */
+    basis: string;
     answers: readonly { vip: string; how?: string }[];
   }[],
 ): string[] {
@@ -136,7 +138,7 @@ export function virtualIpProblems(
   for (const agent of agents) {
     if (agent.adapters.length !== vips.length)
       problems.push(
-        `${agent.label} has ${agent.adapters.length} network adapter${agent.adapters.length === 1 ? '' : 's'} in use (${agent.adapters.map((a) => a.name).join(', ') || 'none'}) but ${vips.length} virtual IP${vips.length === 1 ? ' is' : 's are'} given: one per adapter in use, corporate first, then acquisition`,
+        `${agent.label} has ${agent.adapters.length} network adapter${agent.adapters.length === 1 ? '' : 's'} in use (${agent.adapters.map((a) => a.name).join(', ') || 'none'}; from ${agent.basis}) but ${vips.length} virtual IP${vips.length === 1 ? ' is' : 's are'} given: one per adapter in use, corporate first, then acquisition`,
       );
     for (const answer of agent.answers)
       if (answer.how)

@@ -2,8 +2,10 @@ import { backupChanges, priorityOrderProblems } from './backup-changes';
 import { passwordSources } from './passwords';
 import type { AgentFacts } from './facts';
 import {
+  adaptersInUse,
   databaseEntries,
   databasesForComparison,
+  parseAdapters,
   parseDmsXml,
   parseVersionHistory,
   withDataBasesOf,
@@ -148,17 +150,19 @@ describe('preflight rules', () => {
           {
             label: 'dma1',
             adapters: [{ name: 'Ethernet' }, { name: 'Ethernet 2' }],
+            basis: 'the physical adapters',
             answers: [{ vip: '10.0.0.50' }],
           },
           {
             label: 'dma1b',
             adapters: [{ name: 'Ethernet' }],
+            basis: 'the physical adapters',
             answers: [{ vip: '10.0.0.50', how: 'arp 02:00:00:00:00:01' }],
           },
         ],
       ),
     ).toEqual([
-      'dma1 has 2 network adapters in use (Ethernet, Ethernet 2) but 1 virtual IP is given: one per adapter in use, corporate first, then acquisition',
+      'dma1 has 2 network adapters in use (Ethernet, Ethernet 2; from the physical adapters) but 1 virtual IP is given: one per adapter in use, corporate first, then acquisition',
       '10.0.0.50 answers (arp 02:00:00:00:00:01) seen from dma1b: a virtual IP must be unused anywhere else before Failover is set up',
     ]);
   });
@@ -176,6 +180,40 @@ describe('preflight rules', () => {
       "p.example.com resolves to 10.0.0.11 from dma1b; it must resolve to exactly both agents' primary IPs (10.0.0.11, 10.0.0.12)",
       'dma1b lacks IIS Application Request Routing, which a shared-hostname pair needs on both agents: install it',
     ]);
+  });
+});
+
+describe('the adapters in use', () => {
+  const adapters = parseAdapters(
+    [
+      'Ethernet\t02-CF-18-00-0C-01\tTrue\t10.0.0.11',
+      'vEthernet (Default Switch)\t00-15-5D-01-02-03\tFalse\t172.20.0.1',
+      'Ethernet 2\t02-CF-18-00-0D-01\tTrue\t10.1.0.11',
+      'Ethernet 2\t02-CF-18-00-0D-01\tTrue\t10.1.0.50',
+    ].join('\r\n'),
+  );
+
+  it('are the ones DataMiner.xml lists in <NetworkAdapters>, in its order, whatever the MAC notation', () => {
+    // How DataMiner writes a MAC there is not documented: every common notation is read.
+    for (const [first, second] of [
+      ['02-CF-18-00-0D-01', '02-CF-18-00-0C-01'],
+      ['02:cf:18:00:0d:01', '02:cf:18:00:0c:01'],
+      ['02CF18000D01', '02CF18000C01'],
+    ]) {
+      const xml = `<DataMiner id="7"><NetworkAdapters><MAC>${first}</MAC><MAC>${second}</MAC></NetworkAdapters></DataMiner>`;
+      const inUse = adaptersInUse(adapters, xml);
+      expect(inUse.adapters.map((a) => a.name)).toEqual(['Ethernet 2', 'Ethernet']);
+      expect(inUse.basis).toBe("DataMiner.xml's <NetworkAdapters>");
+    }
+  });
+
+  it('without <NetworkAdapters>, are the physical ones: a Hyper-V or VPN adapter does not count, and the result says so', () => {
+    const inUse = adaptersInUse(adapters, '<DataMiner id="7"/>');
+    expect(inUse.adapters.map((a) => [a.name, a.addresses])).toEqual([
+      ['Ethernet', ['10.0.0.11']],
+      ['Ethernet 2', ['10.1.0.11', '10.1.0.50']],
+    ]);
+    expect(inUse.basis).toBe('the physical adapters: DataMiner.xml has no <NetworkAdapters>');
   });
 });
 

@@ -65,8 +65,20 @@ $neighbour = Get-NetNeighbor -IPAddress $address -ErrorAction SilentlyContinue |
 if ($null -ne $neighbour) { Write-Output ('arp ' + $neighbour.LinkLayerAddress); exit 0 }
 Write-Output 'none'`;
 
-/** The IPv4 addresses of the network adapters in use, "<adapter>\t<address>" per line, in interface order. */
-export const LIST_ADAPTER_ADDRESSES_PS = `Get-NetIPAddress -AddressFamily IPv4 |
+/**
+ * The IPv4 addresses of the network adapters, "<adapter>\t<MAC>\t<physical>\t<address>" per line, in
+ * interface order: the MAC to match DataMiner.xml's <NetworkAdapters>, and whether the adapter is
+ * physical (not a Hyper-V, VPN or other virtual one).
+ */
+export const LIST_ADAPTER_ADDRESSES_PS = `$adapters = @{}
+foreach ($adapter in Get-NetAdapter) { $adapters[[int]$adapter.InterfaceIndex] = $adapter }
+Get-NetIPAddress -AddressFamily IPv4 |
   Where-Object { $_.InterfaceAlias -notlike 'Loopback*' -and $_.IPAddress -notlike '169.254.*' } |
   Sort-Object InterfaceIndex |
-  ForEach-Object { "{0}\`t{1}" -f $_.InterfaceAlias, $_.IPAddress }`;
+  ForEach-Object {
+    $adapter = $adapters[[int]$_.InterfaceIndex]
+    if ($null -ne $adapter) {
+      $physical = [bool]$adapter.HardwareInterface -and -not [bool]$adapter.Virtual
+      "{0}\`t{1}\`t{2}\`t{3}" -f $_.InterfaceAlias, $adapter.MacAddress, $physical, $_.IPAddress
+    }
+  }`;

@@ -351,16 +351,33 @@ describe('primitives', () => {
   });
 
   it("adapters, names, neighbours and ports in the host's own network", async () => {
+    const mac = runOnHost(a.name, 'cat /sys/class/net/eth0/address')
+      .stdout.trim()
+      .toUpperCase()
+      .replace(/:/g, '-');
     expect(parseAdapters((await run(agentA, LIST_ADAPTER_ADDRESSES_PS)).stdout)).toEqual([
-      { name: 'Ethernet', addresses: [a.address] },
+      { name: 'Ethernet', mac, physical: true, addresses: [a.address] },
     ]);
     addHostAddress(a.name, '198.18.0.50');
+    // A virtual adapter (as Hyper-V's or a VPN's) is listed, and not physical.
+    runOnHost(
+      a.name,
+      'ip link add vethernet0 type dummy && ip address add 172.20.0.1/24 dev vethernet0 && ip link set vethernet0 up',
+    );
     try {
-      expect(await run(agentA, LIST_ADAPTER_ADDRESSES_PS)).toMatchObject({
-        code: 0,
-        stdout: `Ethernet\t${a.address}\r\nEthernet\t198.18.0.50\r\n`,
-      });
+      const listing = await run(agentA, LIST_ADAPTER_ADDRESSES_PS);
+      expect(listing.code).toBe(0);
+      expect(listing.stdout.split('\r\n').slice(0, 2)).toEqual([
+        `Ethernet\t${mac}\tTrue\t${a.address}`,
+        `Ethernet\t${mac}\tTrue\t198.18.0.50`,
+      ]);
+      const listed = parseAdapters(listing.stdout);
+      expect(listed.map((x) => [x.name, x.physical])).toEqual([
+        ['Ethernet', true],
+        ['vethernet0', false],
+      ]);
     } finally {
+      runOnHost(a.name, 'ip link delete vethernet0');
       removeHostAddress(a.name, '198.18.0.50');
     }
 

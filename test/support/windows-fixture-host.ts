@@ -113,7 +113,8 @@ export class WindowsMachine {
   readonly files = new Map<string, Buffer>();
   readonly folders = new Set<string>();
   readonly services = new Map<string, string>();
-  adapters: { alias: string; address: string }[] = [];
+  /** Its adapters' addresses: a MAC and whether it is physical, as Get-NetAdapter tells. */
+  adapters: { alias: string; address: string; mac?: string; physical?: boolean }[] = [];
   /** `address` (ping) or `address:port` (TCP) that answer from this machine. */
   readonly answering = new Set<string>();
   readonly names = new Map<string, string[]>();
@@ -160,7 +161,14 @@ export class WindowsMachine {
       return status ? { stdout: `${status}${CRLF}` } : { code: MISSING_STATUS };
     }
     if (runs(c, LIST_ADAPTER_ADDRESSES_PS))
-      return { stdout: this.adapters.map((a) => `${a.alias}\t${a.address}${CRLF}`).join('') };
+      return {
+        stdout: this.adapters
+          .map(
+            (a) =>
+              `${a.alias}\t${a.mac ?? '02-00-00-00-00-01'}\t${(a.physical ?? true) ? 'True' : 'False'}\t${a.address}${CRLF}`,
+          )
+          .join(''),
+      };
     if (runs(c, ANSWERS_AT_PS))
       return { stdout: `${this.answering.has(c.vars.address) ? 'icmp' : 'none'}${CRLF}` };
     if (runs(c, PORT_CHECK_PS))

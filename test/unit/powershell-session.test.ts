@@ -19,7 +19,8 @@ import { runPowerShell } from '../support/powershell';
 
 /**
  * Get-NetIPAddress (NetTCPIP module): MSFT_NetIPAddress objects with InterfaceAlias, InterfaceIndex
- * and IPAddress (a string); -AddressFamily filters them.
+ * and IPAddress (a string); -AddressFamily filters them. Get-NetAdapter (NetAdapter module):
+ * MSFT_NetAdapter objects with InterfaceIndex, MacAddress, HardwareInterface and Virtual.
  */
 const GET_NET_IP_ADDRESS = `function Get-NetIPAddress {
   param([string]$AddressFamily)
@@ -31,6 +32,13 @@ const GET_NET_IP_ADDRESS = `function Get-NetIPAddress {
     [pscustomobject]@{ InterfaceAlias = 'Ethernet'; InterfaceIndex = 4; IPAddress = 'fe80::1'; AddressFamily = 'IPv6' },
     [pscustomobject]@{ InterfaceAlias = 'Ethernet 3'; InterfaceIndex = 15; IPAddress = '169.254.3.4'; AddressFamily = 'IPv4' }
   ) | Where-Object { -not $AddressFamily -or $_.AddressFamily -eq $AddressFamily }
+}
+function Get-NetAdapter {
+  @(
+    [pscustomobject]@{ Name = 'Ethernet'; InterfaceIndex = [uint32]4; MacAddress = '02-CF-18-00-0C-01'; HardwareInterface = $true; Virtual = $false },
+    [pscustomobject]@{ Name = 'Ethernet 2'; InterfaceIndex = [uint32]12; MacAddress = '02-CF-18-00-0D-01'; HardwareInterface = $false; Virtual = $true },
+    [pscustomobject]@{ Name = 'Ethernet 3'; InterfaceIndex = [uint32]15; MacAddress = '02-CF-18-00-0E-01'; HardwareInterface = $true; Virtual = $false }
+  )
 }`;
 
 describe('LIST_ADAPTER_ADDRESSES_PS under PowerShell', () => {
@@ -39,8 +47,8 @@ describe('LIST_ADAPTER_ADDRESSES_PS under PowerShell', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(parseAdapters(run.stdout)).toEqual([
-      { name: 'Ethernet', addresses: ['10.0.0.12', '10.0.0.50'] },
-      { name: 'Ethernet 2', addresses: ['10.0.1.12'] },
+      { name: 'Ethernet', mac: '02-CF-18-00-0C-01', physical: true, addresses: ['10.0.0.12', '10.0.0.50'] },
+      { name: 'Ethernet 2', mac: '02-CF-18-00-0D-01', physical: false, addresses: ['10.0.1.12'] },
     ]);
   });
 });

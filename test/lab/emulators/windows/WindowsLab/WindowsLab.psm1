@@ -211,6 +211,37 @@ function Get-NetIPAddress {
   }
 }
 
+# Get-NetAdapter, as Microsoft's NetAdapter reference documents it (MSFT_NetAdapter): the host's
+# interfaces from /sys/class/net. eth<n> are its physical adapters (HardwareInterface, not Virtual);
+# any other interface (a test's dummy one, say) is virtual, as a Hyper-V or VPN adapter is.
+function Get-NetAdapter {
+  [CmdletBinding()]
+  param([Parameter(Position = 0)][string[]]$Name = @('*'), [switch]$Physical)
+  foreach ($device in Get-ChildItem -LiteralPath '/sys/class/net' -ErrorAction SilentlyContinue) {
+    if ($device.Name -eq 'lo') { continue }
+    $hardware = $device.Name -match '^eth\d+$'
+    if ($Physical -and -not $hardware) { continue }
+    $alias = Get-AdapterAlias $device.Name
+    if (-not @($Name | Where-Object { $alias -like $_ })) { continue }
+    $index = [uint32](Get-Content -LiteralPath "$($device.FullName)/ifindex")
+    $mac = (Get-Content -LiteralPath "$($device.FullName)/address").Trim().ToUpper().Replace(':', '-')
+    $state = (Get-Content -LiteralPath "$($device.FullName)/operstate").Trim()
+    $object = [pscustomobject]@{
+      Name                 = $alias
+      InterfaceAlias       = $alias
+      InterfaceDescription = $device.Name
+      InterfaceIndex       = $index
+      ifIndex              = $index
+      Status               = $(if ($state -in @('up', 'unknown')) { 'Up' } else { 'Disconnected' })
+      MacAddress           = $mac
+      Virtual              = -not $hardware
+      HardwareInterface    = $hardware
+    }
+    $object.PSObject.TypeNames.Insert(0, 'Microsoft.Management.Infrastructure.CimInstance#ROOT/StandardCimv2/MSFT_NetAdapter')
+    $object
+  }
+}
+
 # Get-NetNeighbor, as Microsoft's NetTCPIP reference documents it (MSFT_NetNeighbor).
 # State is one of Unreachable, Incomplete, Probe, Delay, Stale, Reachable, Permanent.
 function Get-NetNeighbor {
@@ -272,4 +303,4 @@ function Get-CimInstance {
   }
 }
 
-Export-ModuleMember -Function Get-Service, Start-Service, Stop-Service, Get-NetIPAddress, Get-NetNeighbor, Get-CimInstance, Enable-WindowsLabDrives
+Export-ModuleMember -Function Get-Service, Start-Service, Stop-Service, Get-NetIPAddress, Get-NetAdapter, Get-NetNeighbor, Get-CimInstance, Enable-WindowsLabDrives
