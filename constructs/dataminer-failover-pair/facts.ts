@@ -24,6 +24,7 @@ import {
   DB_CONFIGURATION_FOLDERS,
   inInstallDir,
   LICENCE_FILES,
+  NATS_REPAIR,
 } from './commands';
 import {
   DmsView,
@@ -57,6 +58,8 @@ export interface AgentFacts {
   readonly https: { enabled: boolean; name?: string };
   /** MaintenanceSettings.xml says the agent was migrated to BrokerGateway. */
   readonly brokerGateway: boolean;
+  /** Tools\NATSRepair.exe is there (the 10.6.10 upgrade cleanup may remove it). */
+  readonly natsRepair: boolean;
   /** The installed version string (the last line of VersionHistory.txt). */
   readonly version?: string;
   /** The element folders; missing: no Elements folder. */
@@ -86,12 +89,14 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
     { command: { powershell: SERVICE_STATUS_PS, vars: { name: DATAMINER_SERVICE } } },
     { command: { powershell: LIST_FOLDERS_PS, vars: { path: at(DATAMINER_FILES.elements) } } },
     ...LICENCE_FILES.map((name) => ({ command: { powershell: PATH_EXISTS_PS, vars: { path: at(name) } } })),
+    { command: { powershell: PATH_EXISTS_PS, vars: { path: at(NATS_REPAIR) } } },
     ...files.map((relative) => host.readFileCall(at(relative))),
   ]);
   const [serviceResult, elementsResult] = results;
   const licenceResults = results.slice(2, 2 + LICENCE_FILES.length);
+  const natsRepair = results[2 + LICENCE_FILES.length].code === 0;
   const contents = results
-    .slice(2 + LICENCE_FILES.length)
+    .slice(3 + LICENCE_FILES.length)
     .map((result, i) => host.fileContent(at(files[i]), result));
   const [dataMinerXml, dmsXml, dbXml, maintenance, history] = contents;
   const service = orMissing(host, serviceResult, 'reading the SLDataMiner service')?.trim();
@@ -125,6 +130,7 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
     ...(dbXml !== undefined ? { dbXml } : {}),
     https,
     brokerGateway,
+    natsRepair,
     ...(history !== undefined && parseVersionHistory(history)
       ? { version: parseVersionHistory(history)! }
       : {}),

@@ -11,6 +11,7 @@ import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
 import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
 import { priorityOrderProblems } from './backup-changes';
+import { inInstallDir, NATS_REPAIR } from './commands';
 import { adaptersInUse, databaseEntries } from './parse';
 import { passwordSources } from './passwords';
 import { agentPortProblems, Agent } from './ports';
@@ -20,6 +21,7 @@ import {
   hostnameProblems,
   installationProblems,
   newBackupProblems,
+  natsRepairNotes,
   versionNotes,
   versionProblems,
   virtualIpProblems,
@@ -77,7 +79,12 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     ...versionProblems(facts[0], facts[1], declared),
     ...(facts[0].dbXml ? priorityOrderProblems(facts[0].dbXml, action.storage) : []),
   ];
-  const notes: string[] = versionNotes(facts[0], facts[1], declared);
+  const notes: string[] = [
+    ...versionNotes(facts[0], facts[1], declared),
+    ...natsRepairNotes(facts, declared, (f) =>
+      inInstallDir((f === facts[0] ? action.primary : action.backup).installDir, NATS_REPAIR),
+    ),
+  ];
   const configured =
     failoverConfigured(facts[0].dms, action.addressing) &&
     failoverConfigured(facts[1].dms, action.addressing);

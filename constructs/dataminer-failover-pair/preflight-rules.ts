@@ -8,6 +8,7 @@ import {
   forbidsMixing,
   cuUnconfirmed,
   matchesDeclared,
+  needsNatsRepair,
   parseDataMinerVersion,
 } from './versions';
 
@@ -62,6 +63,27 @@ export function versionNotes(primary: AgentFacts, backup: AgentFacts, declared: 
       );
   }
   return notes;
+}
+
+/**
+ * NATSRepair.exe is run after the switch when the agents run 10.6.0/10.6.1 or later or were
+ * migrated to BrokerGateway: say so, and where it is missing.
+ */
+export function natsRepairNotes(
+  agents: readonly AgentFacts[],
+  declared: DataMinerVersion,
+  natsRepairPath: (agent: AgentFacts) => string,
+): string[] {
+  const migrated = agents.filter((f) => f.brokerGateway);
+  if (!needsNatsRepair(declared) && migrated.length === 0) return [];
+  const why = needsNatsRepair(declared)
+    ? `${displayVersion(declared)} runs BrokerGateway`
+    : `${migrated.map((f) => f.label).join(' and ')} ${migrated.length === 1 ? 'was' : 'were'} migrated to BrokerGateway`;
+  return agents.map((f) =>
+    f.natsRepair
+      ? `${f.label}: ${why}, so NATSRepair (${natsRepairPath(f)}) is run once Failover is on (see the runbook)`
+      : `${f.label}: ${why}, but ${natsRepairPath(f)} is missing (the 10.6.10 upgrade cleanup may have removed it): the runbook's NATS step needs it on the agent where it is run`,
+  );
 }
 
 /** Is Failover already configured for this pair (both DMS.xml name it)? Then the backup is no longer "new". */

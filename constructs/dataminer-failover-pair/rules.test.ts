@@ -14,6 +14,7 @@ import {
   existingMixFindings,
   hostnameProblems,
   newBackupProblems,
+  natsRepairNotes,
   versionNotes,
   versionProblems,
   virtualIpProblems,
@@ -34,6 +35,18 @@ const pair = (
 });
 
 describe('system rules', () => {
+  it("warns of the vendor's BrokerGateway known issue on the versions it names", () => {
+    const ids = (version: string) =>
+      systemFindings(v(version), [pair('S/A', 'virtual-ip')]).map((f) => `${f.ruleId} ${f.level}`);
+    for (const affected of ['10.5.0 [CU4]', '10.5.7', '10.6.0 [CU4]', '10.6.7', '10.6.1'])
+      expect([affected, ids(affected)]).toEqual([affected, ['DMS-FAILOVER-BROKERGATEWAY-ISSUE advice']]);
+    for (const fixed of ['10.5.0 [CU3]', '10.5.6', '10.6.0 [CU5]', '10.6.8', '10.4.0 [CU7]'])
+      expect([fixed, ids(fixed)]).toEqual([fixed, []]);
+    expect(systemFindings(v('10.5.0'), [pair('S/A', 'virtual-ip')])[0].message).toContain(
+      'may be (its cumulative update decides)',
+    );
+  });
+
   it('mixing hostname and VIP pairs: an error from the gate, advice before, the strict reading said', () => {
     const pairs = [pair('S/A', 'virtual-ip'), pair('S/B', 'hostname')];
     expect(systemFindings(v('10.3.0 [CU9]'), pairs)).toEqual([
@@ -77,6 +90,7 @@ const facts = (extra: Partial<AgentFacts>): AgentFacts => ({
   label: 'x',
   https: { enabled: false },
   brokerGateway: false,
+  natsRepair: true,
   licence: true,
   unreadable: [],
   ...extra,
@@ -112,6 +126,19 @@ describe('preflight rules', () => {
     const hotfix = facts({ label: 'dma1b', version: 'HF_10.4.0.0-14772_01' });
     expect(versionProblems(primary, hotfix, v('10.4.0 [CU7]'))).toContain(
       'dma1b runs "HF_10.4.0.0-14772_01", which is not a DataMiner version this construct can read',
+    );
+  });
+  it('says where NATSRepair is, or that it is missing, when the version or a migration needs it', () => {
+    const path = (f: AgentFacts) => `C:\\${f.label}\\Tools\\NATSRepair.exe`;
+    const a = facts({ label: 'dma1', natsRepair: true });
+    const b = facts({ label: 'dma1b', natsRepair: false });
+    expect(natsRepairNotes([a, b], v('10.4.0 [CU7]'), path)).toEqual([]);
+    expect(natsRepairNotes([a, b], v('10.6.0'), path)).toEqual([
+      'dma1: 10.6.0 runs BrokerGateway, so NATSRepair (C:\\dma1\\Tools\\NATSRepair.exe) is run once Failover is on (see the runbook)',
+      "dma1b: 10.6.0 runs BrokerGateway, but C:\\dma1b\\Tools\\NATSRepair.exe is missing (the 10.6.10 upgrade cleanup may have removed it): the runbook's NATS step needs it on the agent where it is run",
+    ]);
+    expect(natsRepairNotes([{ ...a, brokerGateway: true }, b], v('10.5.4'), path)[0]).toBe(
+      'dma1: dma1 was migrated to BrokerGateway, so NATSRepair (C:\\dma1\\Tools\\NATSRepair.exe) is run once Failover is on (see the runbook)',
     );
   });
   it('a backup in a cluster or with elements is not newly installed', () => {

@@ -52,15 +52,22 @@ export function renderRunbook(config: DataMinerFailoverPairConfig, constructPath
     `   - ${backup} → the same independent IP (inverted)`,
     '5. Apply. Both agents restart; the backup goes offline and the primary goes online.',
   );
-  if (needsNatsRepair(v))
-    lines.push(`6. On both agents, run \`${inInstallDir('C:\\Skyline DataMiner', NATS_REPAIR)}\`.`);
+  const natsRepair = inInstallDir(config.primary.installDir, NATS_REPAIR);
+  lines.push(
+    needsNatsRepair(v)
+      ? `6. NATS: on ${displayVersion(v)} the agents run BrokerGateway, so run \`${natsRepair}\` on one agent, elevated.`
+      : `6. NATS: only if the agents were migrated to BrokerGateway (\`MaintenanceSettings.xml\` has \`<SLNet><BrokerGateway>true</BrokerGateway></SLNet>\`; the preflight says so), run \`${natsRepair}\` on one agent, elevated.`,
+    "   - It lists the agents' IP addresses and asks y/n: answer only once the list holds both agents of this pair; never script its prompt.",
+    '   - It refuses when NATS is configured manually.',
+    '   - The 10.6.10 upgrade cleanup may remove it: the preflight reports whether it exists on each agent.',
+  );
   lines.push(
     '',
     '## Then',
     '',
     `- ${STORAGE_NOTES[config.storage.type]}`,
     `- Set \`expectFailoverEnabled: true\` on \`${constructPath}\` and deploy: it verifies that both DMS.xml name this Failover and that exactly one agent is online${config.addressing.kind === 'virtual-ip' ? ' holding the virtual IPs' : ''}.`,
-    '- Logs: `C:\\Skyline DataMiner\\Logging\\SLFailover.txt` and `FailoverStatus.txt`.',
+    `- Logs: \`${inInstallDir(config.primary.installDir, 'Logging\\SLFailover.txt')}\` and \`FailoverStatus.txt\`.`,
     '',
   );
   return lines.join('\n');

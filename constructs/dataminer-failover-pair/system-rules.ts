@@ -8,6 +8,7 @@ import {
   allowsSharedHostname,
   DataMinerVersion,
   displayVersion,
+  failoverConfigKnownIssue,
   forbidsMixing,
   legacySqlUnsupported,
 } from './versions';
@@ -120,12 +121,31 @@ export const INDEXING_PER_AGENT: SystemRule = {
   },
 };
 
+export const FAILOVER_CONFIG_KNOWN_ISSUE: SystemRule = {
+  id: 'DMS-FAILOVER-BROKERGATEWAY-ISSUE',
+  summary:
+    "The vendor's known issue: after a migration to BrokerGateway, Failover configuration changes fail from 10.5.0 [CU4]/10.5.7 up to 10.6.0 [CU4]/10.6.7 (fixed in 10.6.0 [CU5]/10.6.8).",
+  check(version, pairs) {
+    const affected = failoverConfigKnownIssue(version);
+    if (affected === 'no') return [];
+    return pairs.map((p) => ({
+      ruleId: FAILOVER_CONFIG_KNOWN_ISSUE.id,
+      level: 'advice',
+      pairPath: p.path,
+      property: 'version',
+      received: JSON.stringify(version.text),
+      message: `${displayVersion(version)} ${affected === 'yes' ? 'is' : 'may be (its cumulative update decides)'} in the range where, after a migration to BrokerGateway, Failover configuration changes fail (a known issue from 10.5.0 [CU4]/10.5.7 up to 10.6.0 [CU4]/10.6.7): upgrade to 10.6.0 [CU5]/10.6.8 or later before switching Failover on, if the agents were migrated`,
+    }));
+  },
+};
+
 /** Every rule of a DMS, in the order their findings are reported. */
 export const SYSTEM_RULES: readonly SystemRule[] = [
   HOSTNAME_VERSION,
   MIXED_ADDRESSING,
   LEGACY_SQL,
   INDEXING_PER_AGENT,
+  FAILOVER_CONFIG_KNOWN_ISSUE,
 ];
 
 export function systemFindings(version: DataMinerVersion, pairs: readonly PairSummary[]): Finding[] {

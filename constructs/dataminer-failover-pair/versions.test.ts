@@ -1,6 +1,7 @@
 import {
   allowsSharedHostname,
   displayVersion,
+  failoverConfigKnownIssue,
   forbidsMixing,
   matchesDeclared,
   cuUnconfirmed,
@@ -66,6 +67,14 @@ describe('DataMiner versions as people write them', () => {
     expect(searchClustersInDbConfiguration(v('10.4.1'))).toBe(true);
     expect(searchClustersInDbConfiguration(v('10.4.2'))).toBe(false);
     expect(searchClustersInDbConfiguration(v('10.3.12'))).toBe(true);
+  });
+
+  it('places the BrokerGateway known issue from 10.5.0 [CU4]/10.5.7 up to 10.6.0 [CU4]/10.6.7', () => {
+    expect(failoverConfigKnownIssue(v('10.5.0 [CU4]'))).toBe('yes');
+    expect(failoverConfigKnownIssue(v('10.5.0'))).toBe('maybe');
+    expect(failoverConfigKnownIssue(v('10.6.0 [CU5]'))).toBe('no');
+    expect(failoverConfigKnownIssue(v('10.5.12'))).toBe('yes');
+    expect(failoverConfigKnownIssue(v('10.6.8'))).toBe('no');
   });
 
   it('runs NATSRepair from 10.6', () => {

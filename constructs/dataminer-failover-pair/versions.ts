@@ -96,6 +96,23 @@ export function natsAccountServerUnsupported(v: DataMinerVersion): boolean {
   return v.track === 'main' ? atLeast(v, 10, 6) : atLeast(v, 10, 6, 1);
 }
 
+/**
+ * The vendor's known issue: after a migration to BrokerGateway, Failover configuration changes fail
+ * from 10.5.0 [CU4]/10.5.7 up to 10.6.0 [CU4]/10.6.7 (fixed in 10.6.0 [CU5]/10.6.8). "maybe" when the
+ * version does not say the CU that decides it.
+ */
+export function failoverConfigKnownIssue(v: DataMinerVersion): 'yes' | 'maybe' | 'no' {
+  if (v.major !== 10) return 'no';
+  if (v.track === 'feature') {
+    if (v.minor === 5) return v.feature >= 7 ? 'yes' : 'no';
+    if (v.minor === 6) return v.feature <= 7 ? 'yes' : 'no';
+    return 'no';
+  }
+  if (v.minor !== 5 && v.minor !== 6) return 'no';
+  if (v.cu === undefined) return 'maybe';
+  return (v.minor === 5 ? v.cu >= 4 : v.cu <= 4) ? 'yes' : 'no';
+}
+
 /** Legacy MySQL/MSSQL storage is unsupported from 10.3. */
 export function legacySqlUnsupported(v: DataMinerVersion): boolean {
   return atLeast(v, 10, 3);

@@ -162,8 +162,28 @@ describe('the example', () => {
     expect(pair.runbook).toContain(
       'shared hostname** and enter **dms-pair.example.com** (it resolves to 10.0.1.11 and 10.0.1.12). IIS Application Request Routing',
     );
-    expect(pair.runbook).toContain('C:\\Skyline DataMiner\\Tools\\NATSRepair.exe');
+    expect(pair.runbook).toContain(
+      '6. NATS: on 10.6.0 the agents run BrokerGateway, so run `C:\\Skyline DataMiner\\Tools\\NATSRepair.exe` on one agent, elevated.',
+    );
+    expect(pair.runbook).toContain('asks y/n');
+    expect(pair.runbook).toContain('refuses when NATS is configured manually');
+    expect(pair.runbook).toContain('may remove it');
     expect(pair.steps.map((s) => s.id)).toEqual(['preflight', 'backup', 'verify']);
+  });
+
+  it("the runbook uses the agents' install folder, and names NATSRepair before 10.6 only for migrated agents", () => {
+    const stack = new TerraformStack(new App(), 'rb2');
+    const props = pairProps(1);
+    const pair = new DataMinerFailoverPair(stack, 'Pair', {
+      ...props,
+      version: '10.4.0 [CU7]',
+      primary: { ...props.primary, installDir: 'D:\\DataMiner' },
+    });
+    expect(pair.runbook).toContain(
+      '6. NATS: only if the agents were migrated to BrokerGateway (`MaintenanceSettings.xml` has `<SLNet><BrokerGateway>true</BrokerGateway></SLNet>`; the preflight says so), run `D:\\DataMiner\\Tools\\NATSRepair.exe`',
+    );
+    expect(pair.runbook).toContain('`D:\\DataMiner\\Logging\\SLFailover.txt`');
+    expect(pair.runbook).not.toContain('C:\\Skyline DataMiner');
   });
 });
 
