@@ -360,10 +360,11 @@ describe('primitives', () => {
     ]);
     addHostAddress(a.name, '198.18.0.50');
     // A virtual adapter (as Hyper-V's or a VPN's) is listed, and not physical.
-    runOnHost(
+    const virtual = runOnHost(
       a.name,
-      'ip link add vethernet0 type dummy && ip address add 172.20.0.1/24 dev vethernet0 && ip link set vethernet0 up',
+      'ip link add vethernet0 type veth peer name vethernet1 && ip address add 172.20.0.1/24 dev vethernet0 && ip link set vethernet0 up && ip link set vethernet1 up',
     );
+    expect(virtual).toMatchObject({ code: 0 });
     try {
       const listing = await run(agentA, LIST_ADAPTER_ADDRESSES_PS);
       expect(listing.code).toBe(0);
