@@ -14,6 +14,8 @@ export const FAILOVER_ENABLED_KIND = 'dataminer-failover-pair.failover-enabled';
 export interface AgentRef {
   readonly host: HostConfig;
   readonly installDir: string;
+  /** SLTaskbarUtility.exe, which stops and starts DataMiner. */
+  readonly taskbarUtility: string;
   /** "primary" or "backup", for messages. */
   readonly role: 'primary' | 'backup';
 }

@@ -1,8 +1,9 @@
 /**
- * DataMiner's own names, from the vendor reference: the service, the files under the install
- * folder, the tool that stops the whole stack, the IIS module a hostname pair needs.
+ * DataMiner's own names, from the vendor reference: its process, the files under the install
+ * folder, the tool that stops and starts it, the IIS module a hostname pair needs.
  */
-export const DATAMINER_SERVICE = 'SLDataMiner';
+/** The process of a running DataMiner (SLDataMiner.exe); its service name is not documented. */
+export const DATAMINER_PROCESS = 'SLDataMiner';
 export const DATAMINER_FILES = {
   dataMiner: 'DataMiner.xml',
   dms: 'DMS.xml',
@@ -16,8 +17,12 @@ export const LICENCE_FILES = ['dataminer.lic', 'response.lic'] as const;
 /** Before 10.4.0/10.4.2, multiple search clusters; its folder is given two ways in the docs. */
 export const DB_CONFIGURATION_FOLDERS = ['Database', 'Databases'] as const;
 export const DB_CONFIGURATION_FILE = 'DBConfiguration.xml';
-/** Stops the whole DataMiner stack (SLKill.exe -f SL). */
-export const SLKILL = { program: 'Files\\SLKill.exe', arguments: ['-f', 'SL'] } as const;
+/**
+ * The documented way to stop and start DataMiner: `start /wait SLTaskbarUtility.exe -stop|-start`,
+ * its result in %errorlevel%, from the Skyline Taskbar Utility's folder.
+ */
+export const DEFAULT_TASKBAR_UTILITY =
+  'C:\\Program Files (x86)\\Skyline Communications\\Skyline Taskbar Utility\\SLTaskbarUtility.exe';
 /** IIS Application Request Routing, which a shared-hostname pair needs on both agents. */
 export const ARR_FOLDER = 'C:\\Program Files\\IIS\\Application Request Routing';
 /** From 10.6, run after Failover is switched on. */

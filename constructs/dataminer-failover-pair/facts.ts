@@ -9,7 +9,7 @@ import {
   MISSING_STATUS,
   PATH_EXISTS_PS,
   RESOLVE_NAME_PS,
-  SERVICE_STATUS_PS,
+  PROCESS_STATE_PS,
 } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
 import type { CommandResult, RemoteCall, RemoteHost } from '../../src/runner/remote-host';
@@ -19,7 +19,7 @@ import type { AgentRef } from './actions';
 import {
   ARR_FOLDER,
   DATAMINER_FILES,
-  DATAMINER_SERVICE,
+  DATAMINER_PROCESS,
   DB_CONFIGURATION_FILE,
   DB_CONFIGURATION_FOLDERS,
   inInstallDir,
@@ -49,8 +49,8 @@ function orMissing(host: RemoteHost, result: CommandResult, what: string): strin
 
 export interface AgentFacts {
   readonly label: string;
-  /** Running, Stopped, ...; missing: no SLDataMiner service. */
-  readonly service?: string;
+  /** The SLDataMiner process runs (its service name is not documented; the process is). */
+  readonly running: boolean;
   readonly dataMinerXml?: string;
   readonly id?: number;
   readonly dms?: DmsView;
@@ -86,20 +86,20 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
     ...DB_CONFIGURATION_FOLDERS.map((folder) => `${folder}\\${DB_CONFIGURATION_FILE}`),
   ];
   const results = await host.batch([
-    { command: { powershell: SERVICE_STATUS_PS, vars: { name: DATAMINER_SERVICE } } },
+    { command: { powershell: PROCESS_STATE_PS, vars: { name: DATAMINER_PROCESS } } },
     { command: { powershell: LIST_FOLDERS_PS, vars: { path: at(DATAMINER_FILES.elements) } } },
     ...LICENCE_FILES.map((name) => ({ command: { powershell: PATH_EXISTS_PS, vars: { path: at(name) } } })),
     { command: { powershell: PATH_EXISTS_PS, vars: { path: at(NATS_REPAIR) } } },
     ...files.map((relative) => host.readFileCall(at(relative))),
   ]);
-  const [serviceResult, elementsResult] = results;
+  const [processResult, elementsResult] = results;
   const licenceResults = results.slice(2, 2 + LICENCE_FILES.length);
   const natsRepair = results[2 + LICENCE_FILES.length].code === 0;
   const contents = results
     .slice(3 + LICENCE_FILES.length)
     .map((result, i) => host.fileContent(at(files[i]), result));
   const [dataMinerXml, dmsXml, dbXml, maintenance, history] = contents;
-  const service = orMissing(host, serviceResult, 'reading the SLDataMiner service')?.trim();
+  const running = orMissing(host, processResult, 'looking for the SLDataMiner process')?.trim() === 'Running';
   const elements = orMissing(host, elementsResult, 'listing the elements');
   const licence = licenceResults.some((r) => r.code === 0);
   let dbConfiguration: AgentFacts['dbConfiguration'];
@@ -123,7 +123,7 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
   const brokerGateway = parsed('MaintenanceSettings.xml', maintenance, parseBrokerGateway) ?? false;
   return {
     label: host.label,
-    ...(service ? { service } : {}),
+    running,
     ...(dataMinerXml !== undefined ? { dataMinerXml } : {}),
     ...(id !== undefined ? { id } : {}),
     ...(dms ? { dms } : {}),

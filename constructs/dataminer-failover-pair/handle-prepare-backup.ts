@@ -3,45 +3,58 @@
  * on the primary), its files written atomically with a backup copy, DataMiner started again and
  * awaited. A start left due by a failed run is kept as a pending marker and done on the next run.
  */
-import { RUN_PROGRAM_PS, START_SERVICE_PS } from '../../src/dialect/windows-primitives';
+import { AWAIT_PROCESS_PS, RUN_AND_WAIT_PS } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import { secretFromEnv } from '../../src/runner/credentials';
-import type { RemoteHost } from '../../src/runner/remote-host';
+import type { RemoteCall, RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { AgentRef, PrepareBackupAction } from './actions';
 import { backupChanges, priorityOrderProblems } from './backup-changes';
 import { databaseEntries } from './parse';
 import { passwordSources } from './passwords';
-import { DATAMINER_SERVICE, inInstallDir, SLKILL } from './commands';
+import { DATAMINER_PROCESS, inInstallDir } from './commands';
 import { readAgentFacts } from './facts';
 import { parseDataMinerVersion } from './versions';
 
 /** Pending marker: DataMiner was stopped on the backup and is not known to run again yet. */
 const START_DUE = 'dataminer-start-due';
 
+/** `start /wait SLTaskbarUtility.exe <argument>`, as the vendor documents it; a non-zero %errorlevel% fails. */
+function taskbarUtility(agent: AgentRef, argument: '-stop' | '-start', timeoutSeconds?: number): RemoteCall {
+  return {
+    command: { powershell: RUN_AND_WAIT_PS, vars: { program: agent.taskbarUtility, argument } },
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    mustSucceed: true,
+    what: `${agent.taskbarUtility} ${argument}`,
+  };
+}
+
 async function stopDataMiner(host: RemoteHost, agent: AgentRef): Promise<void> {
-  const result = await host.run({
-    powershell: RUN_PROGRAM_PS,
-    vars: { program: inInstallDir(agent.installDir, SLKILL.program), arguments: SLKILL.arguments.join('\n') },
-  });
+  const [result] = await host.batch([taskbarUtility(agent, '-stop')]);
   if (result.code !== 0)
     throw new StepFailure(
-      `stopping DataMiner on ${host.label} (SLKill.exe -f SL) failed (exit ${result.code}): ${tail(result.stdout || result.stderr, 3)}`,
+      `stopping DataMiner on ${host.label} (SLTaskbarUtility.exe -stop) failed (exit ${result.code}): ${tail(result.stdout || result.stderr, 3)}`,
     );
 }
 
-async function startDataMiner(host: RemoteHost, seconds: number): Promise<void> {
-  const result = await host.batch([
+/** Starts DataMiner and waits for its process, in one round trip. */
+async function startDataMiner(host: RemoteHost, agent: AgentRef, seconds: number): Promise<void> {
+  const [start, running] = await host.batch([
+    taskbarUtility(agent, '-start', seconds + 60),
     {
-      command: { powershell: START_SERVICE_PS, vars: { name: DATAMINER_SERVICE, seconds: String(seconds) } },
+      command: { powershell: AWAIT_PROCESS_PS, vars: { name: DATAMINER_PROCESS, seconds: String(seconds) } },
       timeoutSeconds: seconds + 60,
-      what: 'starting DataMiner',
+      what: 'waiting for DataMiner to run',
     },
   ]);
-  if (result[0].code !== 0)
+  if (start.code !== 0)
     throw new StepFailure(
-      `DataMiner did not run again on ${host.label} within ${seconds} s: ${tail(result[0].stdout || result[0].stderr, 3)}; start it (Start-Service SLDataMiner) and look at its logs`,
+      `starting DataMiner on ${host.label} (SLTaskbarUtility.exe -start) failed (exit ${start.code}): ${tail(start.stdout || start.stderr, 3)}; look at its logs and start it again`,
+    );
+  if (running.code !== 0)
+    throw new StepFailure(
+      `DataMiner did not run again on ${host.label} within ${seconds} s: ${tail(running.stdout || running.stderr, 3)}; start it (SLTaskbarUtility.exe -start) and look at its logs`,
     );
 }
 
@@ -88,7 +101,7 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
     for (const change of changes)
       await backup.writeFile(inInstallDir(action.backup.installDir, change.relative), change.content);
   }
-  await startDataMiner(backup, action.startTimeoutSeconds);
+  await startDataMiner(backup, action.backup, action.startTimeoutSeconds);
   await backup.clearPending(START_DUE);
   return {
     changed: true,

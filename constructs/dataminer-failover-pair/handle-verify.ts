@@ -30,8 +30,7 @@ export const verify: ActionHandler<VerifyAction> = async (action, context) => {
     problems.push(
       `the versions differ: ${p.label} (primary) ${p.version ?? 'unreadable'}, ${b.label} (backup) ${b.version ?? 'unreadable'}`,
     );
-  if (b.service !== 'Running')
-    problems.push(`DataMiner does not run on ${b.label} (backup): its service is ${b.service ?? 'missing'}`);
+  if (!b.running) problems.push(`DataMiner does not run on ${b.label} (backup): no SLDataMiner process`);
   if (action.storage.type === 'dedicated-clustered') {
     const own = Object.keys(action.storage.backupPriorityOrder).length > 0;
     if (!p.dbXml || !b.dbXml || comparable(p.dbXml, own).join('\n') !== comparable(b.dbXml, own).join('\n'))

@@ -6,9 +6,9 @@ import { ATOMIC_WRITE_PS, READ_FILE_PS, REMOVE_FILE_PS } from '../../src/dialect
 import {
   LIST_FOLDERS_PS,
   PATH_EXISTS_PS,
-  RUN_PROGRAM_PS,
-  SERVICE_STATUS_PS,
-  START_SERVICE_PS,
+  AWAIT_PROCESS_PS,
+  PROCESS_STATE_PS,
+  RUN_AND_WAIT_PS,
 } from '../../src/dialect/windows-primitives';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import { executeStep } from '../../src/runner/execute-step';
@@ -23,7 +23,7 @@ import {
   WindowsMachine,
 } from '../../test/support/windows-fixture-host';
 import type { VerifyAction } from './actions';
-import { DATAMINER_SERVICE, DATAMINER_FILES, inInstallDir } from './commands';
+import { DATAMINER_PROCESS, DATAMINER_FILES, DEFAULT_TASKBAR_UTILITY, inInstallDir } from './commands';
 import { DATAMINER_FAILOVER_PAIR_HANDLERS } from './handlers';
 import { BACKUP_STEP, planDataMinerFailoverPairSteps, portChecks, VERIFY_STEP } from './plan';
 import { parseDataMinerVersion } from './versions';
@@ -60,7 +60,7 @@ function installedAgent(id: number, version: string, peer: string): WindowsMachi
   machine.writeFile(at(DATAMINER_FILES.dataMiner), `<DataMiner id="${id}" />`);
   machine.writeFile(at(DATAMINER_FILES.versionHistory), `10.3.0.0-12345;${version}\r\n`);
   machine.writeFile(at(DATAMINER_FILES.dms), '<DMS><Cluster name="DMS"/></DMS>');
-  machine.services.set(DATAMINER_SERVICE, 'Running');
+  machine.processes.add(DATAMINER_PROCESS);
   machine.answering.add(peer);
   for (const check of verifyAction.ports) machine.answering.add(`${peer}:${check.anyOf[0]}`);
   return machine;
@@ -90,14 +90,14 @@ async function run(
         sent.push({ ...c, vars: { ...c.vars, on: address } });
         const answer = machine.answer(c);
         if (answer) return answer;
-        if (control && machine === backup && runs(c, RUN_PROGRAM_PS)) {
-          machine.services.set(DATAMINER_SERVICE, 'Stopped');
-          return {};
-        }
-        if (control && machine === backup && runs(c, START_SERVICE_PS)) {
-          if (!control.startSucceeds)
-            return { code: 1, stdout: 'SLDataMiner is StartPending after 120 s\r\n' };
-          machine.services.set(DATAMINER_SERVICE, 'Running');
+        if (control && machine === backup && runs(c, RUN_AND_WAIT_PS)) {
+          expect(c.vars.program).toBe(DEFAULT_TASKBAR_UTILITY);
+          if (c.vars.argument === '-stop') {
+            machine.processes.delete(DATAMINER_PROCESS);
+            return {};
+          }
+          if (!control.startSucceeds) return { code: 5, stdout: 'DataMiner could not be started\r\n' };
+          machine.processes.add(DATAMINER_PROCESS);
           return {};
         }
         throw new Error(`unexpected script:\n${c.script}`);
@@ -125,7 +125,7 @@ describe('verify', () => {
 
   it('reports every difference at once: the ID, the version, a stopped backup and a closed port', async () => {
     const backup = installedAgent(8, '10.3.0.0-99999', PRIMARY);
-    backup.services.set(DATAMINER_SERVICE, 'Stopped');
+    backup.processes.delete(DATAMINER_PROCESS);
     backup.answering.delete(`${PRIMARY}:4222`);
     const { report } = await run(verifyStep, installedAgent(7, '10.3.0.0-12345', BACKUP), backup);
     expect(report.outcome).toBe('failed');
@@ -135,7 +135,7 @@ describe('verify', () => {
     expect(reason).toContain(
       'the versions differ: dma-a (primary) 10.3.0.0-12345, dma-b (backup) 10.3.0.0-99999',
     );
-    expect(reason).toContain('DataMiner does not run on dma-b (backup): its service is Stopped');
+    expect(reason).toContain('DataMiner does not run on dma-b (backup): no SLDataMiner process');
     expect(reason).toContain('dma-b → dma-a TCP 4222 (NATS) is closed');
   });
 });
@@ -206,7 +206,8 @@ describe('prepare the backup', () => {
       .filter(
         (c) =>
           !runs(c, READ_FILE_PS) &&
-          !runs(c, SERVICE_STATUS_PS) &&
+          !runs(c, PROCESS_STATE_PS) &&
+          !runs(c, AWAIT_PROCESS_PS) &&
           !runs(c, LIST_FOLDERS_PS) &&
           !runs(c, PATH_EXISTS_PS),
       )
@@ -214,8 +215,8 @@ describe('prepare the backup', () => {
         const on = c.vars.on === PRIMARY ? 'primary' : 'backup';
         if (runs(c, ATOMIC_WRITE_PS)) return `${on} write ${c.vars.path}`;
         if (runs(c, REMOVE_FILE_PS)) return `${on} remove ${c.vars.path}`;
-        if (runs(c, RUN_PROGRAM_PS)) return `${on} stop DataMiner`;
-        if (runs(c, START_SERVICE_PS)) return `${on} start DataMiner`;
+        if (runs(c, RUN_AND_WAIT_PS))
+          return `${on} ${c.vars.argument === '-stop' ? 'stop' : 'start'} DataMiner`;
         return `${on} other`;
       });
   const PENDING = 'C:\\ProgramData\\cdktf-failover\\pending\\dataminer-start-due';
@@ -227,8 +228,8 @@ describe('prepare the backup', () => {
     const control = { startSucceeds: false };
     const first = await run(backupStep, primary, backup, control);
     expect(first.report.outcome).toBe('failed');
-    expect(first.report.reason).toMatch(
-      /^DataMiner did not run again on dma-b within \d+ s: SLDataMiner is StartPending/,
+    expect(first.report.reason).toBe(
+      'starting DataMiner on dma-b (SLTaskbarUtility.exe -start) failed (exit 5): DataMiner could not be started; look at its logs and start it again',
     );
     expect(kinds(first.sent)).toEqual([
       `backup write ${PENDING}`,
@@ -244,7 +245,7 @@ describe('prepare the backup', () => {
     expect(second.report.outcome).toBe('changed');
     expect(second.report.actions[0].detail).toBe('DataMiner started on the backup (due from an earlier run)');
     expect(kinds(second.sent)).toEqual(['backup start DataMiner', `backup remove ${PENDING}`]);
-    expect(backup.services.get(DATAMINER_SERVICE)).toBe('Running');
+    expect(backup.processes.has(DATAMINER_PROCESS)).toBe(true);
 
     const third = await run(backupStep, primary, backup, control);
     expect(third.report.actions[0].detail).toBe('the backup is already prepared; DataMiner was not stopped');

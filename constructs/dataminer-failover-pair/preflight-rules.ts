@@ -12,10 +12,13 @@ import {
   parseDataMinerVersion,
 } from './versions';
 
-/** DataMiner installed: the service, the ID, the version history, files that parse. */
+/** DataMiner installed and running: the SLDataMiner process, the ID, the version history, files that parse. */
 export function installationProblems(role: string, f: AgentFacts, installDir: string): string[] {
   const problems = [...f.unreadable];
-  if (!f.service) problems.push(`${f.label} (${role}): no SLDataMiner service; is DataMiner installed?`);
+  if (!f.running)
+    problems.push(
+      `${f.label} (${role}): no SLDataMiner process runs; start DataMiner (SLTaskbarUtility.exe -start) before the preparation`,
+    );
   if (f.dataMinerXml === undefined) problems.push(`${f.label} (${role}): no ${installDir}\\DataMiner.xml`);
   else if (f.id === undefined)
     problems.push(`${f.label} (${role}): DataMiner.xml has no numeric id on its root <DataMiner>`);

@@ -13,6 +13,7 @@ import {
 import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
 import { cassandraPreflightPartProblems } from '../cassandra-two-node';
+import { DEFAULT_TASKBAR_UTILITY } from './commands';
 import { DataMinerVersion, parseDataMinerVersion } from './versions';
 
 /** One agent of the pair. */
@@ -24,6 +25,12 @@ export interface DataMinerAgentProps {
    * @default "C:\\Skyline DataMiner"
    */
   readonly installDir?: string;
+  /**
+   * The Skyline Taskbar Utility, the documented way to stop and start DataMiner
+   * (`start /wait SLTaskbarUtility.exe -stop|-start`).
+   * @default "C:\\Program Files (x86)\\Skyline Communications\\Skyline Taskbar Utility\\SLTaskbarUtility.exe"
+   */
+  readonly taskbarUtility?: string;
 }
 
 /** Legacy MySQL/MSSQL: DataMiner synchronizes itself; legacy, unsupported from 10.3. */
@@ -173,6 +180,14 @@ const agentSchema = z.strictObject({
       error: 'expected a Windows folder such as "C:\\Skyline DataMiner", without a trailing backslash',
     })
     .optional(),
+  taskbarUtility: z
+    .string({ error: 'expected the path of SLTaskbarUtility.exe' })
+    .max(MAX_PATH_LENGTH, { error: `expected a path of at most ${MAX_PATH_LENGTH} characters` })
+    .refine((v) => WINDOWS_PATH.test(v) && /\.exe$/i.test(v), {
+      error:
+        'expected the full Windows path of SLTaskbarUtility.exe, such as "C:\\Program Files (x86)\\Skyline Communications\\Skyline Taskbar Utility\\SLTaskbarUtility.exe"',
+    })
+    .optional(),
 });
 
 const ipv4Schema = z
@@ -266,6 +281,7 @@ export type StorageConfig =
 export interface AgentConfig {
   readonly host: HostConfig;
   readonly installDir: string;
+  readonly taskbarUtility: string;
 }
 
 export type AddressingConfig =
@@ -376,6 +392,14 @@ function cassandraPerAgentIssues(
     );
 }
 
+function agentConfig(agent: ParsedPair['primary']): AgentConfig {
+  return {
+    host: agent.host,
+    installDir: agent.installDir ?? DEFAULT_INSTALL_DIR,
+    taskbarUtility: agent.taskbarUtility ?? DEFAULT_TASKBAR_UTILITY,
+  };
+}
+
 export const dataMinerFailoverPairSchema = declaredSchema<
   DataMinerFailoverPairConfig,
   DataMinerFailoverPairProps
@@ -406,8 +430,8 @@ function toStorageConfig(storage: ParsedPair['storage']): StorageConfig {
 function toPairConfig(props: ParsedPair): DataMinerFailoverPairConfig {
   return {
     version: props.system?.version ?? parseDataMinerVersion(props.version!)!,
-    primary: { host: props.primary.host, installDir: props.primary.installDir ?? DEFAULT_INSTALL_DIR },
-    backup: { host: props.backup.host, installDir: props.backup.installDir ?? DEFAULT_INSTALL_DIR },
+    primary: agentConfig(props.primary),
+    backup: agentConfig(props.backup),
     addressing: props.virtualIps
       ? { kind: 'virtual-ip', virtualIps: props.virtualIps }
       : { kind: 'hostname', sharedHostname: props.sharedHostname! },

@@ -90,6 +90,7 @@ const facts = (extra: Partial<AgentFacts>): AgentFacts => ({
   label: 'x',
   https: { enabled: false },
   brokerGateway: false,
+  running: true,
   natsRepair: true,
   licence: true,
   unreadable: [],

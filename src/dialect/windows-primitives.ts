@@ -31,6 +31,36 @@ Write-Output ('{0} is {1} after {2} s' -f $name, (Get-Service -Name $name).Statu
 exit 1`;
 
 /**
+ * `start /wait $program $argument`, as a vendor documents a GUI tool's command line: waits for it
+ * to exit, prints what it wrote, and exits with its exit code (what cmd.exe's %errorlevel% holds).
+ * A program that is not there: exit 1 with why.
+ */
+export const RUN_AND_WAIT_PS = `$info = New-Object System.Diagnostics.ProcessStartInfo
+$info.FileName = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($program)
+$info.Arguments = $argument
+$info.UseShellExecute = $false
+$info.RedirectStandardOutput = $true
+$info.RedirectStandardError = $true
+try { $process = [System.Diagnostics.Process]::Start($info) } catch { Write-Output ('cannot start ' + $program + ': ' + $_.Exception.InnerException.Message); exit 1 }
+$out = $process.StandardOutput.ReadToEndAsync()
+$err = $process.StandardError.ReadToEndAsync()
+$process.WaitForExit()
+Write-Output ($out.Result + $err.Result).TrimEnd()
+exit $process.ExitCode`;
+
+/** Waits up to $seconds until a process named $name runs (exit 0); else prints what it saw, exit 1. */
+export const AWAIT_PROCESS_PS = `$deadline = (Get-Date).AddSeconds([int]$seconds)
+do {
+  if (Get-Process -Name $name -ErrorAction SilentlyContinue) { exit 0 }
+  Start-Sleep -Milliseconds 500
+} while ((Get-Date) -lt $deadline)
+Write-Output ('no process ' + $name + ' after ' + $seconds + ' s')
+exit 1`;
+
+/** "Running" when a process named $name runs, "Stopped" when none does. */
+export const PROCESS_STATE_PS = `if (Get-Process -Name $name -ErrorAction SilentlyContinue) { Write-Output 'Running' } else { Write-Output 'Stopped' }`;
+
+/**
  * Runs $program with the arguments in $arguments (one per line) and relays its exit status: a
  * vendor tool such as SLKill.exe. Each line is one argument, never parsed as code.
  */

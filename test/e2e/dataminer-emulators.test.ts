@@ -13,9 +13,9 @@ import { DEFAULT_LOCATIONS } from '../../constructs/cassandra-two-node/props';
 import {
   ARR_FOLDER,
   DATAMINER_FILES,
-  DATAMINER_SERVICE,
+  DATAMINER_PROCESS,
+  DEFAULT_TASKBAR_UTILITY,
   LICENCE_FILES,
-  SLKILL,
 } from '../../constructs/dataminer-failover-pair/commands';
 import {
   parseAdapters,
@@ -25,10 +25,13 @@ import {
 import { DEFAULT_INSTALL_DIR } from '../../constructs/dataminer-failover-pair/props';
 import {
   ANSWERS_AT_PS,
+  AWAIT_PROCESS_PS,
   LIST_ADAPTER_ADDRESSES_PS,
   LIST_FOLDERS_PS,
   PATH_EXISTS_PS,
+  PROCESS_STATE_PS,
   RESOLVE_NAME_PS,
+  RUN_AND_WAIT_PS,
   RUN_PROGRAM_PS,
   SERVICE_STATUS_PS,
   START_SERVICE_PS,
@@ -50,6 +53,7 @@ import {
   CASSANDRA_NODETOOL,
   DATAMINER_DIR,
   DATAMINER_PORTS,
+  DATAMINER_PROCESS_NAME,
   DATAMINER_SERVICE_NAME,
   dataMinerState,
   installDataMinerAgent,
@@ -59,6 +63,7 @@ import {
   setDataMinerStartDelay,
   SLKILL_PROGRAM,
   snapshotAgentFiles,
+  TASKBAR_UTILITY,
   waitForDataMiner,
 } from '../lab/emulators/dataminer/setup';
 import { addTroubledService, windowsCommandLines, windowsToHostPath } from '../lab/emulators/windows/setup';
@@ -180,9 +185,9 @@ describe("the lab's Windows side", () => {
       "(Get-Command Get-NetIPAddress).Source + ' ' + (Get-Command Test-Path).Source",
     );
     expect(origin.stdout).toBe('WindowsLab Microsoft.PowerShell.Management\r\n');
-    expect(DATAMINER_SERVICE_NAME).toBe(DATAMINER_SERVICE);
+    expect(DATAMINER_PROCESS_NAME).toBe(DATAMINER_PROCESS);
     expect(DATAMINER_DIR).toBe(DEFAULT_INSTALL_DIR);
-    expect(SLKILL_PROGRAM).toBe(SLKILL.program);
+    expect(TASKBAR_UTILITY).toBe(DEFAULT_TASKBAR_UTILITY);
     expect(ARR_DIR).toBe(ARR_FOLDER);
     expect(DEFAULT_LOCATIONS['windows-dataminer']).toMatchObject({
       nodetoolPath: CASSANDRA_NODETOOL,
@@ -297,7 +302,7 @@ describe('primitives', () => {
   });
 
   it('services: status words, the Cassandra service and nodetool.bat of the Cassandra emulator', async () => {
-    expect(await run(agentA, SERVICE_STATUS_PS, { name: DATAMINER_SERVICE })).toMatchObject({
+    expect(await run(agentA, SERVICE_STATUS_PS, { name: DATAMINER_SERVICE_NAME })).toMatchObject({
       code: 0,
       stdout: 'Running\r\n',
     });
@@ -315,7 +320,7 @@ describe('primitives', () => {
       code: 4,
       stdout: 'no service named cassandra\r\n',
     });
-    expect(await run(agentA, SERVICE_STATE_PS, { service: DATAMINER_SERVICE })).toMatchObject({
+    expect(await run(agentA, SERVICE_STATE_PS, { service: DATAMINER_SERVICE_NAME })).toMatchObject({
       code: 0,
       stdout: 'SLDataMiner: Running\r\n',
     });
@@ -451,7 +456,7 @@ describe('primitives', () => {
     expect(other).toMatchObject({ code: 1, stdout: '\r\n' });
     expect(other.stderr).toContain("& : The term 'C:\\Windows\\System32\\notepad.exe' is not recognized");
     const wrongArguments = await run(agentB, RUN_PROGRAM_PS, {
-      program: inDir(SLKILL.program),
+      program: inDir(SLKILL_PROGRAM),
       arguments: '-x\nSL',
     });
     expect(wrongArguments.code).toBe(1);
@@ -497,30 +502,44 @@ describe('the SLDataMiner service', () => {
     expect(dataMinerState(b)).toMatchObject({ https: { enabled: false, name: 'lab-b' } });
   });
 
-  it('SLKill stops it; START_SERVICE_PS starts it again, reading the DataMiner ID written meanwhile', async () => {
+  it('SLTaskbarUtility -stop stops it; -start starts it again, reading the DataMiner ID written meanwhile', async () => {
     const before = snapshotAgentFiles(b);
     expect(dataMinerState(b)).toMatchObject({ running: true, starts: 1, stops: 0, id: 12 });
-    const kill = await run(agentB, RUN_PROGRAM_PS, {
-      program: inDir(SLKILL.program),
-      arguments: SLKILL.arguments.join('\n'),
+    expect(await run(agentB, PROCESS_STATE_PS, { name: DATAMINER_PROCESS })).toMatchObject({
+      stdout: 'Running\r\n',
     });
-    expect(kill).toMatchObject({ code: 0, stdout: '\r\n', stderr: '' });
-    expect(await run(agentB, SERVICE_STATUS_PS, { name: DATAMINER_SERVICE })).toMatchObject({
+    const stop = await run(agentB, RUN_AND_WAIT_PS, { program: TASKBAR_UTILITY, argument: '-stop' });
+    expect(stop).toMatchObject({ code: 0, stderr: '' });
+    expect(await run(agentB, PROCESS_STATE_PS, { name: DATAMINER_PROCESS })).toMatchObject({
       stdout: 'Stopped\r\n',
     });
+    const wrong = await run(agentB, RUN_AND_WAIT_PS, { program: TASKBAR_UTILITY, argument: '-restart' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('only -stop and -start are emulated');
+    const missing = await run(agentB, RUN_AND_WAIT_PS, {
+      program: 'C:\\nowhere\\SLTaskbarUtility.exe',
+      argument: '-stop',
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('cannot start C:\\nowhere\\SLTaskbarUtility.exe');
     expect(dataMinerState(b)).toMatchObject({ running: false, status: 'Stopped', stops: 1 });
     expect(listens(b, DATAMINER_PORTS.remoting)).toBe(false);
 
     // The backup's preparation: the primary's ID (7, as lab-a runs) while DataMiner is stopped.
     const dataMinerXml = (await agentB.readFile(inDir('DataMiner.xml')))!;
     await agentB.writeFile(inDir('DataMiner.xml'), dataMinerXml.replace('id="12"', 'id="7"'));
-    const start = await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' });
-    expect(start).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const start = await run(agentB, RUN_AND_WAIT_PS, { program: TASKBAR_UTILITY, argument: '-start' });
+    expect(start).toMatchObject({ code: 0, stderr: '' });
+    expect(await run(agentB, AWAIT_PROCESS_PS, { name: DATAMINER_PROCESS, seconds: '30' })).toMatchObject({
+      code: 0,
+    });
     expect(dataMinerState(b)).toMatchObject({ running: true, status: 'Running', starts: 2, stops: 1, id: 7 });
     expect(dataMinerState(a)).toMatchObject({ running: true, id: 7 });
     expect(listens(b, DATAMINER_PORTS.remoting)).toBe(true);
     // Starting a running service changes nothing.
-    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' })).code).toBe(0);
+    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE_NAME, seconds: '30' })).code).toBe(
+      0,
+    );
     expect(dataMinerState(b).starts).toBe(2);
 
     const after = snapshotAgentFiles(b);
@@ -532,10 +551,12 @@ describe('the SLDataMiner service', () => {
   });
 
   it('reads DB.xml at start and encrypts a plain-text password in it, once', async () => {
-    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL.program), arguments: '-f\nSL' });
+    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL_PROGRAM), arguments: '-f\nSL' });
     const plain = perAgentDbXml('s3cret & more');
     await agentB.writeFile(inDir('DB.xml'), plain);
-    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' })).code).toBe(0);
+    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE_NAME, seconds: '30' })).code).toBe(
+      0,
+    );
     const state = dataMinerState(b);
     expect(state).toMatchObject({ dbXml: plain, dbPasswordsEncrypted: true });
     const encrypted = readAgentFile(b, 'DB.xml')!;
@@ -543,23 +564,25 @@ describe('the SLDataMiner service', () => {
     expect(encrypted.replace(/<PWD>.*<\/PWD>/, '')).toBe(plain.replace(/<PWD>.*<\/PWD>/, ''));
 
     const snapshot = snapshotAgentFiles(b);
-    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL.program), arguments: '-f\nSL' });
-    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' })).code).toBe(0);
+    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL_PROGRAM), arguments: '-f\nSL' });
+    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE_NAME, seconds: '30' })).code).toBe(
+      0,
+    );
     expect(dataMinerState(b)).toMatchObject({ dbXml: encrypted, dbPasswordsEncrypted: false });
     expect(snapshotAgentFiles(b)).toEqual(snapshot);
   });
 
   it('a slow start waits while StartPending; a failed start is an error of Start-Service', async () => {
-    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL.program), arguments: '-f\nSL' });
+    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL_PROGRAM), arguments: '-f\nSL' });
     setDataMinerStartDelay(b, 3);
-    const slow = await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' });
+    const slow = await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE_NAME, seconds: '30' });
     expect(slow.code).toBe(0);
     expect(slow.stderr).toContain("WARNING: Waiting for service 'SLDataMiner (SLDataMiner)' to start...");
     setDataMinerStartDelay(b, undefined);
 
-    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL.program), arguments: '-f\nSL' });
+    await run(agentB, RUN_PROGRAM_PS, { program: inDir(SLKILL_PROGRAM), arguments: '-f\nSL' });
     setDataMinerFailStart(b, 'the lab says no');
-    const failed = await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' });
+    const failed = await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE_NAME, seconds: '30' });
     expect(failed.code).toBe(1);
     // The error record as PowerShell prints it: the statement that failed and Start-Service's words.
     expect(failed.stderr).toContain(
@@ -568,7 +591,9 @@ describe('the SLDataMiner service', () => {
     expect(failed.stderr).toMatch(/\r\n\+ Start-Service -Name \$name\r\n/);
     expect(dataMinerState(b)).toMatchObject({ running: false, lastFailure: { reason: 'the lab says no' } });
     setDataMinerFailStart(b, undefined);
-    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE, seconds: '30' })).code).toBe(0);
+    expect((await run(agentB, START_SERVICE_PS, { name: DATAMINER_SERVICE_NAME, seconds: '30' })).code).toBe(
+      0,
+    );
     await waitForDataMiner(b, 'Running');
 
     const missing = await run(agentB, START_SERVICE_PS, { name: 'NoSuchService', seconds: '5' });

@@ -8,10 +8,12 @@
 import { ATOMIC_WRITE_PS, READ_FILE_PS, REMOVE_FILE_PS } from '../../src/dialect/powershell';
 import {
   ANSWERS_AT_PS,
+  AWAIT_PROCESS_PS,
   LIST_ADAPTER_ADDRESSES_PS,
   LIST_FOLDERS_PS,
   MISSING_STATUS,
   PATH_EXISTS_PS,
+  PROCESS_STATE_PS,
   RESOLVE_NAME_PS,
   SERVICE_STATUS_PS,
 } from '../../src/dialect/windows-primitives';
@@ -113,6 +115,8 @@ export class WindowsMachine {
   readonly files = new Map<string, Buffer>();
   readonly folders = new Set<string>();
   readonly services = new Map<string, string>();
+  /** The names of the processes that run. */
+  readonly processes = new Set<string>();
   /** Its adapters' addresses: a MAC and whether it is physical, as Get-NetAdapter tells. */
   adapters: { alias: string; address: string; mac?: string; physical?: boolean }[] = [];
   /** `address` (ping) or `address:port` (TCP) that answer from this machine. */
@@ -156,6 +160,12 @@ export class WindowsMachine {
         .map((f) => f.slice(path!.length + 1));
       return { stdout: children.map((n) => `${n}${CRLF}`).join('') };
     }
+    if (runs(c, PROCESS_STATE_PS))
+      return { stdout: `${this.processes.has(c.vars.name) ? 'Running' : 'Stopped'}${CRLF}` };
+    if (runs(c, AWAIT_PROCESS_PS))
+      return this.processes.has(c.vars.name)
+        ? {}
+        : { code: 1, stdout: `no process ${c.vars.name} after ${c.vars.seconds} s${CRLF}` };
     if (runs(c, SERVICE_STATUS_PS)) {
       const status = this.services.get(c.vars.name);
       return status ? { stdout: `${status}${CRLF}` } : { code: MISSING_STATUS };

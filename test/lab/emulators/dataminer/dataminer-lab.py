@@ -357,8 +357,18 @@ def fail_start(fd, token, reason):
     return 1
 
 
+def name_process(name):
+    """The process's name as the OS lists it (Get-Process -Name SLDataMiner), not python3's."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(15, name.encode(), 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
 def run(token):
     cfg = config()
+    name_process('SLDataMiner')
     fd = claim()
     if fd is None:
         log('another DataMiner process runs')
@@ -497,6 +507,16 @@ def slkill(argv):
     return stop('SLKill.exe -f SL')
 
 
+def taskbar(argv):
+    """SLTaskbarUtility.exe -stop | -start, as `start /wait` runs it: its exit code is the result."""
+    if len(argv) == 1 and argv[0].lower() == '-stop':
+        return stop('SLTaskbarUtility.exe -stop')
+    if len(argv) == 1 and argv[0].lower() == '-start':
+        return service_start()
+    sys.stderr.write('SLTaskbarUtility.exe (lab): only -stop and -start are emulated; got %s\n' % ' '.join(argv))
+    return 1
+
+
 def lab_state():
     state = read_json(STATE, {}) or {}
     counters = read_json(COUNTERS, {}) or {}
@@ -527,6 +547,9 @@ def main(argv):
     if command == 'slkill':
         config()
         return slkill(argv[1:])
+    if command == 'taskbar':
+        config()
+        return taskbar(argv[1:])
     if command == 'natsrepair':
         config()
         bump('natsRepairs')
@@ -535,7 +558,7 @@ def main(argv):
         return lab_state()
     if command == 'run' and len(argv) == 2:
         return run(argv[1])
-    sys.stderr.write('usage: dataminer-lab service start|stop|status | slkill -f SL | natsrepair | lab-state\n')
+    sys.stderr.write('usage: dataminer-lab service start|stop|status | slkill -f SL | taskbar -stop|-start | natsrepair | lab-state\n')
     return 2
 
 

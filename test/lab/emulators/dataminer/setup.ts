@@ -1,7 +1,7 @@
 /**
  * Puts an emulated DataMiner Agent on a lab host, reached as the library reaches a Windows agent
  * (the lab's `powershell`, ../windows): the install folder with the files the vendor documents,
- * the SLDataMiner service (dataminer-lab.py, a process with DataMiner's ports), SLKill.exe, and
+ * the SLDataMiner service (dataminer-lab.py, a process with DataMiner's ports), SLKill.exe, SLTaskbarUtility.exe (the documented stop and start), and
  * optionally IIS Application Request Routing and the agent's own Cassandra (../cassandra). Helpers
  * read what the running process reports; knobs make its start slow or fail.
  */
@@ -27,6 +27,10 @@ const EMULATOR = fs.readFileSync(path.join(__dirname, 'dataminer-lab.py'), 'utf8
 export const DATAMINER_DIR = 'C:\\Skyline DataMiner';
 export const DATAMINER_SERVICE_NAME = 'SLDataMiner';
 export const SLKILL_PROGRAM = 'Files\\SLKill.exe';
+export const TASKBAR_UTILITY =
+  'C:\\Program Files (x86)\\Skyline Communications\\Skyline Taskbar Utility\\SLTaskbarUtility.exe';
+/** The process a running DataMiner is, as Get-Process lists it. */
+export const DATAMINER_PROCESS_NAME = 'SLDataMiner';
 export const NATS_REPAIR_PROGRAM = 'Tools\\NATSRepair.exe';
 export const ARR_DIR = 'C:\\Program Files\\IIS\\Application Request Routing';
 export const CASSANDRA_DIR = 'C:\\Program Files\\Cassandra';
@@ -195,7 +199,8 @@ function versionAtLeast(version: string, major: number, minor: number): boolean 
 }
 
 /**
- * A DataMiner Agent on a freshly reset host: the files under the install folder, SLKill.exe
+ * A DataMiner Agent on a freshly reset host: the files under the install folder, SLKill.exe,
+ * SLTaskbarUtility.exe
  * (NATSRepair.exe from 10.6), the SLDataMiner service, and what the options add. Started unless
  * `running` is false; returns once it runs.
  */
@@ -250,6 +255,7 @@ export async function installDataMinerAgent(
     EMULATOR_PATH,
     'slkill',
   ]);
+  registerWindowsProgram(host, TASKBAR_UTILITY, ['/usr/bin/python3', EMULATOR_PATH, 'taskbar']);
   if (versionAtLeast(options.version, 10, 6))
     registerWindowsProgram(host, `${installDir}\\${NATS_REPAIR_PROGRAM}`, [
       '/usr/bin/python3',
