@@ -9,6 +9,7 @@ import {
   MISSING_STATUS,
   PATH_EXISTS_PS,
   RESOLVE_NAME_PS,
+  REVERSE_LOOKUP_PS,
   PROCESS_STATE_PS,
 } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
@@ -177,6 +178,14 @@ export const factCalls = {
             .map((l) => l.trim())
             .filter(Boolean);
     },
+  },
+  /** The name an address resolves back to from this host; missing: undefined. */
+  reverse: {
+    call: (address: string): RemoteCall => ({
+      command: { powershell: REVERSE_LOOKUP_PS, vars: { address } },
+    }),
+    read: (host: RemoteHost, result: CommandResult, address: string): string | undefined =>
+      orMissing(host, result, `the reverse lookup of ${address}`)?.trim() || undefined,
   },
   /** IIS Application Request Routing is installed. */
   arr: {

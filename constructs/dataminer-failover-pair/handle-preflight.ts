@@ -128,14 +128,24 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   }
   if (action.addressing.kind === 'hostname') {
     const name = action.addressing.sharedHostname;
+    const addresses = [primary.address, backup.address];
     const agents = await Promise.all(
       [primary, backup].map(async (agent) => {
-        const [resolution, arr] = await agent.host.batch([
+        const [resolution, arr, ...reverse] = await agent.host.batch([
           factCalls.resolution.call(name),
           factCalls.arr.call(),
+          ...addresses.map((address) => factCalls.reverse.call(address)),
         ]);
         const resolved = factCalls.resolution.read(agent.host, resolution, name);
-        return { label: agent.host.label, ...(resolved ? { resolved } : {}), arr: factCalls.arr.read(arr) };
+        return {
+          label: agent.host.label,
+          ...(resolved ? { resolved } : {}),
+          arr: factCalls.arr.read(arr),
+          reverse: addresses.map((address, i) => ({
+            address,
+            name: factCalls.reverse.read(agent.host, reverse[i], address),
+          })),
+        };
       }),
     );
     problems.push(...hostnameProblems(name, [primary.address, backup.address], agents));

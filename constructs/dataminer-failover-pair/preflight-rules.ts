@@ -174,11 +174,19 @@ export function virtualIpProblems(
   return problems;
 }
 
-/** The shared hostname resolves, from both agents, to exactly the two agents' primary IPs; ARR on both. */
+/**
+ * The shared hostname resolves, from both agents, to exactly the two agents' primary IPs, and each
+ * primary IP resolves back (a reverse lookup); ARR on both.
+ */
 export function hostnameProblems(
   name: string,
   agentAddresses: readonly string[],
-  agents: readonly { label: string; resolved?: readonly string[]; arr: boolean }[],
+  agents: readonly {
+    label: string;
+    resolved?: readonly string[];
+    arr: boolean;
+    reverse: readonly { address: string; name?: string }[];
+  }[],
 ): string[] {
   const problems: string[] = [];
   const wanted = [...agentAddresses].sort();
@@ -194,6 +202,10 @@ export function hostnameProblems(
           `${name} resolves to ${got.join(', ') || 'nothing'} from ${agent.label}; it must resolve to exactly both agents' primary IPs (${wanted.join(', ')})`,
         );
     }
+    for (const back of agent.reverse.filter((r) => r.name === undefined))
+      problems.push(
+        `${back.address} does not resolve back to a name from ${agent.label}: a shared-hostname pair needs the reverse lookup of both agents' primary IPs; create their PTR records`,
+      );
     if (!agent.arr)
       problems.push(
         `${agent.label} lacks IIS Application Request Routing, which a shared-hostname pair needs on both agents: install it`,

@@ -200,12 +200,26 @@ describe('preflight rules', () => {
         'p.example.com',
         ['10.0.0.11', '10.0.0.12'],
         [
-          { label: 'dma1', resolved: ['10.0.0.12', '10.0.0.11'], arr: true },
-          { label: 'dma1b', resolved: ['10.0.0.11'], arr: false },
+          {
+            label: 'dma1',
+            resolved: ['10.0.0.12', '10.0.0.11'],
+            arr: true,
+            reverse: [
+              { address: '10.0.0.11', name: 'dma1.example.com' },
+              { address: '10.0.0.12', name: 'dma1b.example.com' },
+            ],
+          },
+          {
+            label: 'dma1b',
+            resolved: ['10.0.0.11'],
+            arr: false,
+            reverse: [{ address: '10.0.0.11', name: 'dma1.example.com' }, { address: '10.0.0.12' }],
+          },
         ],
       ),
     ).toEqual([
       "p.example.com resolves to 10.0.0.11 from dma1b; it must resolve to exactly both agents' primary IPs (10.0.0.11, 10.0.0.12)",
+      "10.0.0.12 does not resolve back to a name from dma1b: a shared-hostname pair needs the reverse lookup of both agents' primary IPs; create their PTR records",
       'dma1b lacks IIS Application Request Routing, which a shared-hostname pair needs on both agents: install it',
     ]);
   });

@@ -80,6 +80,15 @@ export const RESOLVE_NAME_PS = `try {
 }
 $addresses | Where-Object { $_.AddressFamily -eq 'InterNetwork' } | ForEach-Object { $_.IPAddressToString }`;
 
+/** The name $address resolves back to (a reverse lookup); exit 3 when it does not. */
+export const REVERSE_LOOKUP_PS = `try {
+  $entry = [System.Net.Dns]::GetHostEntry($address)
+} catch {
+  exit ${MISSING_STATUS}
+}
+if ([string]::IsNullOrEmpty($entry.HostName) -or $entry.HostName -eq $address) { exit ${MISSING_STATUS} }
+Write-Output $entry.HostName`;
+
 /**
  * Whether anything answers at $address: "icmp" when a ping is answered, "arp <mac>" when only the
  * neighbour table learned it, "none" otherwise. Two pings of 500 ms each (plenty on the agents'

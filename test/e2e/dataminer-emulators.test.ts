@@ -31,6 +31,7 @@ import {
   PATH_EXISTS_PS,
   PROCESS_STATE_PS,
   RESOLVE_NAME_PS,
+  REVERSE_LOOKUP_PS,
   RUN_AND_WAIT_PS,
   RUN_PROGRAM_PS,
   SERVICE_STATUS_PS,
@@ -395,6 +396,9 @@ describe('primitives', () => {
     } finally {
       await removeLabDnsRecord('dms.lab.test');
     }
+    // The reverse lookup a shared-hostname pair needs: the host's resolver, as Windows' is.
+    expect((await run(agentA, REVERSE_LOOKUP_PS, { address: b.address })).stdout).toMatch(/^lab-b\b/);
+    expect((await run(agentA, REVERSE_LOOKUP_PS, { address: '198.18.0.254' })).code).toBe(3);
     expect(await run(agentA, RESOLVE_NAME_PS, { name: 'lab-b' })).toMatchObject({
       code: 0,
       stdout: `${b.address}\r\n`,

@@ -289,7 +289,7 @@ test('a TLS endpoint presents the SANs the test chose', async () => {
   expect(() => subjectAltNameExtension(['a b'])).toThrow(/Not a DNS name/);
 });
 
-test("resetHost drops the host's layer: files, users, emulators, mounts, addresses, firewall", () => {
+test("resetHost drops the host's layer: files, users, emulators, mounts, addresses, firewall, neighbours", () => {
   const lab = inventory.hosts.find((h) => h.name === 'lab-b')!;
   ok(
     'lab-b',
@@ -298,8 +298,11 @@ test("resetHost drops the host's layer: files, users, emulators, mounts, address
   installEmulator('lab-b', 'vendor-cli', '#!/bin/sh\n');
   addHostAddress('lab-b', '198.18.0.252');
   blockTraffic({ from: 'lab-a', to: 'lab-b', protocol: 'icmp' });
+  ok('lab-b', 'ping -c 1 -W 1 198.18.0.13 >/dev/null');
+  expect(ok('lab-b', 'ip neigh show 198.18.0.13')).toContain('lladdr');
 
   resetHost('lab-b');
+  expect(ok('lab-b', 'ip neigh show 198.18.0.13')).toBe('');
 
   expect(mountPoints().filter((m) => m.startsWith(`${lab.root}/mnt`))).toEqual([]);
   expect(ok('lab-b', 'ls -A /mnt /opt /lab/bin; getent passwd y || echo no-user')).toBe(

@@ -192,8 +192,8 @@ export function stopLab(): void {
 }
 
 /**
- * Gives one host a fresh root (its upper layer dropped), its first address only and an empty
- * firewall, and restarts it: every process in it ends, open SSH connections to it close.
+ * Gives one host a fresh root (its upper layer dropped), its first address only, an empty
+ * firewall and neighbour table, and restarts it: every process in it ends, open SSH connections to it close.
  */
 export function resetHost(hostName: string): void {
   const inventory = readInventory();

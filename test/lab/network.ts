@@ -131,6 +131,9 @@ export function resetHostNetwork(baseDir: string, hostName: string, index: numbe
   const primary = hostAddressAt(index);
   for (const address of hostAddresses(hostName)) if (address !== primary) removeAddress(hostName, address);
   applyFirewall(hostName, [], baseDir);
+  // What the host learned of its neighbours goes too: a virtual IP an earlier test gave another
+  // host must not still be in this one's neighbour table, as if it answered.
+  inHostNetwork(hostName, ['ip', 'neigh', 'flush', 'all']);
 }
 
 /** The host's IPv4 addresses on eth0. */

@@ -15,6 +15,7 @@ import {
   PATH_EXISTS_PS,
   PROCESS_STATE_PS,
   RESOLVE_NAME_PS,
+  REVERSE_LOOKUP_PS,
   SERVICE_STATUS_PS,
 } from '../../src/dialect/windows-primitives';
 import type { CommandExecutor } from '../../src/runner/remote-host';
@@ -122,6 +123,8 @@ export class WindowsMachine {
   /** `address` (ping) or `address:port` (TCP) that answer from this machine. */
   readonly answering = new Set<string>();
   readonly names = new Map<string, string[]>();
+  /** Reverse lookups: address → name. */
+  readonly reverse = new Map<string, string>();
 
   writeFile(path: string, content: string | Buffer): this {
     this.files.set(path.toLowerCase(), Buffer.isBuffer(content) ? content : Buffer.from(content));
@@ -159,6 +162,10 @@ export class WindowsMachine {
         .filter((f) => f.startsWith(`${path}\\`) && !f.slice(path!.length + 1).includes('\\'))
         .map((f) => f.slice(path!.length + 1));
       return { stdout: children.map((n) => `${n}${CRLF}`).join('') };
+    }
+    if (runs(c, REVERSE_LOOKUP_PS)) {
+      const name = this.reverse.get(c.vars.address);
+      return name ? { stdout: `${name}${CRLF}` } : { code: MISSING_STATUS };
     }
     if (runs(c, PROCESS_STATE_PS))
       return { stdout: `${this.processes.has(c.vars.name) ? 'Running' : 'Stopped'}${CRLF}` };
