@@ -29,3 +29,13 @@ export const ARR_FOLDER = 'C:\\Program Files\\IIS\\Application Request Routing';
 export const NATS_REPAIR = 'Tools\\NATSRepair.exe';
 
 export const inInstallDir = (installDir: string, relative: string) => `${installDir}\\${relative}`;
+
+/**
+ * Where Npcap (or WinPcap) leaves its capture library, which virtual IP pairs need on both agents.
+ * The vendor's documentation names the requirement, not a file to check: these are the packages'
+ * own install locations, and the pair's `packetCaptureFiles` replaces them.
+ */
+export const DEFAULT_PACKET_CAPTURE_FILES = [
+  'C:\\Windows\\System32\\Npcap\\wpcap.dll',
+  'C:\\Windows\\System32\\wpcap.dll',
+] as const;

@@ -11,6 +11,7 @@ import { cassandraPreflightProblems } from '../cassandra-two-node';
 import type { AgentRef, PreflightAction } from './actions';
 import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
 import { priorityOrderProblems } from './backup-changes';
+import { PATH_EXISTS_PS } from '../../src/dialect/windows-primitives';
 import { inInstallDir, NATS_REPAIR } from './commands';
 import { adaptersInUse, databaseEntries } from './parse';
 import { passwordSources } from './passwords';
@@ -107,10 +108,14 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
       // One round trip per agent, side by side: its adapters and what answers at each VIP.
       const agents = await Promise.all(
         [primary, backup].map(async (agent, side) => {
-          const [adapterResult, ...answerResults] = await agent.host.batch([
+          const capture = action.addressing.kind === 'virtual-ip' ? action.addressing.packetCaptureFiles : [];
+          const [adapterResult, ...rest] = await agent.host.batch([
             factCalls.adapters.call(),
             ...vips.map((vip) => factCalls.answersAt.call(vip)),
+            ...capture.map((path) => ({ command: { powershell: PATH_EXISTS_PS, vars: { path } } })),
           ]);
+          const answerResults = rest.slice(0, vips.length);
+          const packetCapture = rest.slice(vips.length).some((r) => r.code === 0);
           const answers = vips.map((vip, i) => {
             const seen = factCalls.answersAt.read(agent.host, answerResults[i], vip);
             return { vip, ...(seen.answered ? { how: seen.how } : {}) };
@@ -120,7 +125,14 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
             factCalls.adapters.read(agent.host, adapterResult),
             facts[side].dataMinerXml,
           );
-          return { label: agent.host.label, adapters: inUse.adapters, basis: inUse.basis, answers };
+          return {
+            label: agent.host.label,
+            adapters: inUse.adapters,
+            basis: inUse.basis,
+            answers,
+            packetCapture,
+            packetCaptureFiles: capture,
+          };
         }),
       );
       problems.push(...virtualIpProblems(vips, agents));

@@ -157,6 +157,9 @@ export function virtualIpProblems(
     /** Which adapters count as in use, and why (adaptersInUse). */
     basis: string;
     answers: readonly { vip: string; how?: string }[];
+    /** Npcap (or WinPcap) found: one of packetCaptureFiles exists. */
+    packetCapture: boolean;
+    packetCaptureFiles: readonly string[];
   }[],
 ): string[] {
   const problems: string[] = [];
@@ -164,6 +167,10 @@ export function virtualIpProblems(
     if (agent.adapters.length !== vips.length)
       problems.push(
         `${agent.label} has ${agent.adapters.length} network adapter${agent.adapters.length === 1 ? '' : 's'} in use (${agent.adapters.map((a) => a.name).join(', ') || 'none'}; from ${agent.basis}) but ${vips.length} virtual IP${vips.length === 1 ? ' is' : 's are'} given: one per adapter in use, corporate first, then acquisition`,
+      );
+    if (!agent.packetCapture)
+      problems.push(
+        `${agent.label} has no Npcap (or WinPcap): none of ${agent.packetCaptureFiles.join(', ')} exists; a virtual IP pair needs it on both agents: install Npcap (or set packetCaptureFiles to where it is)`,
       );
     for (const answer of agent.answers)
       if (answer.how)

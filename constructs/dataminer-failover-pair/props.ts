@@ -13,7 +13,7 @@ import {
 import { HostConfig, HostProps, hostSchema } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
 import { cassandraPreflightPartProblems } from '../cassandra-two-node';
-import { DEFAULT_TASKBAR_UTILITY } from './commands';
+import { DEFAULT_PACKET_CAPTURE_FILES, DEFAULT_TASKBAR_UTILITY } from './commands';
 import { DataMinerVersion, parseDataMinerVersion } from './versions';
 
 /** One agent of the pair. */
@@ -142,6 +142,12 @@ export interface DataMinerFailoverPairProps {
   readonly virtualIps?: readonly string[];
   /** A DNS name resolving to both agents' primary IPs (from 10.2.0/10.1.8). Give this or `virtualIps`. */
   readonly sharedHostname?: string;
+  /**
+   * Virtual IP pairs need Npcap (or WinPcap) on both agents: any one of these files present on an
+   * agent shows it is installed.
+   * @default ["C:\\Windows\\System32\\Npcap\\wpcap.dll", "C:\\Windows\\System32\\wpcap.dll"]
+   */
+  readonly packetCaptureFiles?: readonly string[];
   readonly storage: DataMinerStorageProps;
   /**
    * After Failover is switched on in Cube: verify both DMS.xml name the same Failover and exactly one
@@ -259,6 +265,15 @@ const pairObject = z.strictObject({
       error: 'expected a fully qualified DNS name such as dms-pair.example.com',
     })
     .optional(),
+  packetCaptureFiles: z
+    .array(
+      z.string().refine((v) => WINDOWS_PATH.test(v), {
+        error: 'expected a full Windows path such as C:\\Windows\\System32\\Npcap\\wpcap.dll',
+      }),
+      { error: 'expected a list of Windows file paths' },
+    )
+    .min(1, { error: 'expected at least one file' })
+    .optional(),
   storage: storageSchema,
   expectFailoverEnabled: z.boolean({ error: 'expected true or false' }).optional(),
 });
@@ -285,7 +300,12 @@ export interface AgentConfig {
 }
 
 export type AddressingConfig =
-  | { readonly kind: 'virtual-ip'; readonly virtualIps: readonly string[] }
+  | {
+      readonly kind: 'virtual-ip';
+      readonly virtualIps: readonly string[];
+      /** Npcap's (or WinPcap's) files; any one present shows it installed. */
+      readonly packetCaptureFiles: readonly string[];
+    }
   | { readonly kind: 'hostname'; readonly sharedHostname: string };
 
 /** The validated props with defaults, as plan() takes them. */
@@ -433,7 +453,11 @@ function toPairConfig(props: ParsedPair): DataMinerFailoverPairConfig {
     primary: agentConfig(props.primary),
     backup: agentConfig(props.backup),
     addressing: props.virtualIps
-      ? { kind: 'virtual-ip', virtualIps: props.virtualIps }
+      ? {
+          kind: 'virtual-ip',
+          virtualIps: props.virtualIps,
+          packetCaptureFiles: props.packetCaptureFiles ?? DEFAULT_PACKET_CAPTURE_FILES,
+        }
       : { kind: 'hostname', sharedHostname: props.sharedHostname! },
     storage: toStorageConfig(props.storage),
     expectFailoverEnabled: props.expectFailoverEnabled ?? false,

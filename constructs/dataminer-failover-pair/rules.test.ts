@@ -157,7 +157,7 @@ describe('preflight rules', () => {
     const dms = parseDmsXml(
       '<DMS><Cluster><DMA ip="dma7.example.com" id="7"/></Cluster><Failover><FailoverType>HostName</FailoverType><Hostname>p.example.com</Hostname></Failover></DMS>',
     );
-    const vip = { kind: 'virtual-ip' as const, virtualIps: ['10.0.0.50'] };
+    const vip = { kind: 'virtual-ip' as const, virtualIps: ['10.0.0.50'], packetCaptureFiles: [] };
     expect(existingMixFindings(dms, vip, v('10.3.0.0-1-CU9')).problems[0]).toMatch(
       /^the primary's DMS.xml already holds a Failover pair by hostname p.example.com, the agent added by hostname dma7.example.com; this pair is by virtual IP: from 10.2.0 \[CU21\]/,
     );
@@ -170,7 +170,7 @@ describe('preflight rules', () => {
         .problems,
     ).toEqual([]);
   });
-  it('one VIP per adapter, none answering', () => {
+  it('one VIP per adapter, none answering, Npcap on both', () => {
     expect(
       virtualIpProblems(
         ['10.0.0.50'],
@@ -180,17 +180,25 @@ describe('preflight rules', () => {
             adapters: [{ name: 'Ethernet' }, { name: 'Ethernet 2' }],
             basis: 'the physical adapters',
             answers: [{ vip: '10.0.0.50' }],
+            packetCapture: true,
+            packetCaptureFiles: ['C:\\Windows\\System32\\Npcap\\wpcap.dll'],
           },
           {
             label: 'dma1b',
             adapters: [{ name: 'Ethernet' }],
             basis: 'the physical adapters',
             answers: [{ vip: '10.0.0.50', how: 'arp 02:00:00:00:00:01' }],
+            packetCapture: false,
+            packetCaptureFiles: [
+              'C:\\Windows\\System32\\Npcap\\wpcap.dll',
+              'C:\\Windows\\System32\\wpcap.dll',
+            ],
           },
         ],
       ),
     ).toEqual([
       'dma1 has 2 network adapters in use (Ethernet, Ethernet 2; from the physical adapters) but 1 virtual IP is given: one per adapter in use, corporate first, then acquisition',
+      'dma1b has no Npcap (or WinPcap): none of C:\\Windows\\System32\\Npcap\\wpcap.dll, C:\\Windows\\System32\\wpcap.dll exists; a virtual IP pair needs it on both agents: install Npcap (or set packetCaptureFiles to where it is)',
       '10.0.0.50 answers (arp 02:00:00:00:00:01) seen from dma1b: a virtual IP must be unused anywhere else before Failover is set up',
     ]);
   });

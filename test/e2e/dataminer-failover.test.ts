@@ -243,6 +243,11 @@ describe('DataMinerFailoverPair on emulated Windows agents', () => {
   });
 
   describe('refuses in preflight with nothing changed on either agent', () => {
+    it('when Npcap is missing on an agent of a virtual IP pair', async () => {
+      await installAgents({}, { npcap: false });
+      await expectRefused(pairProps(), /lab-b has no Npcap \(or WinPcap\): none of .*wpcap\.dll exists/);
+    });
+
     it('when the versions differ', async () => {
       await installAgents({}, { version: '10.3.0.0-12752-CU8' });
       await expectRefused(

@@ -33,6 +33,7 @@ export const TASKBAR_UTILITY =
 export const DATAMINER_PROCESS_NAME = 'SLDataMiner';
 export const NATS_REPAIR_PROGRAM = 'Tools\\NATSRepair.exe';
 export const ARR_DIR = 'C:\\Program Files\\IIS\\Application Request Routing';
+export const NPCAP_FILE = 'C:\\Windows\\System32\\Npcap\\wpcap.dll';
 export const CASSANDRA_DIR = 'C:\\Program Files\\Cassandra';
 export const CASSANDRA_NODETOOL = `${CASSANDRA_DIR}\\bin\\nodetool.bat`;
 export const CASSANDRA_DATA_DIR = 'C:\\ProgramData\\Cassandra';
@@ -64,6 +65,8 @@ export interface DataMinerAgentOptions {
   readonly name?: string;
   /** @default C:\Skyline DataMiner */
   readonly installDir?: string;
+  /** Npcap installed (its wpcap.dll under System32\Npcap), as virtual IP pairs need. @default true */
+  readonly npcap?: boolean;
   /** DMS.xml's cluster. @default standalone: named after the agent, listing only itself */
   readonly cluster?: { readonly name: string; readonly agents: readonly { ip: string; id: number }[] };
   /**
@@ -264,6 +267,7 @@ export async function installDataMinerAgent(
     ]);
   if (options.arr)
     writeWindowsFile(host, `${ARR_DIR}\\requestRouter.dll`, 'lab stand-in for requestRouter.dll\r\n');
+  if (options.npcap ?? true) writeWindowsFile(host, NPCAP_FILE, 'lab stand-in for wpcap.dll\r\n');
 
   let certificatePem: string | undefined;
   let tls: { cert: string; key: string } | undefined;
