@@ -91,6 +91,11 @@ function New-ServiceError([string]$cmdlet, [string]$message, [string]$id, $categ
   New-Object System.Management.Automation.ErrorRecord $exception, "$id,Microsoft.PowerShell.Commands.$cmdlet", $category, $target
 }
 
+# What each service cmdlet writes for a name no service has.
+function New-NoServiceError([string]$cmdlet, [string]$pattern) {
+  New-ServiceError $cmdlet "Cannot find any service with service name '$pattern'." 'NoServiceFoundForGivenName' ([System.Management.Automation.ErrorCategory]::ObjectNotFound) $pattern
+}
+
 # Get-Service, as Microsoft's PowerShell reference documents it (Microsoft.PowerShell.Management).
 function Get-Service {
   [CmdletBinding()]
@@ -98,7 +103,7 @@ function Get-Service {
   foreach ($pattern in $Name) {
     $found = @(Find-Services $pattern)
     if ($found.Count -eq 0 -and -not [WildcardPattern]::ContainsWildcardCharacters($pattern)) {
-      $PSCmdlet.WriteError((New-ServiceError 'GetServiceCommand' "Cannot find any service with service name '$pattern'." 'NoServiceFoundForGivenName' ([System.Management.Automation.ErrorCategory]::ObjectNotFound) $pattern))
+      $PSCmdlet.WriteError((New-NoServiceError 'GetServiceCommand' $pattern))
       continue
     }
     foreach ($service in $found) { New-ServiceObject $service.Name $service.Entry }
@@ -113,7 +118,7 @@ function Start-Service {
   foreach ($pattern in $Name) {
     $found = @(Find-Services $pattern)
     if ($found.Count -eq 0) {
-      $PSCmdlet.WriteError((New-ServiceError 'StartServiceCommand' "Cannot find any service with service name '$pattern'." 'NoServiceFoundForGivenName' ([System.Management.Automation.ErrorCategory]::ObjectNotFound) $pattern))
+      $PSCmdlet.WriteError((New-NoServiceError 'StartServiceCommand' $pattern))
       continue
     }
     foreach ($service in $found) {
@@ -158,7 +163,7 @@ function Stop-Service {
   foreach ($pattern in $Name) {
     $found = @(Find-Services $pattern)
     if ($found.Count -eq 0) {
-      $PSCmdlet.WriteError((New-ServiceError 'StopServiceCommand' "Cannot find any service with service name '$pattern'." 'NoServiceFoundForGivenName' ([System.Management.Automation.ErrorCategory]::ObjectNotFound) $pattern))
+      $PSCmdlet.WriteError((New-NoServiceError 'StopServiceCommand' $pattern))
       continue
     }
     foreach ($service in $found) {
