@@ -23,6 +23,7 @@ import {
   installationProblems,
   newBackupProblems,
   natsRepairNotes,
+  storageAsAServiceProblems,
   versionNotes,
   versionProblems,
   virtualIpProblems,
@@ -79,6 +80,12 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     ...installationProblems('backup', facts[1], action.backup.installDir),
     ...versionProblems(facts[0], facts[1], declared),
     ...(facts[0].dbXml ? priorityOrderProblems(facts[0].dbXml, action.storage) : []),
+    ...(action.storage.type === 'storage-as-a-service'
+      ? storageAsAServiceProblems([
+          { role: 'primary', facts: facts[0] },
+          { role: 'backup', facts: facts[1] },
+        ])
+      : []),
   ];
   const notes: string[] = [
     ...versionNotes(facts[0], facts[1], declared),

@@ -128,6 +128,11 @@ export function databaseEntries(xml: string): DatabaseEntry[] {
     });
 }
 
+/** DB.xml registers the agent for Storage as a Service: a `<DataBase type="CloudStorage">`. */
+export function usesCloudStorage(xml: string): boolean {
+  return databaseEntries(xml).some((e) => (e.type ?? '').toLowerCase() === 'cloudstorage');
+}
+
 /** `<DataBase ID="es1">`, `<DataBase type="CassandraCluster">` or `<DataBase> #3`: for messages. */
 export function describeDatabase(entry: DatabaseEntry): string {
   if (entry.id) return `<DataBase ID="${entry.id}">`;

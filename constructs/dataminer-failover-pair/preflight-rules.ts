@@ -1,7 +1,7 @@
 /** The preflight's decisions: facts of both agents in, problems (or notes) out. Pure. */
 import type { AddressingConfig } from './props';
 import type { AgentFacts } from './facts';
-import type { DmsView } from './parse';
+import { DmsView, usesCloudStorage } from './parse';
 import {
   DataMinerVersion,
   displayVersion,
@@ -87,6 +87,19 @@ export function natsRepairNotes(
       ? `${f.label}: ${why}, so NATSRepair (${natsRepairPath(f)}) is run once Failover is on (see the runbook)`
       : `${f.label}: ${why}, but ${natsRepairPath(f)} is missing (the 10.6.10 upgrade cleanup may have removed it): the runbook's NATS step needs it on the agent where it is run`,
   );
+}
+
+/**
+ * Storage as a Service: the backup is registered as the primary is (DB.xml of type CloudStorage),
+ * through "Adding a DMA to a DMS running STaaS" without its join (the join is what Failover does).
+ */
+export function storageAsAServiceProblems(agents: readonly { role: string; facts: AgentFacts }[]): string[] {
+  return agents
+    .filter(({ facts }) => facts.dbXml === undefined || !usesCloudStorage(facts.dbXml))
+    .map(
+      ({ role, facts }) =>
+        `${facts.label} (${role}) is not registered for Storage as a Service: its DB.xml has no <DataBase type="CloudStorage">; go through "Adding a DMA to a DMS running STaaS" on it (the Cloud Pack, the CcaGatewayPersisted copy), without joining it to the DMS`,
+    );
 }
 
 /** Is Failover already configured for this pair (both DMS.xml name it)? Then the backup is no longer "new". */

@@ -15,6 +15,7 @@ import {
   hostnameProblems,
   newBackupProblems,
   natsRepairNotes,
+  storageAsAServiceProblems,
   versionNotes,
   versionProblems,
   virtualIpProblems,
@@ -141,6 +142,25 @@ describe('preflight rules', () => {
     expect(natsRepairNotes([{ ...a, brokerGateway: true }, b], v('10.5.4'), path)[0]).toBe(
       'dma1: dma1 was migrated to BrokerGateway, so NATSRepair (C:\\dma1\\Tools\\NATSRepair.exe) is run once Failover is on (see the runbook)',
     );
+  });
+  it('Storage as a Service: both agents registered (a CloudStorage DataBase in DB.xml), named when not', () => {
+    const cloud = '<DataBases><DataBase active="true" local="true" type="CloudStorage" /></DataBases>';
+    const local =
+      '<DataBases><DataBase active="true" local="true" type="Cassandra"><PWD/></DataBase></DataBases>';
+    expect(
+      storageAsAServiceProblems([
+        { role: 'primary', facts: facts({ label: 'dma1', dbXml: cloud }) },
+        { role: 'backup', facts: facts({ label: 'dma1b', dbXml: cloud }) },
+      ]),
+    ).toEqual([]);
+    expect(
+      storageAsAServiceProblems([
+        { role: 'primary', facts: facts({ label: 'dma1', dbXml: cloud }) },
+        { role: 'backup', facts: facts({ label: 'dma1b', dbXml: local }) },
+      ]),
+    ).toEqual([
+      'dma1b (backup) is not registered for Storage as a Service: its DB.xml has no <DataBase type="CloudStorage">; go through "Adding a DMA to a DMS running STaaS" on it (the Cloud Pack, the CcaGatewayPersisted copy), without joining it to the DMS',
+    ]);
   });
   it('a backup in a cluster or with elements is not newly installed', () => {
     const dms = parseDmsXml(

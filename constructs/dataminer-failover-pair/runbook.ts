@@ -15,7 +15,8 @@ const STORAGE_NOTES: Record<string, string> = {
     'Storage: one Cassandra per agent. DataMiner joins the two Cassandra nodes into one cluster itself when Failover is switched on.',
   'dedicated-clustered':
     "Storage: dedicated clustered storage. The backup's DB.xml now holds the primary's databases with the plain-text password, which DataMiner encrypted at its start.",
-  'storage-as-a-service': 'Storage: Storage as a Service. Nothing to prepare on the agents.',
+  'storage-as-a-service':
+    'Storage: Storage as a Service. The preflight found both agents registered (DB.xml of type CloudStorage); that the backup also has the primary\'s CcaGatewayPersisted copy, as "Adding a DMA to a DMS running STaaS" asks, is not checked: confirm it on the backup.',
 };
 
 export function renderRunbook(config: DataMinerFailoverPairConfig, constructPath: string): string {

@@ -12,6 +12,7 @@ import type { StepReport } from '../../src/runner/execute-step';
 import {
   dataMinerState,
   DataMinerAgentOptions,
+  cloudStorageDbXml,
   encryptedPassword,
   installDataMinerAgent,
   readAgentFile,
@@ -59,7 +60,10 @@ function pairProps(extra: Partial<DataMinerFailoverPairProps> = {}): DataMinerFa
   };
 }
 
-/** The two agents as a site has them before preparation: the primary in use, the backup freshly installed. */
+/**
+ * The two agents as a site has them before preparation: the primary in use, the backup freshly
+ * installed, both registered for Storage as a Service (the pairs' default storage) unless told.
+ */
 async function installAgents(
   primary: Partial<DataMinerAgentOptions> = {},
   backup: Partial<DataMinerAgentOptions> = {},
@@ -68,9 +72,15 @@ async function installAgents(
     id: 7,
     version: VERSION,
     elements: ['Router 1', 'Encoder 2'],
+    dbXml: cloudStorageDbXml(),
     ...primary,
   });
-  await installDataMinerAgent(host(BACKUP), { id: 12, version: VERSION, ...backup });
+  await installDataMinerAgent(host(BACKUP), {
+    id: 12,
+    version: VERSION,
+    dbXml: cloudStorageDbXml(),
+    ...backup,
+  });
 }
 
 async function deploy(props: DataMinerFailoverPairProps) {
@@ -243,6 +253,11 @@ describe('DataMinerFailoverPair on emulated Windows agents', () => {
   });
 
   describe('refuses in preflight with nothing changed on either agent', () => {
+    it('when the backup is not registered for Storage as a Service', async () => {
+      await installAgents({}, { dbXml: undefined });
+      await expectRefused(pairProps(), /lab-b \(backup\) is not registered for Storage as a Service/);
+    });
+
     it('when Npcap is missing on an agent of a virtual IP pair', async () => {
       await installAgents({}, { npcap: false });
       await expectRefused(pairProps(), /lab-b has no Npcap \(or WinPcap\): none of .*wpcap\.dll exists/);

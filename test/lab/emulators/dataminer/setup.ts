@@ -143,6 +143,16 @@ export function dmsXml(
   ]);
 }
 
+/** A DB.xml of an agent registered for Storage as a Service (its `<DataBase type="CloudStorage">`). */
+export function cloudStorageDbXml(): string {
+  return crlf([
+    XML_DECLARATION,
+    '<DataBases xmlns="http://www.skyline.be/config/db">',
+    '  <DataBase active="true" local="true" type="CloudStorage" />',
+    '</DataBases>',
+  ]);
+}
+
 /** A DB.xml for the agent's own Cassandra (`<PWD>` as given: plain text is encrypted at the next start). */
 export function perAgentDbXml(password: string): string {
   return crlf([
