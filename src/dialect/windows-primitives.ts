@@ -15,21 +15,6 @@ exit ${MISSING_STATUS}`;
 export const LIST_FOLDERS_PS = `if (-not (Test-Path -LiteralPath $path -PathType Container)) { exit ${MISSING_STATUS} }
 Get-ChildItem -LiteralPath $path -Directory -Force | ForEach-Object { $_.Name }`;
 
-/** The service's status word (Running, Stopped, ...); exit 3 when there is no such service. */
-export const SERVICE_STATUS_PS = `$svc = Get-Service -Name $name -ErrorAction SilentlyContinue
-if ($null -eq $svc) { exit ${MISSING_STATUS} }
-Write-Output $svc.Status`;
-
-/** Starts the service and waits up to $seconds until it runs; exit 1 when it does not. */
-export const START_SERVICE_PS = `Start-Service -Name $name
-$deadline = (Get-Date).AddSeconds([int]$seconds)
-do {
-  if ((Get-Service -Name $name).Status -eq 'Running') { exit 0 }
-  Start-Sleep -Milliseconds 500
-} while ((Get-Date) -lt $deadline)
-Write-Output ('{0} is {1} after {2} s' -f $name, (Get-Service -Name $name).Status, $seconds)
-exit 1`;
-
 /**
  * `start /wait $program $argument`, as a vendor documents a GUI tool's command line: waits for it
  * to exit, prints what it wrote, and exits with its exit code (what cmd.exe's %errorlevel% holds).
@@ -59,18 +44,6 @@ exit 1`;
 
 /** "Running" when a process named $name runs, "Stopped" when none does. */
 export const PROCESS_STATE_PS = `if (Get-Process -Name $name -ErrorAction SilentlyContinue) { Write-Output 'Running' } else { Write-Output 'Stopped' }`;
-
-/**
- * Runs $program with the arguments in $arguments (one per line) and relays its exit status: a
- * vendor tool such as SLKill.exe. Each line is one argument, never parsed as code.
- */
-export const RUN_PROGRAM_PS = `$ErrorActionPreference = 'Continue'
-$list = @($arguments -split "\`n" | Where-Object { $_ -ne '' })
-$output = & $program @list 2>&1 | ForEach-Object { "$_" }
-$code = $LASTEXITCODE
-$output | Out-String -Width 4096 | Write-Output
-if ($null -eq $code) { exit 1 }
-exit $code`;
 
 /** The IPv4 addresses $name resolves to, one per line; exit 3 when it does not resolve. */
 export const RESOLVE_NAME_PS = `try {

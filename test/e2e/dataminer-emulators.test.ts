@@ -33,9 +33,6 @@ import {
   RESOLVE_NAME_PS,
   REVERSE_LOOKUP_PS,
   RUN_AND_WAIT_PS,
-  RUN_PROGRAM_PS,
-  SERVICE_STATUS_PS,
-  START_SERVICE_PS,
 } from '../../src/dialect/windows-primitives';
 import {
   FIRST_DATA_FILE_PS,
@@ -67,6 +64,11 @@ import {
   TASKBAR_UTILITY,
   waitForDataMiner,
 } from '../lab/emulators/dataminer/setup';
+import {
+  RUN_PROGRAM_PS,
+  SERVICE_STATUS_PS,
+  START_SERVICE_PS,
+} from '../lab/emulators/windows/service-scripts';
 import { addTroubledService, windowsCommandLines, windowsToHostPath } from '../lab/emulators/windows/setup';
 import { labHostProps } from '../support/lab-hosts';
 import {

@@ -16,7 +16,6 @@ import {
   PROCESS_STATE_PS,
   RESOLVE_NAME_PS,
   REVERSE_LOOKUP_PS,
-  SERVICE_STATUS_PS,
 } from '../../src/dialect/windows-primitives';
 import type { CommandExecutor } from '../../src/runner/remote-host';
 import { RemoteHost, Traffic } from '../../src/runner/remote-host';
@@ -110,12 +109,11 @@ const CRLF = '\r\n';
 
 /**
  * A Windows machine in memory, answering the core primitives as Windows does: paths in any case,
- * files as bytes, services by name, its adapters, and who answers it on which port.
+ * files as bytes, its processes, its adapters, and who answers it on which port.
  */
 export class WindowsMachine {
   readonly files = new Map<string, Buffer>();
   readonly folders = new Set<string>();
-  readonly services = new Map<string, string>();
   /** The names of the processes that run. */
   readonly processes = new Set<string>();
   /** Its adapters' addresses: a MAC and whether it is physical, as Get-NetAdapter tells. */
@@ -173,10 +171,6 @@ export class WindowsMachine {
       return this.processes.has(c.vars.name)
         ? {}
         : { code: 1, stdout: `no process ${c.vars.name} after ${c.vars.seconds} s${CRLF}` };
-    if (runs(c, SERVICE_STATUS_PS)) {
-      const status = this.services.get(c.vars.name);
-      return status ? { stdout: `${status}${CRLF}` } : { code: MISSING_STATUS };
-    }
     if (runs(c, LIST_ADAPTER_ADDRESSES_PS))
       return {
         stdout: this.adapters

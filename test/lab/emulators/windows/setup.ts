@@ -154,7 +154,7 @@ export function addTroubledService(
 }
 
 /**
- * Makes `windowsPath` a program `&` runs (RUN_PROGRAM_PS, NODETOOL_PS): an executable there that
+ * Makes `windowsPath` a program `&` runs (NODETOOL_PS; RUN_PROGRAM_PS of service-scripts.ts): an executable there that
  * runs `argv` with its own arguments appended, inside the host. `file: false` leaves it missing,
  * and PowerShell then reports the name as not recognized, as on Windows.
  */
