@@ -11,7 +11,7 @@ import { resetHost, startLab } from '../test/lab/lab';
 import { apply, init, stateResources, synthStack, TerraformRun } from '../test/support/terraform';
 import { DataMinerFailoverPair, DataMinerSystem } from '../index';
 import { labHostProps } from '../test/support/lab-hosts';
-import { cloudStorageDbXml, installDataMinerAgent } from '../test/lab/emulators/dataminer/setup';
+import { installStorageAsAServiceAgents } from '../test/lab/emulators/dataminer/setup';
 import { addLabDemo } from './lab-demo-stack';
 import {
   addNetOpsLab,
@@ -100,14 +100,7 @@ async function dataMinerDemo(): Promise<void> {
   console.log('\n5. A DataMiner Failover pair on two emulated Windows agents (lab-a primary, lab-b backup)');
   const lab = await startLab();
   const [primary, backup] = lab.hosts;
-  for (const host of [primary, backup]) resetHost(host.name);
-  await installDataMinerAgent(primary, {
-    id: 7,
-    version: '10.3.0.0-12752-CU9',
-    elements: ['Router 1'],
-    dbXml: cloudStorageDbXml(),
-  });
-  await installDataMinerAgent(backup, { id: 12, version: '10.3.0.0-12752-CU9', dbXml: cloudStorageDbXml() });
+  await installStorageAsAServiceAgents(primary, backup);
   fs.rmSync(path.join(OUTDIR, 'stacks', 'dataminer-demo'), { recursive: true, force: true });
   let runbook = '';
   const stackDir = synthStack(

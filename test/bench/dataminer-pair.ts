@@ -15,7 +15,7 @@ import { PATH_EXISTS_PS } from '../../src/dialect/windows-primitives';
 import { RemoteHost } from '../../src/runner/remote-host';
 import { SshSession } from '../../src/runner/ssh-session';
 import { hostSchema } from '../../src/schema/host';
-import { cloudStorageDbXml, installDataMinerAgent } from '../lab/emulators/dataminer/setup';
+import { installStorageAsAServiceAgents } from '../lab/emulators/dataminer/setup';
 import { LabHost, resetHost, startLab } from '../lab/lab';
 import { labHostProps } from '../support/lab-hosts';
 import { apply, init, stateResources, synthStack } from '../support/terraform';
@@ -27,16 +27,7 @@ const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 async function main(): Promise<void> {
   const lab = await startLab();
   const [a, b] = ['lab-a', 'lab-b'].map((n) => lab.hosts.find((h) => h.name === n)!);
-  const setUp = async () => {
-    for (const h of [a, b]) resetHost(h.name);
-    await installDataMinerAgent(a, {
-      id: 7,
-      version: '10.3.0.0-12752-CU9',
-      elements: ['Router 1'],
-      dbXml: cloudStorageDbXml(),
-    });
-    await installDataMinerAgent(b, { id: 12, version: '10.3.0.0-12752-CU9', dbXml: cloudStorageDbXml() });
-  };
+  const setUp = () => installStorageAsAServiceAgents(a, b);
 
   // One session, and scripts through it.
   await setUp();

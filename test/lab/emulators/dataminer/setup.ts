@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execInHost, hostPath, installEmulator, LabHost, runOnHost } from '../../lab';
+import { execInHost, hostPath, installEmulator, LabHost, resetHost, runOnHost } from '../../lab';
 import { selfSignedCertificate } from '../../tls';
 import { installCassandraNode } from '../cassandra/setup';
 import {
@@ -332,6 +332,17 @@ export async function installDataMinerAgent(
     await waitForDataMiner(host, 'Running');
   }
   return { installDir, ...(certificatePem ? { certificatePem } : {}) };
+}
+
+/**
+ * The demo's and the benchmark's pair, on freshly reset hosts: a primary in use (ID 7, one element)
+ * and a newly installed backup (ID 12), both on 10.3.0 [CU9] and registered for Storage as a Service.
+ */
+export async function installStorageAsAServiceAgents(primary: LabHost, backup: LabHost): Promise<void> {
+  for (const host of [primary, backup]) resetHost(host.name);
+  const common = { version: '10.3.0.0-12752-CU9', dbXml: cloudStorageDbXml() };
+  await installDataMinerAgent(primary, { id: 7, elements: ['Router 1'], ...common });
+  await installDataMinerAgent(backup, { id: 12, ...common });
 }
 
 function installDirOf(host: LabHost): string {
