@@ -43,6 +43,8 @@ export type PreflightAction = {
   readonly addressing: AddressingConfig;
   readonly storage: StorageConfig;
   readonly ports: readonly PortCheck[];
+  /** The environment variable with the password of the backup's redirect to the primary. */
+  readonly redirectPasswordEnv?: string;
   /** Per-agent Cassandra: the CassandraTwoNode preflight, reported with this one's problems. */
   readonly cassandra?: CassandraPreflightAction;
 };
@@ -55,6 +57,8 @@ export type PrepareBackupAction = {
   readonly backup: AgentRef;
   readonly version: string;
   readonly storage: StorageConfig;
+  /** The environment variable with the password of the backup's redirect to the primary. */
+  readonly redirectPasswordEnv?: string;
   /** How long to wait for DataMiner to run again after its start. */
   readonly startTimeoutSeconds: number;
 };
@@ -76,7 +80,15 @@ export type FailoverEnabledAction = {
   readonly primary: AgentRef;
   readonly backup: AgentRef;
   readonly addressing: AddressingConfig;
+  /** Web Services credentials, by reference: GetDataMinerAgentsInfo is read too. */
+  readonly webServices?: WebServicesCredentials;
 };
+
+/** A DataMiner user for the Web Services; its password is in an environment variable. */
+export interface WebServicesCredentials {
+  readonly login: string;
+  readonly passwordEnv: string;
+}
 
 /** Every action kind DataMinerFailoverPair contributes. */
 export type DataMinerFailoverPairAction =

@@ -11,12 +11,14 @@ import {
   RESOLVE_NAME_PS,
   REVERSE_LOOKUP_PS,
   PROCESS_STATE_PS,
+  TLS_CHECK_PS,
 } from '../../src/dialect/windows-primitives';
 import { StepFailure } from '../../src/errors';
 import type { CommandResult, RemoteCall, RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import { PORT_CHECK_PS } from '../cassandra-two-node';
 import type { AgentRef } from './actions';
+import { parseTlsHandshake, TlsDatabaseServer, TlsHandshake } from './database-tls';
 import {
   ARR_FOLDER,
   DATAMINER_FILES,
@@ -55,6 +57,8 @@ export interface AgentFacts {
   readonly dataMinerXml?: string;
   readonly id?: number;
   readonly dms?: DmsView;
+  /** DMS.xml as written (its redirects, for the backup's own). */
+  readonly dmsXml?: string;
   readonly dbXml?: string;
   readonly https: { enabled: boolean; name?: string };
   /** MaintenanceSettings.xml says the agent was migrated to BrokerGateway. */
@@ -128,6 +132,7 @@ export async function readAgentFacts(host: RemoteHost, agent: AgentRef): Promise
     ...(dataMinerXml !== undefined ? { dataMinerXml } : {}),
     ...(id !== undefined ? { id } : {}),
     ...(dms ? { dms } : {}),
+    ...(dmsXml !== undefined ? { dmsXml } : {}),
     ...(dbXml !== undefined ? { dbXml } : {}),
     https,
     brokerGateway,
@@ -191,6 +196,30 @@ export const factCalls = {
   arr: {
     call: (): RemoteCall => ({ command: { powershell: PATH_EXISTS_PS, vars: { path: ARR_FOLDER } } }),
     read: (result: CommandResult) => result.code === 0,
+  },
+  /** A TLS handshake from this host with a database server, and where its CA is trusted. */
+  tlsHandshake: {
+    call: (server: TlsDatabaseServer): RemoteCall => ({
+      command: {
+        powershell: TLS_CHECK_PS,
+        vars: { address: server.host, port: String(server.port), name: server.host, timeoutMs: '5000' },
+      },
+      timeoutSeconds: 30,
+    }),
+    read: (result: CommandResult): TlsHandshake | { failed: string } =>
+      result.code === 0
+        ? parseTlsHandshake(result.stdout)
+        : { failed: tail(result.stdout || result.stderr, 2) || `exit ${result.code}` },
+  },
+  /** A file or folder exists. */
+  pathExists: {
+    call: (path: string): RemoteCall => ({ command: { powershell: PATH_EXISTS_PS, vars: { path } } }),
+    read: (result: CommandResult) => result.code === 0,
+  },
+  /** A file's content on this host; missing: undefined. */
+  file: {
+    call: (host: RemoteHost, path: string): RemoteCall => host.readFileCall(path),
+    read: (host: RemoteHost, result: CommandResult, path: string) => host.fileContent(path, result),
   },
   /** A TCP connection from this host to address:port completes within 3 s. */
   portOpen: {

@@ -15,6 +15,9 @@ import { PATH_EXISTS_PS } from '../../src/dialect/windows-primitives';
 import { inInstallDir, NATS_REPAIR } from './commands';
 import { adaptersInUse, databaseEntries } from './parse';
 import { passwordSources } from './passwords';
+import { databaseTlsProblems, samlProblems } from './preflight-checks';
+import { planRedirects, redirectProblems } from './redirects';
+import { cubeInterfaceValues } from './runbook';
 import { agentPortProblems, Agent } from './ports';
 import {
   existingMixFindings,
@@ -65,6 +68,28 @@ export async function connectAgents(action: { primary: AgentRef; backup: AgentRe
   const primary: Agent = { host: p, address: await primaryAddress(p, action.primary) };
   const backup: Agent = { host: b, address: await primaryAddress(b, action.backup) };
   return { primary, backup };
+}
+
+/** Both agents' redirects to each other, when the primary uses DMS.xml redirects. */
+function redirectPreflight(
+  action: PreflightAction,
+  facts: readonly [AgentFacts, AgentFacts],
+  primary: Agent,
+  backup: Agent,
+): string[] {
+  const plan = planRedirects(facts[0].dmsXml, facts[1].dmsXml, primary.address, backup.address);
+  const problems = redirectProblems(
+    plan,
+    { primary: primary.host.label, backup: backup.host.label },
+    action.redirectPasswordEnv,
+  );
+  if (plan.backupMissing?.user && action.redirectPasswordEnv)
+    try {
+      secretFromEnv(action.redirectPasswordEnv, "the password of the backup's redirect to the primary");
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  return problems;
 }
 
 export const preflight: ActionHandler<PreflightAction> = async (action, context) => {
@@ -143,6 +168,7 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
         }),
       );
       problems.push(...virtualIpProblems(vips, agents));
+      notes.push(cubeInterfaceValues(vips, agents));
     }
   }
   if (action.addressing.kind === 'hostname') {
@@ -184,6 +210,18 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
       facts.some((f) => f.brokerGateway),
     )),
   );
+  problems.push(...redirectPreflight(action, facts, primary, backup));
+  problems.push(...(await samlProblems(primary.host, facts[0].dataMinerXml)));
+  if (action.storage.type === 'dedicated-clustered' && facts[0].dbXml !== undefined)
+    problems.push(
+      ...(await databaseTlsProblems(
+        [
+          { host: primary.host, role: 'primary' },
+          { host: backup.host, role: 'backup' },
+        ],
+        facts[0].dbXml,
+      )),
+    );
   if (action.cassandra)
     problems.push(...(await cassandraPreflightProblems(action.cassandra, context)).problems);
   if (action.storage.type === 'dedicated-clustered' && facts[0].dbXml !== undefined) {

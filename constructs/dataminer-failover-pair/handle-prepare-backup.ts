@@ -14,7 +14,11 @@ import { backupChanges, priorityOrderProblems } from './backup-changes';
 import { databaseEntries } from './parse';
 import { passwordSources } from './passwords';
 import { DATAMINER_PROCESS, inInstallDir } from './commands';
-import { readAgentFacts } from './facts';
+import { factCalls, readAgentFacts } from './facts';
+import { connectAgents } from './handle-preflight';
+import { planRedirects, RedirectPlan, redirectXml } from './redirects';
+import { metadataFiles } from './saml';
+import { ABSOLUTE_WINDOWS_PATH } from '../../src/schema/actions';
 import { parseDataMinerVersion } from './versions';
 
 /** Pending marker: DataMiner was stopped on the backup and is not known to run again yet. */
@@ -58,11 +62,44 @@ async function startDataMiner(host: RemoteHost, agent: AgentRef, seconds: number
     );
 }
 
+/** The backup's redirect to the primary, when the primary uses redirects and the backup has none. */
+function redirectLine(action: PrepareBackupAction, plan: RedirectPlan): string | undefined {
+  const wanted = plan.backupMissing;
+  if (!wanted) return undefined;
+  if (!wanted.user) return redirectXml(wanted, undefined);
+  if (!action.redirectPasswordEnv)
+    throw new StepFailure(
+      `the backup needs a redirect to the primary logging on as "${wanted.user}": set redirectPasswordEnv; nothing was changed`,
+    );
+  return redirectXml(
+    wanted,
+    secretFromEnv(action.redirectPasswordEnv, "the password of the backup's redirect to the primary"),
+  );
+}
+
+/** The SAML metadata files the primary names, read on both agents (one round trip each). */
+async function metadataFilesOf(primary: RemoteHost, backup: RemoteHost, dataMinerXml: string | undefined) {
+  const { paths } = dataMinerXml ? metadataFiles(dataMinerXml) : { paths: [] };
+  if (paths.length === 0) return [];
+  const [onPrimary, onBackup] = await Promise.all(
+    [primary, backup].map(async (host) => {
+      const results = await host.batch(paths.map((path) => factCalls.file.call(host, path)));
+      return paths.map((path, i) => factCalls.file.read(host, results[i], path));
+    }),
+  );
+  return paths.map((path, i) => {
+    const content = onPrimary[i];
+    if (content === undefined)
+      throw new StepFailure(
+        `${primary.label}: the SAML metadata file ${path} that DataMiner.xml names is not there; nothing was changed`,
+      );
+    return { path, primary: content, ...(onBackup[i] !== undefined ? { backup: onBackup[i] } : {}) };
+  });
+}
+
 export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, context) => {
-  const [primary, backup] = await Promise.all([
-    context.connect(action.primary.host),
-    context.connect(action.backup.host),
-  ]);
+  const agents = await connectAgents(action, context);
+  const [primary, backup] = [agents.primary.host, agents.backup.host];
   const [primaryFacts, backupFacts] = await Promise.all([
     readAgentFacts(primary, action.primary),
     readAgentFacts(backup, action.backup),
@@ -79,12 +116,23 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
     for (const [position, env] of sources.byPosition)
       passwords.set(position, secretFromEnv(env, "a database's plain-text password for the backup's DB.xml"));
   }
+  const redirects = planRedirects(
+    primaryFacts.dmsXml,
+    backupFacts.dmsXml,
+    agents.primary.address,
+    agents.backup.address,
+  );
+  const line = redirectLine(action, redirects);
   const changes = backupChanges(
     primaryFacts,
     backupFacts,
     action.storage,
     parseDataMinerVersion(action.version)!,
     passwords,
+    {
+      ...(line !== undefined ? { redirectLine: line } : {}),
+      metadataFiles: await metadataFilesOf(primary, backup, primaryFacts.dataMinerXml),
+    },
   );
   const startDue = await backup.isPending(START_DUE);
   if (changes.length === 0 && !startDue)
@@ -99,7 +147,12 @@ export const prepareBackup: ActionHandler<PrepareBackupAction> = async (action, 
     await backup.setPending(START_DUE, 'DataMiner was stopped on the backup to prepare it');
     await stopDataMiner(backup, action.backup);
     for (const change of changes)
-      await backup.writeFile(inInstallDir(action.backup.installDir, change.relative), change.content);
+      await backup.writeFile(
+        ABSOLUTE_WINDOWS_PATH.test(change.path)
+          ? change.path
+          : inInstallDir(action.backup.installDir, change.path),
+        change.content,
+      );
   }
   await startDataMiner(backup, action.backup, action.startTimeoutSeconds);
   await backup.clearPending(START_DUE);

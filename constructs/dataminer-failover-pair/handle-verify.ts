@@ -1,8 +1,11 @@
 /** Both agents re-read after the preparation: they must agree. Changes nothing. */
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
-import type { FailoverEnabledAction, VerifyAction } from './actions';
-import { readAdapters, readAgentFacts } from './facts';
+import type { FailoverEnabledAction, VerifyAction, WebServicesCredentials } from './actions';
+import { agentsInfoProblems, DmaInfo, readAgentsInfo } from './agents-info';
+import { AgentFacts, readAdapters, readAgentFacts } from './facts';
+import type { Agent } from './ports';
+import { planRedirects } from './redirects';
 import { connectAgents } from './handle-preflight';
 import { databasesForComparison } from './parse';
 import { agentPortProblems } from './ports';
@@ -36,12 +39,37 @@ export const verify: ActionHandler<VerifyAction> = async (action, context) => {
     if (!p.dbXml || !b.dbXml || comparable(p.dbXml, own).join('\n') !== comparable(b.dbXml, own).join('\n'))
       problems.push(`the backup's DB.xml databases differ from the primary's (the encrypted password aside)`);
   }
+  if (planRedirects(p.dmsXml, b.dmsXml, primary.address, backup.address).backupMissing)
+    problems.push(
+      `the backup's DMS.xml has no redirect to the primary (${primary.address}), as the primary's redirects need`,
+    );
   problems.push(
     ...(await agentPortProblems(primary, backup, action.ports, p.brokerGateway || b.brokerGateway)),
   );
   if (problems.length > 0) throw new StepFailure(problemList('the pair is not prepared alike:', problems));
   return { changed: false, detail: `both agents: DataMiner ID ${p.id}, ${p.version}; ports open` };
 };
+
+/** GetDataMinerAgentsInfo from the first agent whose Web Services answer (the online one may be either). */
+async function agentsInfoFromEither(
+  agents: readonly Agent[],
+  facts: readonly AgentFacts[],
+  credentials: WebServicesCredentials,
+): Promise<{ entries: DmaInfo[]; from: string } | { failures: string[] }> {
+  const failures: string[] = [];
+  for (const [i, agent] of agents.entries()) {
+    try {
+      return {
+        entries: await readAgentsInfo(agent.host, agent.address, facts[i].https.enabled, credentials),
+        from: agent.host.label,
+      };
+    } catch (error) {
+      if (!(error instanceof StepFailure)) throw error;
+      failures.push(error.message);
+    }
+  }
+  return { failures };
+}
 
 export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (action, context) => {
   const { primary, backup } = await connectAgents(action, context);
@@ -76,6 +104,23 @@ export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (acti
           : `both agents hold the virtual IPs ${vips.join(', ')}: exactly one agent is online`,
       );
   }
+  let detail = 'both DMS.xml name this Failover; exactly one agent online';
+  if (action.webServices) {
+    const seen = await agentsInfoFromEither([primary, backup], read, action.webServices);
+    if ('failures' in seen)
+      problems.push(`GetDataMinerAgentsInfo could not be read: ${seen.failures.join('; ')}`);
+    else {
+      const vips = action.addressing.kind === 'virtual-ip' ? action.addressing.virtualIps : [];
+      problems.push(
+        ...agentsInfoProblems(
+          seen.entries,
+          [primary, backup].map((a) => ({ label: a.host.label, address: a.address })),
+          vips,
+        ),
+      );
+      detail += `; GetDataMinerAgentsInfo (read on ${seen.from}): one agent Running, both IsFailOver`;
+    }
+  }
   if (problems.length > 0) throw new StepFailure(problemList('Failover is not on as prepared:', problems));
-  return { changed: false, detail: 'both DMS.xml name this Failover; exactly one agent online' };
+  return { changed: false, detail };
 };

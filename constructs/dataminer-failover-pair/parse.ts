@@ -2,9 +2,10 @@
 import { escapeXml, scanXml } from '../../src/edit/xml';
 import { isIpv4 } from '../../src/schema/common';
 
-type XmlNode = ReturnType<typeof scanXml>;
+export type XmlNode = ReturnType<typeof scanXml>;
 
-function descendants(node: XmlNode, name: string): XmlNode[] {
+/** Every element named `name` below `node`, in document order. */
+export function descendants(node: XmlNode, name: string): XmlNode[] {
   return node.children.flatMap((c) => [...(c.name === name ? [c] : []), ...descendants(c, name)]);
 }
 
@@ -16,7 +17,8 @@ const unescape = (v: string) =>
     .replace(/&apos;/g, "'")
     .replace(/&amp;/g, '&');
 
-function attributes(text: string, node: XmlNode): Record<string, string> {
+/** An element's attributes, unescaped. */
+export function attributes(text: string, node: XmlNode): Record<string, string> {
   const tag = text.slice(node.start, node.startTagEnd);
   const out: Record<string, string> = {};
   for (const m of tag.matchAll(/\s([A-Za-z_][\w.:-]*)\s*=\s*("[^"]*"|'[^']*')/g))
@@ -24,7 +26,8 @@ function attributes(text: string, node: XmlNode): Record<string, string> {
   return out;
 }
 
-function textOf(text: string, node: XmlNode): string {
+/** An element's text, tags dropped and whitespace collapsed. */
+export function textOf(text: string, node: XmlNode): string {
   return unescape(text.slice(node.startTagEnd, node.contentEnd).replace(/<[^>]*>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();

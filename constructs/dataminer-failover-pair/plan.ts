@@ -96,6 +96,7 @@ export function planDataMinerFailoverPairSteps(config: DataMinerFailoverPairConf
     addressing: config.addressing,
     storage: config.storage,
     ports,
+    ...(config.redirectPasswordEnv ? { redirectPasswordEnv: config.redirectPasswordEnv } : {}),
     ...(cassandra ? { cassandra } : {}),
   };
   const prepare: PrepareBackupAction = {
@@ -105,6 +106,7 @@ export function planDataMinerFailoverPairSteps(config: DataMinerFailoverPairConf
     backup,
     version: config.version.text,
     storage: config.storage,
+    ...(config.redirectPasswordEnv ? { redirectPasswordEnv: config.redirectPasswordEnv } : {}),
     startTimeoutSeconds: START_TIMEOUT_SECONDS,
   };
   const verify: VerifyAction = {
@@ -150,6 +152,7 @@ export function planDataMinerFailoverPairSteps(config: DataMinerFailoverPairConf
       primary,
       backup,
       addressing: config.addressing,
+      ...(config.webServices ? { webServices: config.webServices } : {}),
     };
     steps.push({
       id: FAILOVER_STEP,

@@ -155,6 +155,25 @@ export interface DataMinerFailoverPairProps {
    * @default false
    */
   readonly expectFailoverEnabled?: boolean;
+  /**
+   * When the primary's DMS.xml has `<Redirects>` with a user: the environment variable holding that
+   * DataMiner user's password, for the backup's redirect to the primary (written in plain text;
+   * DataMiner encrypts it when it first reads it). Preflight asks for it only when needed.
+   */
+  readonly redirectPasswordEnv?: string;
+  /**
+   * With expectFailoverEnabled: a DataMiner user for the Web Services, whose documented
+   * GetDataMinerAgentsInfo is read on both agents through their SSH connection (one agent Running,
+   * both IsFailOver). Without it, only DMS.xml and the virtual IPs are checked.
+   */
+  readonly webServices?: WebServicesProps;
+}
+
+/** A DataMiner user for the Web Services (v1); the password is referenced, never embedded. */
+export interface WebServicesProps {
+  readonly login: string;
+  /** The environment variable holding the user's password. */
+  readonly passwordEnv: string;
 }
 
 export const DEFAULT_INSTALL_DIR = 'C:\\Skyline DataMiner';
@@ -276,6 +295,21 @@ const pairObject = z.strictObject({
     .optional(),
   storage: storageSchema,
   expectFailoverEnabled: z.boolean({ error: 'expected true or false' }).optional(),
+  redirectPasswordEnv: envVarNameSchema.optional(),
+  webServices: z
+    .strictObject(
+      {
+        login: z
+          .string({ error: 'expected the DataMiner user name' })
+          .min(1, { error: 'expected the DataMiner user name' })
+          .refine((v) => !hasControlCharacters(v), {
+            error: 'expected a user name without control characters',
+          }),
+        passwordEnv: envVarNameSchema,
+      },
+      { error: 'expected { login, passwordEnv }' },
+    )
+    .optional(),
 });
 type ParsedPair = z.output<typeof pairObject>;
 
@@ -316,6 +350,8 @@ export interface DataMinerFailoverPairConfig {
   readonly addressing: AddressingConfig;
   readonly storage: StorageConfig;
   readonly expectFailoverEnabled: boolean;
+  readonly redirectPasswordEnv?: string;
+  readonly webServices?: WebServicesProps;
   /** Indexing per agent was acknowledged as not recommended: a warning, not an error. */
   readonly indexingAcknowledged: boolean;
 }
@@ -359,6 +395,12 @@ function addCrossFieldIssues(props: ParsedPair, ctx: z.RefinementCtx): void {
           );
     });
   }
+  if (props.webServices !== undefined && props.expectFailoverEnabled !== true)
+    issue(
+      ['webServices'],
+      'the Web Services are read only once Failover is on: set expectFailoverEnabled: true too, or leave webServices out',
+      props.webServices.login,
+    );
   const [a, b] = [props.primary?.host?.address, props.backup?.host?.address];
   if (typeof a === 'string' && a === b && !isToken(a))
     issue(
@@ -461,6 +503,8 @@ function toPairConfig(props: ParsedPair): DataMinerFailoverPairConfig {
       : { kind: 'hostname', sharedHostname: props.sharedHostname! },
     storage: toStorageConfig(props.storage),
     expectFailoverEnabled: props.expectFailoverEnabled ?? false,
+    ...(props.redirectPasswordEnv ? { redirectPasswordEnv: props.redirectPasswordEnv } : {}),
+    ...(props.webServices ? { webServices: props.webServices } : {}),
     indexingAcknowledged:
       props.storage.type === 'cassandra-per-agent' &&
       (props.storage.acknowledgeIndexingNotRecommended ?? false),

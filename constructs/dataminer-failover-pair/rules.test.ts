@@ -310,7 +310,7 @@ describe('the backup files', () => {
       v('10.4.0'),
       new Map([[1, 'pl&in']]),
     );
-    expect(changes.map((c) => c.relative)).toEqual(['DataMiner.xml', 'DB.xml']);
+    expect(changes.map((c) => c.path)).toEqual(['DataMiner.xml', 'DB.xml']);
     expect(changes[0].content).toBe('<DataMiner id="7" name="b"/>');
     expect(changes[1].content).toContain('<PWD>pl&amp;in</PWD>');
     expect(changes[1].content).toContain('ID="es1" priorityOrder="1"');
@@ -410,7 +410,7 @@ describe('the backup files', () => {
         { ...dedicated, backupPriorityOrder: {} },
         v(version),
         new Map([[1, 'x']]),
-      ).map((c) => c.relative);
+      ).map((c) => c.path);
     expect(change('10.3.0 [CU9]')).toEqual(['Databases\\DBConfiguration.xml']);
     expect(change('10.4.2')).toEqual([]);
   });

@@ -77,3 +77,23 @@ export function renderRunbook(config: DataMinerFailoverPairConfig, constructPath
   );
   return lines.join('\n');
 }
+
+/**
+ * What Cube asks per network interface, in order, with this pair's values as the preflight read
+ * them: the virtual IP, then each agent's own IP on that interface (the first is corporate:
+ * heartbeats and synchronization; the second acquisition).
+ */
+export function cubeInterfaceValues(
+  vips: readonly string[],
+  agents: readonly { label: string; adapters: readonly { name: string; addresses: readonly string[] }[] }[],
+): string {
+  const roles = ['corporate', 'acquisition'];
+  const rows = vips.map((vip, i) => {
+    const own = agents.map((a) => {
+      const adapter = a.adapters[i];
+      return `${a.label} ${adapter ? `${adapter.addresses[0]} (${adapter.name})` : 'no adapter'}`;
+    });
+    return `interface ${i + 1} (${roles[i] ?? 'other'}): virtual IP ${vip}, ${own.join(', ')}`;
+  });
+  return `Cube values: ${rows.join('; ')}`;
+}

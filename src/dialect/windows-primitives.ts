@@ -94,3 +94,42 @@ Get-NetIPAddress -AddressFamily IPv4 |
       "{0}\`t{1}\`t{2}\`t{3}" -f $_.InterfaceAlias, $adapter.MacAddress, $physical, $_.IPAddress
     }
   }`;
+
+/**
+ * A TLS handshake with $address:$port (server name $name), as this host sees it: prints
+ * "errors=<SslPolicyErrors>", "issuer=", "top=" (the subject of the chain's last certificate, its
+ * root when the chain completes), "machineRoot=True|False" (that certificate is in Local Machine >
+ * Trusted Root Certification Authorities, where a service account looks, unlike the SSH user's own
+ * store) and "status=" (the chain's statuses). The certificate is accepted whatever it is: judging
+ * it is the runner's. Exit 1 with why when no TCP connection or no handshake completes in
+ * $timeoutMs.
+ */
+export const TLS_CHECK_PS = `$client = New-Object System.Net.Sockets.TcpClient
+try {
+  $pending = $client.BeginConnect($address, [int]$port, $null, $null)
+  if (-not $pending.AsyncWaitHandle.WaitOne([int]$timeoutMs)) { Write-Output ('no TCP connection within ' + $timeoutMs + ' ms'); exit 1 }
+  try { $client.EndConnect($pending) } catch { Write-Output ('no TCP connection: ' + $_.Exception.GetBaseException().Message); exit 1 }
+  $client.ReceiveTimeout = [int]$timeoutMs
+  $client.SendTimeout = [int]$timeoutMs
+  $seen = @{}
+  $accept = [System.Net.Security.RemoteCertificateValidationCallback]{
+    param($sender, $certificate, $chain, $errors)
+    $seen.errors = [string]$errors
+    $seen.leaf = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($certificate)
+    $seen.elements = @($chain.ChainElements | ForEach-Object { $_.Certificate })
+    $seen.status = @($chain.ChainStatus | ForEach-Object { [string]$_.Status }) -join ','
+    $true
+  }
+  $ssl = New-Object System.Net.Security.SslStream($client.GetStream(), $false, $accept)
+  try { $ssl.AuthenticateAsClient($name) } catch { Write-Output ('no TLS handshake: ' + $_.Exception.GetBaseException().Message); exit 1 }
+  $top = if ($seen.elements.Count -gt 0) { $seen.elements[$seen.elements.Count - 1] } else { $seen.leaf }
+  $store = New-Object System.Security.Cryptography.X509Certificates.X509Store('Root', 'LocalMachine')
+  $store.Open('ReadOnly')
+  $inStore = @($store.Certificates | Where-Object { $_.Thumbprint -eq $top.Thumbprint }).Count -gt 0
+  $store.Close()
+  Write-Output ('errors=' + $seen.errors)
+  Write-Output ('issuer=' + $seen.leaf.Issuer)
+  Write-Output ('top=' + $top.Subject)
+  Write-Output ('machineRoot=' + $inStore)
+  Write-Output ('status=' + $seen.status)
+} finally { $client.Close() }`;

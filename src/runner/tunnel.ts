@@ -15,24 +15,57 @@ export interface HttpAnswer {
 }
 
 /** GET `path` from `address:port` as seen from `host`; fails with the host and URL named. */
-export async function httpGetThrough(
+export function httpGetThrough(
   host: RemoteHost,
   address: string,
   port: number,
   path: string,
   timeoutMs = 10_000,
 ): Promise<HttpAnswer> {
-  const stream = await host.openTunnel(address, port);
-  const url = `http://${address}:${port}${path}`;
+  return httpRequestThrough(host, { address, port, path, method: 'GET', timeoutMs });
+}
+
+export interface HttpRequestThrough {
+  readonly address: string;
+  readonly port: number;
+  readonly path: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as is; it may hold a secret, which never appears in an error. */
+  readonly body?: string;
+  /**
+   * HTTPS. The certificate is not judged: the SSH connection, whose host key is pinned, already
+   * carries the bytes to the host, and the service is spoken to from the host itself.
+   */
+  readonly tls?: boolean;
+  readonly timeoutMs?: number;
+}
+
+/** One HTTP(S) request to `address:port` as seen from `host`; fails with the host and URL named. */
+export async function httpRequestThrough(host: RemoteHost, request: HttpRequestThrough): Promise<HttpAnswer> {
+  const { address, port, path, method, timeoutMs = 10_000 } = request;
+  const tunnel: Duplex = await host.openTunnel(address, port);
+  const stream: Duplex = request.tls ? tls.connect({ socket: tunnel, rejectUnauthorized: false }) : tunnel;
+  const url = `${request.tls ? 'https' : 'http'}://${address}:${port}${path}`;
   return new Promise<HttpAnswer>((resolve, reject) => {
     // A timer of our own: a tunnel stream has no setTimeout for http's socket timeout.
     const timer = setTimeout(
-      () => request.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)),
+      () => outgoing.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)),
       timeoutMs,
     );
-    const request = http.request(
+    const outgoing = http.request(
       // No agent: Node then opens the connection with createConnection, over the tunnel.
-      { host: address, port, path, method: 'GET', createConnection: () => stream as never },
+      {
+        host: address,
+        port,
+        path,
+        method,
+        headers: {
+          ...(request.headers ?? {}),
+          ...(request.body !== undefined ? { 'Content-Length': Buffer.byteLength(request.body) } : {}),
+        },
+        createConnection: () => stream as never,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (c: Buffer) => chunks.push(c));
@@ -43,11 +76,11 @@ export async function httpGetThrough(
         response.on('error', reject);
       },
     );
-    request.on('error', (error) => {
+    outgoing.on('error', (error) => {
       clearTimeout(timer);
-      reject(new StepFailure(`${host.label}: GET ${url} failed: ${(error as Error).message}`));
+      reject(new StepFailure(`${host.label}: ${method} ${url} failed: ${(error as Error).message}`));
     });
-    request.end();
+    outgoing.end(request.body);
   });
 }
 

@@ -26,8 +26,16 @@ export function requirePowerShell(): void {
     );
 }
 
-/** Runs `script` after `prelude` (shims, bound variables) in a fresh `pwsh -NoProfile`, `stdin` on its input. */
-export function runPowerShell(script: string, prelude = '', stdin: string | Buffer = ''): PowerShellRun {
+/**
+ * Runs `script` after `prelude` (shims, bound variables) in a fresh `pwsh -NoProfile`, `stdin` on
+ * its input, with `env` added to this process's environment.
+ */
+export function runPowerShell(
+  script: string,
+  prelude = '',
+  stdin: string | Buffer = '',
+  env: Readonly<Record<string, string>> = {},
+): PowerShellRun {
   requirePowerShell();
   // A script file in a private folder, as -File runs it: -Command - reads stdin line by line and
   // runs a multi-line block only after an empty line.
@@ -46,6 +54,7 @@ export function runPowerShell(script: string, prelude = '', stdin: string | Buff
         NO_COLOR: '1',
         POWERSHELL_TELEMETRY_OPTOUT: '1',
         DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+        ...env,
       },
     });
   } finally {

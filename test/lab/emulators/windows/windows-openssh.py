@@ -12,6 +12,8 @@ powershell.exe), first on PATH for SSH sessions.
   addition is what a Windows PowerShell has before any script runs: the lettered drives (C: is
   /mnt/c) and the Windows-only cmdlets, from the WindowsLab module (module autoloading finds it on
   PSModulePath in every runspace, as it finds NetTCPIP on Windows).
+- The Local Machine Trusted Root store is the host's own folder (MACHINE_ROOT_STORE), not the
+  Linux CA bundle.
 """
 import base64
 import glob
@@ -26,6 +28,10 @@ LOG = '/var/log/windows-lab/command-lines.jsonl'
 POWERSHELL_TOOL = '/opt/powershell'
 DOTNET = '/usr/share/dotnet/dotnet'
 MODULES = '/lab/windows/modules'
+# Local Machine > Trusted Root Certification Authorities: on .NET for Linux that store is OpenSSL's
+# trust directory, so each host's own folder stands for it (a Windows host does not trust the
+# Linux bundle). Tests put a CA's PEM file there to "import" it.
+MACHINE_ROOT_STORE = '/var/lib/windows-lab/certificates/LocalMachine/Root'
 # What a Windows PowerShell has before any script runs: its drives and the Windows-only cmdlets.
 WINDOWS_START = 'Import-Module WindowsLab; Enable-WindowsLabDrives; '
 
@@ -66,7 +72,10 @@ def main(argv):
     temp = os.path.join(home, 'AppData', 'Local', 'Temp')
     os.makedirs(temp, mode=0o700, exist_ok=True)
     env = dict(os.environ)
+    os.makedirs(MACHINE_ROOT_STORE, exist_ok=True)
     env.update({
+        'SSL_CERT_DIR': MACHINE_ROOT_STORE,
+        'SSL_CERT_FILE': os.path.join(MACHINE_ROOT_STORE, 'no-bundle.pem'),
         'PSModulePath': MODULES,
         'TMPDIR': temp,
         'DOTNET_ROOT': '/usr/share/dotnet',
