@@ -1,4 +1,5 @@
 import { backupChanges, priorityOrderProblems } from './backup-changes';
+import { cubeInterfaceValues } from './runbook';
 import { passwordSources } from './passwords';
 import type { AgentFacts } from './facts';
 import {
@@ -420,5 +421,25 @@ describe('the backup files', () => {
         '2024-01-01 10:00:00;10.3.0.0-12752-CU8\r\n2025-03-27 11:16:35;10.3.0.0-12752-CU9\r\n\r\n',
       ),
     ).toBe('10.3.0.0-12752-CU9');
+  });
+});
+
+describe("Cube's values per network interface", () => {
+  it('lists, per interface in order, the virtual IP and each agent’s own IP there', () => {
+    const adapters = (first: string, second?: string) => [
+      { name: 'Ethernet', addresses: [first] },
+      ...(second ? [{ name: 'Ethernet 2', addresses: [second] }] : []),
+    ];
+    expect(
+      cubeInterfaceValues(
+        ['10.0.1.50', '10.0.2.50'],
+        [
+          { label: 'dma-a', adapters: adapters('10.0.1.11', '10.0.2.11') },
+          { label: 'dma-b', adapters: adapters('10.0.1.12') },
+        ],
+      ),
+    ).toBe(
+      'Cube values: interface 1 (corporate): virtual IP 10.0.1.50, dma-a 10.0.1.11 (Ethernet), dma-b 10.0.1.12 (Ethernet); interface 2 (acquisition): virtual IP 10.0.2.50, dma-a 10.0.2.11 (Ethernet 2), dma-b no adapter',
+    );
   });
 });

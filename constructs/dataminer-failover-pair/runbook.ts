@@ -31,6 +31,8 @@ export function renderRunbook(config: DataMinerFailoverPairConfig, constructPath
     '## Before you start',
     '',
     '- Swarming must not be enabled on either agent. The construct cannot read that setting (the documentation names no file for it): check it in Cube on both agents.',
+    "- SAML: if the agents use external authentication, the backup step copied the primary's configuration and metadata files; the identity provider's reply URLs must use the virtual IP (or the shared hostname).",
+    "- DMS.xml redirects: if the primary uses them, the backup got a redirect to the primary; add the backup's redirects to any other agent yourself (SLNetClientTest tool), as their passwords only decrypt on the agent that wrote them.",
     '',
     '## In DataMiner Cube, connected to the primary',
     '',
@@ -40,7 +42,7 @@ export function renderRunbook(config: DataMinerFailoverPairConfig, constructPath
   if (config.addressing.kind === 'virtual-ip') {
     const [corporate, acquisition] = config.addressing.virtualIps;
     lines.push(
-      '3. Choose **virtual IP addresses** and enter them in network-interface order:',
+      "3. Choose **virtual IP addresses** and enter them in network-interface order (the preflight's result lists, per interface, the virtual IP and each agent's own IP there: `Cube values: …`):",
       `   - first interface (corporate: heartbeats, synchronization): **${corporate}**`,
       ...(acquisition ? [`   - second interface (acquisition): **${acquisition}**`] : []),
     );

@@ -41,7 +41,13 @@ const VERSION = '10.3.0.0-12752-CU9';
 const VIP = '198.18.0.50';
 const HOSTNAME = 'dms-pair.lab.example';
 const DB_PASSWORD = 'Cluster-Db-Pw!1';
-const env = { DMS_LAB_DB_PASSWORD: DB_PASSWORD };
+const WS_PASSWORD = 'Web-Services-Pw!2';
+const REDIRECT_PASSWORD = 'Redirect-Pw&3';
+const env = {
+  DMS_LAB_DB_PASSWORD: DB_PASSWORD,
+  DMS_LAB_WS_PASSWORD: WS_PASSWORD,
+  DMS_LAB_REDIRECT_PASSWORD: REDIRECT_PASSWORD,
+};
 
 let lab: LabInventory;
 const host = (name: string): LabHost => lab.hosts.find((h) => h.name === name)!;
@@ -250,6 +256,99 @@ describe('DataMinerFailoverPair on emulated Windows agents', () => {
       removeHostAddress(PRIMARY, VIP);
       removeHostAddress(BACKUP, VIP);
     }
+  });
+
+  it("reads the DMS's own view after the switch: GetDataMinerAgentsInfo through the agent's SSH connection", async () => {
+    const failover = (partner: string) => ({
+      type: 'VirtualIP' as const,
+      virtualIps: [VIP],
+      partner: { ip: host(partner).address },
+    });
+    const webServices = { users: { 'failover-check': WS_PASSWORD } };
+    await installAgents(
+      { failover: failover(BACKUP), webServices },
+      { id: 7, failover: failover(PRIMARY), webServices },
+    );
+    const props = pairProps({
+      expectFailoverEnabled: true,
+      webServices: { login: 'failover-check', passwordEnv: 'DMS_LAB_WS_PASSWORD' },
+    });
+    addHostAddress(PRIMARY, VIP);
+    try {
+      const { dir, run } = await deploy(props);
+      if (run.code !== 0) console.log(run.output);
+      expect(outcomes(run.reports)).toEqual({ preflight: 'ok', backup: 'ok', verify: 'ok', failover: 'ok' });
+      expect(run.reports.at(-1)!.actions[0].detail).toContain(
+        'GetDataMinerAgentsInfo (read on lab-a): one agent Running, both IsFailOver',
+      );
+      expect(run.output).not.toContain(WS_PASSWORD);
+      expect(fs.readFileSync(path.join(dir, 'terraform.tfstate'), 'utf8')).not.toContain(WS_PASSWORD);
+
+      const wrong = await deploy(
+        pairProps({
+          expectFailoverEnabled: true,
+          webServices: { login: 'someone-else', passwordEnv: 'DMS_LAB_WS_PASSWORD' },
+        }),
+      );
+      expect(outcomes(wrong.run.reports)).toMatchObject({ failover: 'failed' });
+      expect(wrong.run.reports.at(-1)!.reason).toContain(
+        'GetDataMinerAgentsInfo could not be read: lab-a: the Web Services answered ConnectApp with HTTP 500: Login failed: invalid username or password.',
+      );
+      expect(wrong.run.output).not.toContain(WS_PASSWORD);
+    } finally {
+      removeHostAddress(PRIMARY, VIP);
+    }
+  });
+
+  describe('SAML and DMS.xml redirects', () => {
+    const IDP_METADATA = 'C:\\Skyline DataMiner\\ipMetadata.xml';
+    const samlXml = (id: number) =>
+      `<?xml version="1.0" encoding="utf-8"?>\r\n<DataMiner id="${id}">\r\n  <ExternalAuthentication type="SAML" ipMetadata="${IDP_METADATA}" spMetadata="https://dms.lab.example/sp.xml" timeout="300">\r\n    <AutomaticUserCreation enabled="true"/>\r\n  </ExternalAuthentication>\r\n</DataMiner>\r\n`;
+    const dmsWithRedirect = (self: string, to: string) =>
+      `<DMS xmlns="http://www.skyline.be/config/dms">\r\n  <Cluster name="lab"/>\r\n  <DMA ip="${self}" id="7"/>\r\n  <Redirects>\r\n    <Redirect to="${to}" via="https://${to}/APIGateway" user="redirect-user" pwd="lab-encrypted:x"/>\r\n  </Redirects>\r\n</DMS>\r\n`;
+
+    it("gives the stopped backup the primary's SAML and metadata file and a redirect to the primary, then changes nothing", async () => {
+      await installAgents({
+        files: {
+          'DataMiner.xml': samlXml(7),
+          'ipMetadata.xml': '<EntityDescriptor entityID="lab-idp"/>\r\n',
+          'DMS.xml': dmsWithRedirect(host(PRIMARY).address, host(BACKUP).address),
+        },
+      });
+      const props = pairProps({ redirectPasswordEnv: 'DMS_LAB_REDIRECT_PASSWORD' });
+      const { dir, run } = await deploy(props);
+      if (run.code !== 0) console.log(run.output);
+      expect(outcomes(run.reports)).toEqual({ preflight: 'ok', backup: 'changed', verify: 'ok' });
+      expect(run.reports[1].actions[0].detail).toBe(
+        "DataMiner ID 12 → 7; the primary's external authentication (SAML); the primary's SAML metadata C:\\Skyline DataMiner\\ipMetadata.xml; a redirect to the primary in DMS.xml; DataMiner restarted on the backup",
+      );
+      expect(readAgentFile(host(BACKUP), 'DataMiner.xml')).toContain(`ipMetadata="${IDP_METADATA}"`);
+      expect(readAgentFile(host(BACKUP), 'ipMetadata.xml')).toBe(
+        '<EntityDescriptor entityID="lab-idp"/>\r\n',
+      );
+      expect(readAgentFile(host(BACKUP), 'DMS.xml')).toContain(
+        `<Redirect to="${host(PRIMARY).address}" via="https://${host(PRIMARY).address}/APIGateway" user="redirect-user" pwd="Redirect-Pw&amp;3"/>`,
+      );
+      expect(run.output).not.toContain(REDIRECT_PASSWORD);
+      expect(fs.readFileSync(path.join(dir, 'terraform.tfstate'), 'utf8')).not.toContain(REDIRECT_PASSWORD);
+      // Forced to run again, the backup step finds everything in place (the redirect included).
+      const steps = await stateResources(dir);
+      const forced = await apply(dir, { env, extraArgs: steps.map((r) => `-replace=${r}`) });
+      expect(outcomes(forced.reports)).toEqual({ preflight: 'ok', backup: 'ok', verify: 'ok' });
+      expect(forced.reports[1].actions[0].detail).toBe(
+        'the backup is already prepared; DataMiner was not stopped',
+      );
+    });
+
+    it("refuses when the primary's redirects lack the backup, quoting the line to add", async () => {
+      await installAgents({ files: { 'DMS.xml': dmsWithRedirect(host(PRIMARY).address, '198.18.0.99') } });
+      await expectRefused(
+        pairProps({ redirectPasswordEnv: 'DMS_LAB_REDIRECT_PASSWORD' }),
+        new RegExp(
+          `Add <Redirect to="${host(BACKUP).address.replace(/\./g, '\\.')}" via="https://${host(BACKUP).address.replace(/\./g, '\\.')}/APIGateway" user="redirect-user" pwd="\\(that user’s password\\)"/> to the primary's <Redirects>`,
+        ),
+      );
+    });
   });
 
   describe('refuses in preflight with nothing changed on either agent', () => {

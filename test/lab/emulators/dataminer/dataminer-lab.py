@@ -334,11 +334,130 @@ def http_handler(title):
     return handler
 
 
-def https_handler(context, title):
+def https_handler(context, title, web_services=None):
     def handler(connection):
         with context.wrap_socket(connection, server_side=True) as tls:
-            read_request(tls)
-            tls.sendall(http_response(title))
+            if web_services:
+                web_services(tls)
+            else:
+                read_request(tls)
+                tls.sendall(http_response(title))
+    return handler
+
+
+# ---------------------------------------------------------------- Web Services v1 (JSON)
+
+WEB_SERVICES_PATH = '/api/v1/json.asmx/'
+CONNECTIONS = {}
+
+
+def read_http_request(connection):
+    """Request line, headers (lower-cased names) and the body its Content-Length announces."""
+    data = read_request(connection)
+    head, _, body = data.partition(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    method, target = (lines[0].split(' ') + ['', ''])[:2]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(':')
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get('content-length', '0') or 0)
+    while len(body) < min(length, 1 << 20):
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return method, target, headers, body[:length]
+
+
+def json_response(status, value):
+    body = json.dumps(value).encode()
+    reason = {200: 'OK', 404: 'Not Found', 500: 'Internal Server Error'}[status]
+    return (b'HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\n'
+            b'Connection: close\r\n\r\n' % (status, reason.encode(), len(body))) + body
+
+
+def holds_addresses(addresses):
+    out = subprocess.run(['ip', '-o', '-4', 'address', 'show'], capture_output=True, text=True).stdout
+    mine = set(re.findall(r'inet (\d+\.\d+\.\d+\.\d+)/', out))
+    return bool(addresses) and all(a in mine for a in addresses)
+
+
+def failover_view(install_dir):
+    """<Failover> of DMS.xml: (configured, its virtual IPs)."""
+    try:
+        root = ET.fromstring(read(install_dir + '/DMS.xml', ''))
+    except ET.ParseError:
+        return False, []
+    failovers = [e for e in root.iter() if local_name(e.tag) == 'Failover']
+    vips = [(e.text or '').strip() for f in failovers for e in f.iter() if local_name(e.tag) == 'VirtualIP']
+    return bool(failovers), vips
+
+
+def agents_info(cfg, dataminer_id):
+    """
+    DMAInfo per agent, as this agent sees the DMS: itself, and its Failover partner when DMS.xml has a
+    <Failover>. Of a virtual-IP pair the agent holding the virtual IPs is Running, the other
+    Disconnected; without virtual IPs this agent is Running and its partner Disconnected.
+    """
+    failover, vips = failover_view(cfg['installDir'])
+    online = holds_addresses(vips) if vips else True
+    cluster = cfg.get('name', socket.gethostname())
+    changed = int(time.time() * 1000)
+    entries = [{'ID': dataminer_id, 'Name': cfg.get('name', socket.gethostname()), 'PrimaryIP': cfg.get('address', ''),
+                'Cluster': cluster, 'Status': 'Running' if online else 'Disconnected', 'IsFailOver': failover,
+                'LastChangeUTC': changed}]
+    partner = cfg.get('failoverPartner')
+    if failover and partner:
+        entries.append({'ID': dataminer_id, 'Name': partner.get('name', partner['ip']), 'PrimaryIP': partner['ip'],
+                        'Cluster': cluster, 'Status': 'Disconnected' if online else 'Running', 'IsFailOver': True,
+                        'LastChangeUTC': changed})
+    return entries
+
+
+def web_services(cfg, dataminer_id, title):
+    """
+    The JSON interface of Web Services v1: POST /API/v1/Json.asmx/<Method> with a JSON body.
+    ConnectApp checks the login against webServices.users and answers a connection ID;
+    GetDataMinerAgentsInfo needs a connection ID from ConnectApp. Answers are wrapped as ASP.NET
+    script services wrap them ({"d": ...}), or bare with webServices.wrap false. Anything else
+    under the interface is an error; other paths get the agent's page.
+    """
+    settings = cfg.get('webServices') or {}
+    wrap = (lambda v: {'d': v}) if settings.get('wrap', True) else (lambda v: v)
+
+    def handler(connection):
+        method, target, headers, body = read_http_request(connection)
+        path = target.split('?')[0]
+        if not path.lower().startswith(WEB_SERVICES_PATH):
+            connection.sendall(http_response(title))
+            return
+        name = path[len(WEB_SERVICES_PATH):]
+        if method != 'POST' or not headers.get('content-type', '').lower().startswith('application/json'):
+            connection.sendall(json_response(500, {'Message': 'Invalid web service call, missing value for '
+                                                   'parameter or wrong content type'}))
+            return
+        try:
+            fields = json.loads(body or b'{}')
+        except ValueError:
+            connection.sendall(json_response(500, {'Message': 'Invalid JSON primitive.'}))
+            return
+        if name == 'ConnectApp':
+            users = settings.get('users') or {}
+            login, password = fields.get('login'), fields.get('password')
+            if login not in users or users[login] != password or not fields.get('clientAppName'):
+                connection.sendall(json_response(500, {'Message': 'Login failed: invalid username or password.'}))
+                return
+            connection_id = str(uuid.uuid4())
+            CONNECTIONS[connection_id] = login
+            connection.sendall(json_response(200, wrap(connection_id)))
+        elif name == 'GetDataMinerAgentsInfo':
+            if fields.get('connection') not in CONNECTIONS:
+                connection.sendall(json_response(500, {'Message': 'No connection available'}))
+                return
+            connection.sendall(json_response(200, wrap(agents_info(cfg, dataminer_id))))
+        else:
+            connection.sendall(json_response(500, {'Message': 'Unknown web method %s.' % name}))
     return handler
 
 
@@ -410,13 +529,13 @@ def run(token):
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             try:
                 context.load_cert_chain(tls['cert'], tls['key'])
-                handlers.append((HTTPS_PORT, https_handler(context, title)))
+                handlers.append((HTTPS_PORT, https_handler(context, title, web_services(cfg, dataminer_id, title))))
             except (OSError, ssl.SSLError) as e:
                 https['problem'] = 'the certificate does not load: %s' % e
         else:
             https['problem'] = 'no certificate configured for this agent'
     else:
-        handlers.append((HTTP_PORT, http_handler(title)))
+        handlers.append((HTTP_PORT, web_services(cfg, dataminer_id, title)))
     listeners = []
     try:
         for port, handler in handlers:

@@ -78,7 +78,15 @@ export interface DataMinerAgentOptions {
     readonly type: 'VirtualIP' | 'HostName';
     readonly hostname?: string;
     readonly virtualIps?: readonly string[];
+    /** The other agent of the pair, which GetDataMinerAgentsInfo lists beside this one. */
+    readonly partner?: { readonly ip: string; readonly name?: string };
   };
+  /**
+   * Web Services v1 (JSON interface) on the agent's HTTP(S) port: ConnectApp accepts these logins
+   * (name → password), GetDataMinerAgentsInfo lists this agent and its Failover partner. Answers
+   * are wrapped in `{"d": ...}` unless `wrap` is false. @default no login is accepted
+   */
+  readonly webServices?: { readonly users: Readonly<Record<string, string>>; readonly wrap?: boolean };
   /** DB.xml as is. @default the agent's own Cassandra (`type="Cassandra"`) and a search database */
   readonly dbXml?: string;
   /** HTTPS enabled in MaintenanceSettings.xml, served on 443 with a certificate naming these. @default disabled: HTTP on 80 */
@@ -301,7 +309,10 @@ export async function installDataMinerAgent(
         ),
         windowsInstallDir: installDir,
         name,
+        address: host.address,
         secret,
+        ...(options.failover?.partner ? { failoverPartner: options.failover.partner } : {}),
+        ...(options.webServices ? { webServices: options.webServices } : {}),
         ...(tls ? { tls } : {}),
       },
       null,
