@@ -18,7 +18,12 @@ import {
   readAgentFile,
   snapshotAgentFiles,
 } from '../lab/emulators/dataminer/setup';
-import { decodedCommandLine, windowsCommandLines } from '../lab/emulators/windows/setup';
+import {
+  decodedCommandLine,
+  trustRootCertificate,
+  windowsCommandLines,
+} from '../lab/emulators/windows/setup';
+import { serveTls } from '../lab/tls';
 import {
   addHostAddress,
   blockBetween,
@@ -211,6 +216,46 @@ describe('DataMinerFailoverPair on emulated Windows agents', () => {
       expect(snapshotAgentFiles(host(PRIMARY))).toEqual(primaryBefore);
     } finally {
       storage.stop();
+    }
+  });
+
+  it('checks each TLS database from both agents: its name, a handshake, its CA in the Local Machine Trusted Root store', async () => {
+    const DB_NAME = 'cassandra.lab.example';
+    const cassandra = await serveTls(STORAGE, { port: 9042, subjectAltNames: [DB_NAME] });
+    const search = startInHost(STORAGE, ['python3', '-m', 'http.server', '9200']);
+    await setLabDnsRecord(DB_NAME, [host(STORAGE).address]);
+    try {
+      const clusterDb = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<DataBases xmlns="http://www.skyline.be/config/db">',
+        `  <DataBase active="true" local="true" type="CassandraCluster"><DBServer>${DB_NAME}</DBServer><DB>sldmadb</DB><UID>root</UID><PWD>${encryptedPassword('primary-secret', DB_PASSWORD)}</PWD><TLSEnabled>true</TLSEnabled></DataBase>`,
+        `  <DataBase active="true" search="true" type="Elasticsearch" ID="es1"><DBServer>${host(STORAGE).address}:9200</DBServer></DataBase>`,
+        '</DataBases>',
+        '',
+      ].join('\r\n');
+      await installAgents({ dbXml: clusterDb });
+      trustRootCertificate(host(PRIMARY), 'cassandra-ca', cassandra.certificatePem);
+      const props = pairProps({
+        storage: {
+          type: 'dedicated-clustered',
+          cassandraHosts: [host(STORAGE).address],
+          searchHosts: [host(STORAGE).address],
+          passwordEnv: 'DMS_LAB_DB_PASSWORD',
+          tls: true,
+        },
+      });
+      await expectRefused(
+        props,
+        /lab-b \(backup\): the certificate of cassandra\.lab\.example:9042 \(<DataBase type="CassandraCluster">, TLS\) is issued by "CN=cassandra\.lab\.example", whose CA \("CN=cassandra\.lab\.example"\) is not in Local Machine > Trusted Root Certification Authorities: import the CA certificate \(rootCa\.crt\) there, as on lab-a \(primary\)/,
+      );
+      trustRootCertificate(host(BACKUP), 'cassandra-ca', cassandra.certificatePem);
+      const { run } = await deploy(props);
+      if (run.code !== 0) console.log(run.output);
+      expect(outcomes(run.reports)).toEqual({ preflight: 'ok', backup: 'changed', verify: 'ok' });
+    } finally {
+      cassandra.stop();
+      search.stop();
+      await removeLabDnsRecord(DB_NAME);
     }
   });
 

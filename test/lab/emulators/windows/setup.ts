@@ -117,6 +117,17 @@ export function writeWindowsFile(host: LabHost, windowsPath: string, content: st
   return file;
 }
 
+/** Local Machine > Trusted Root Certification Authorities (see windows-openssh.py). */
+export const MACHINE_ROOT_STORE = '/var/lib/windows-lab/certificates/LocalMachine/Root';
+
+/** Imports a CA certificate (PEM) into the host's Local Machine Trusted Root store. */
+export function trustRootCertificate(host: LabHost, name: string, pem: string): void {
+  if (!/^[\w.-]+$/.test(name)) throw new Error(`Not a certificate file name: ${name}`);
+  const dir = hostPath(host.name, MACHINE_ROOT_STORE);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}.pem`), pem);
+}
+
 // ---------------------------------------------------------------- services and programs
 
 /**
