@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { nodeCommandOf, runnerCommand } from './runner-command';
 import { Construct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
@@ -19,8 +20,7 @@ import { StepDataResource } from './step-data-resource';
 
 /** App context key choosing the resource type each step becomes. */
 export const ENGINE_CONTEXT_KEY = 'cdktf-failover:engine';
-/** App context key naming the Node.js executable the provisioners run (default `node`). */
-export const NODE_CONTEXT_KEY = 'cdktf-failover:node';
+export { NODE_CONTEXT_KEY } from './runner-command';
 
 /**
  * `null_resource` needs the hashicorp/null provider; `terraform_data` is built into Terraform
@@ -61,7 +61,7 @@ export class StepResources extends Construct {
   constructor(scope: Construct, id: string, props: StepResourcesProps) {
     super(scope, id);
     const engine = stepEngineOf(this);
-    const nodeCommand = String(this.node.tryGetContext(NODE_CONTEXT_KEY) ?? 'node');
+    const nodeCommand = nodeCommandOf(this);
     const runnerPath = runnerAsset(this).path;
     if (engine === 'null_resource') ensureNullProvider(this);
 
@@ -86,7 +86,7 @@ export class StepResources extends Construct {
       const selfSpec = engine === 'null_resource' ? 'self.triggers.spec' : 'self.triggers_replace.spec';
       const provisioner = {
         type: 'local-exec' as const,
-        command: `${nodeCommand} "\${path.module}/${runnerPath}"`,
+        command: runnerCommand(nodeCommand, runnerPath),
         environment: { [STEP_SPEC_ENV]: `\${${selfSpec}}` },
         ...(step.when === 'destroy' ? { when: 'destroy' as const } : {}),
       };

@@ -32,6 +32,13 @@ const bundle = result.outputFiles[0].text;
 const loader = `#!/usr/bin/env node
 'use strict';
 // cdktf-failover step runner. The bundle below is compiled with a V8 code cache kept beside this file.
+// Before anything an older Node.js could not parse: the version, with one sentence when too old.
+if (Number(process.versions.node.split('.')[0]) < 20) {
+  process.stderr.write('cdktf-failover: the step runner needs Node.js 20 or later where terraform runs, and this machine (' +
+    require('os').hostname() + ') has Node.js ' + process.version + ': use a runner or agent image with Node.js 20+, ' +
+    'run the workspace in local execution mode, or name a Node.js 20+ executable with the cdktf-failover:node context key\\n');
+  process.exit(127);
+}
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');

@@ -76,7 +76,7 @@ describe.each([
   it('runs the bundled runner from the stack folder with the spec read from self', () => {
     const exec = first.provisioner[0]['local-exec'];
     expect(exec.command).toMatch(
-      /^node "\$\{path\.module\}\/assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs"$/,
+      /^command -v node >\/dev\/null 2>&1 \|\| \{ echo "cdktf-failover: the step runner needs Node\.js 20 or later where terraform runs, [^"]*" >&2; exit 127; \}; exec node "\$\{path\.module\}\/assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs"$/,
     );
     expect(exec.environment).toEqual({ CDKTF_FAILOVER_STEP: `\${${selfRef}}` });
     expect(exec.when).toBeUndefined();
@@ -231,5 +231,64 @@ describe('the synthesized stack folder', () => {
       stderr = String((e as { stderr: Buffer }).stderr);
     }
     expect(stderr).toContain('no step spec: set CDKTF_FAILOVER_STEP or pass --spec-file FILE');
+  });
+});
+
+describe('where terraform runs without Node.js', () => {
+  const commandOf = (context: Record<string, unknown> = {}) => {
+    const app = Testing.app({ context: { [ENGINE_CONTEXT_KEY]: 'terraform_data', ...context } });
+    const stack = new TerraformStack(app, 'test');
+    new HostSteps(stack, 'Demo', props());
+    const json = JSON.parse(Testing.synth(stack));
+    return stepResource(json, 'terraform_data', 'first').provisioner[0]['local-exec'].command as string;
+  };
+  /** The provisioner's command as local-exec runs it: `/bin/sh -c`, after Terraform's interpolation. */
+  const runAsLocalExec = (command: string, pathDirs: string) => {
+    const started = process.hrtime.bigint();
+    try {
+      execFileSync('/bin/sh', ['-c', command.replace('${path.module}', '/nonexistent-stack')], {
+        env: { PATH: pathDirs },
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
+      return { code: 0, stderr: '', ms: 0 };
+    } catch (error) {
+      const e = error as { status: number; stderr: string };
+      return { code: e.status, stderr: e.stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+    }
+  };
+
+  it('ends the step at once with one sentence: what is missing, where, and the fixes', () => {
+    // A slim image: the usual tools, no Node.js.
+    const bin = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'failover-slim-'));
+    fs.symlinkSync(
+      execFileSync('/bin/sh', ['-c', 'command -v uname'], { encoding: 'utf8' }).trim(),
+      path.join(bin, 'uname'),
+    );
+    const run = runAsLocalExec(commandOf(), bin);
+    fs.rmSync(bin, { recursive: true, force: true });
+    expect(run.code).toBe(127);
+    expect(run.stderr).toBe(
+      `cdktf-failover: the step runner needs Node.js 20 or later where terraform runs, and node is not found on this machine (${require('node:os').hostname()}): use a runner or agent image with Node.js 20+, run the workspace in local execution mode, or name the Node.js executable with the cdktf-failover:node context key\n`,
+    );
+    console.log(`missing Node.js reported in ${run.ms.toFixed(1)} ms`);
+  });
+
+  it('runs the Node.js the context key names, and refuses a value the shell would expand', () => {
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'failover-node-'));
+    try {
+      const fake = path.join(dir, 'node20');
+      fs.writeFileSync(fake, '#!/bin/sh\necho "ran with $1" >&2\nexit 3\n', { mode: 0o755 });
+      const run = runAsLocalExec(commandOf({ 'cdktf-failover:node': fake }), '/usr/bin:/bin');
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(
+        /^ran with \/nonexistent-stack\/assets\/FailoverRunner\/[0-9A-F]+\/runner\.cjs\n$/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => commandOf({ 'cdktf-failover:node': 'node; rm -rf /' })).toThrow(
+      'App context "cdktf-failover:node" is "node; rm -rf /"; expected the Node.js executable',
+    );
   });
 });
