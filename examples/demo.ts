@@ -3,26 +3,40 @@
  * provider download), deploys it with terraform, deploys again to show that nothing changes, then
  * forces every step to run again to show that each one finds its host already as wanted. Then the
  * DX NetOps fault-tolerant aggregator procedure on seven lab hosts: installed, healthy, drilled;
- * and a DataMiner Failover pair prepared on two emulated Windows agents, with its runbook.
+ * and a DataMiner Failover pair prepared on two emulated Windows agents, with its runbook. Last,
+ * the run summary of each stack (`cdktf-failover summary`), written beside it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resetHost, startLab } from '../test/lab/lab';
 import { apply, init, stateResources, synthStack, TerraformRun } from '../test/support/terraform';
-import { DataMinerFailoverPair, DataMinerSystem } from '../index';
-import { labHostProps } from '../test/support/lab-hosts';
 import { installStorageAsAServiceAgents } from '../test/lab/emulators/dataminer/setup';
-import { addLabDemo } from './lab-demo-stack';
-import {
-  addNetOpsLab,
-  labHost,
-  NETOPS_LAB_DB,
-  NETOPS_LAB_ROLES,
-  netOpsLabProps,
-  prepareNetOpsLab,
-} from './fault-tolerant-aggregator-lab';
+import { constructTopologyReaders } from '../constructs/topology';
+import { formatJsonLine } from '../src/runner/report';
+import type { StepReport } from '../src/runner/execute-step';
+import { summarizeStack } from '../src/summary/summarize';
+import { DATAMINER_DEMO, LAB_DEMO, NETOPS_DEMO } from './demo-stacks';
+import { NETOPS_LAB_DB, prepareNetOpsLab } from './fault-tolerant-aggregator-lab';
 
 const OUTDIR = path.join(__dirname, '..', 'cdktf.out');
+
+/** A deployed demo stack and the reports of its first apply, for its summary. */
+interface DeployedStack {
+  readonly stackDir: string;
+  readonly reports: readonly StepReport[];
+}
+
+/**
+ * Writes the first apply's reports (what CDKTF_FAILOVER_REPORT_FILE received) and the summary
+ * `cdktf-failover summary <stack> --report <it>` prints, beside the stack; returns the summary's path.
+ */
+function writeSummary(stack: DeployedStack): string {
+  const report = path.join(stack.stackDir, 'failover-report.jsonl');
+  fs.writeFileSync(report, stack.reports.map((r) => `${formatJsonLine(r)}\n`).join(''));
+  const summary = path.join(stack.stackDir, 'failover-summary.md');
+  fs.writeFileSync(summary, summarizeStack(stack.stackDir, constructTopologyReaders(), report));
+  return summary;
+}
 
 function show(run: TerraformRun): void {
   for (const line of run.output.split('\n')) {
@@ -45,10 +59,10 @@ async function main(): Promise<void> {
     console.log(`  ${host.name}  ${host.address}:${host.port}  ${host.hostKeySha256}`);
   }
 
-  fs.rmSync(path.join(OUTDIR, 'stacks', 'lab-demo'), { recursive: true, force: true });
-  const stackDir = synthStack((stack) => addLabDemo(stack, [first, second], lab.clientKeyPath), {
+  fs.rmSync(path.join(OUTDIR, 'stacks', LAB_DEMO.name), { recursive: true, force: true });
+  const stackDir = synthStack((stack) => void LAB_DEMO.build(stack, lab), {
     outdir: OUTDIR,
-    stackName: 'lab-demo',
+    stackName: LAB_DEMO.name,
     engine: 'terraform_data',
   });
   console.log(`\nSynthesized ${path.relative(process.cwd(), stackDir)}; terraform init...`);
@@ -91,34 +105,28 @@ async function main(): Promise<void> {
       : '\nNOT idempotent: see above.',
   );
   if (!idempotent) process.exitCode = 1;
-  await netOpsDemo();
-  await dataMinerDemo();
+  const deployed = [{ stackDir, reports: firstRun.reports }, await netOpsDemo(), await dataMinerDemo()];
+
+  console.log('\n6. The run summary of each stack (cdktf-failover summary <stack> --report <first apply>)');
+  for (const stack of deployed) console.log(`  ${path.relative(process.cwd(), writeSummary(stack))}`);
 }
 
 /** A DataMiner Failover pair on two emulated Windows agents: preflight, the backup prepared, verified, the runbook. */
-async function dataMinerDemo(): Promise<void> {
+async function dataMinerDemo(): Promise<DeployedStack> {
   console.log('\n5. A DataMiner Failover pair on two emulated Windows agents (lab-a primary, lab-b backup)');
   const lab = await startLab();
   const [primary, backup] = lab.hosts;
   await installStorageAsAServiceAgents(primary, backup);
-  fs.rmSync(path.join(OUTDIR, 'stacks', 'dataminer-demo'), { recursive: true, force: true });
+  fs.rmSync(path.join(OUTDIR, 'stacks', DATAMINER_DEMO.name), { recursive: true, force: true });
   let runbook = '';
-  const stackDir = synthStack(
-    (stack) => {
-      const agent = (h: typeof primary) => ({ host: labHostProps(lab, h, { os: 'windows' }) });
-      const dms = new DataMinerSystem(stack, 'Dms', { version: '10.3.0 [CU9]' });
-      runbook = new DataMinerFailoverPair(stack, 'Pair', {
-        system: dms,
-        primary: agent(primary),
-        backup: agent(backup),
-        virtualIps: ['198.18.0.50'],
-        storage: { type: 'storage-as-a-service' },
-      }).runbook;
-    },
-    { outdir: OUTDIR, stackName: 'dataminer-demo', engine: 'terraform_data' },
-  );
+  const stackDir = synthStack((stack) => void (runbook = DATAMINER_DEMO.build(stack, lab) ?? ''), {
+    outdir: OUTDIR,
+    stackName: DATAMINER_DEMO.name,
+    engine: 'terraform_data',
+  });
   await init(stackDir);
-  show(await apply(stackDir));
+  const first = await apply(stackDir);
+  show(first);
   const again = await apply(stackDir);
   show(again);
   console.log(`\n${runbook}`);
@@ -126,20 +134,21 @@ async function dataMinerDemo(): Promise<void> {
     console.log('NOT idempotent: the second apply of the DataMiner stack changed something.');
     process.exitCode = 1;
   }
+  return { stackDir, reports: first.reports };
 }
 
 /** The fault-tolerant aggregator procedure on the lab's emulated DX NetOps hosts, with a drill. */
-async function netOpsDemo(): Promise<void> {
+async function netOpsDemo(): Promise<DeployedStack> {
   console.log('\n4. The DX NetOps fault-tolerant aggregator procedure on seven lab hosts');
   const lab = await startLab();
   for (const host of lab.hosts) resetHost(host.name);
   prepareNetOpsLab(lab.hosts);
-  const repository = lab.hosts.find((h) => h.name === NETOPS_LAB_ROLES.repository)!;
-  fs.rmSync(path.join(OUTDIR, 'stacks', 'netops-demo'), { recursive: true, force: true });
-  const stackDir = synthStack(
-    (stack) => addNetOpsLab(stack, netOpsLabProps(labHost(lab), repository.address, { drill: true })),
-    { outdir: OUTDIR, stackName: 'netops-demo', engine: 'terraform_data' },
-  );
+  fs.rmSync(path.join(OUTDIR, 'stacks', NETOPS_DEMO.name), { recursive: true, force: true });
+  const stackDir = synthStack((stack) => void NETOPS_DEMO.build(stack, lab), {
+    outdir: OUTDIR,
+    stackName: NETOPS_DEMO.name,
+    engine: 'terraform_data',
+  });
   await init(stackDir);
   const env = { [NETOPS_LAB_DB.passwordEnv]: NETOPS_LAB_DB.password };
   const first = await apply(stackDir, { env });
@@ -152,6 +161,7 @@ async function netOpsDemo(): Promise<void> {
     console.log('NOT idempotent: the second apply of the NetOps stack changed something.');
     process.exitCode = 1;
   }
+  return { stackDir, reports: first.reports };
 }
 
 main().catch((error) => {

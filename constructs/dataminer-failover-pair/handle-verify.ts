@@ -1,6 +1,7 @@
 /** Both agents re-read after the preparation: they must agree. Changes nothing. */
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
+import { HOLDS_VIRTUAL_IPS } from '../../src/summary/topology';
 import type { FailoverEnabledAction, VerifyAction, WebServicesCredentials } from './actions';
 import { agentsInfoProblems, DmaInfo, readAgentsInfo } from './agents-info';
 import { AgentFacts, readAdapters, readAgentFacts } from './facts';
@@ -85,17 +86,23 @@ export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (acti
         `${agent.host.label} (${ref.role}): DMS.xml has no <Failover> of type ${action.addressing.kind === 'hostname' ? `HostName naming ${action.addressing.sharedHostname}` : `VirtualIP naming ${action.addressing.virtualIps.join(', ')}`}: switch Failover on in Cube (System Center > Agents > Failover) with the values of the runbook`,
       );
   }
+  const hostStates: Record<string, string> = {};
   if (action.addressing.kind === 'virtual-ip') {
     const vips = action.addressing.virtualIps;
     const holders = [];
     const adapters = await Promise.all([primary, backup].map((agent) => readAdapters(agent.host)));
     for (const [i, agent] of [primary, backup].entries()) {
       const addresses = adapters[i].flatMap((a) => a.addresses);
-      if (vips.every((vip) => addresses.includes(vip))) holders.push(agent.host.label);
-      else if (vips.some((vip) => addresses.includes(vip)))
-        problems.push(
-          `${agent.host.label} holds only some of the virtual IPs (${vips.filter((v) => addresses.includes(v)).join(', ')})`,
-        );
+      const held = vips.filter((vip) => addresses.includes(vip));
+      hostStates[agent.host.label] =
+        held.length === vips.length
+          ? HOLDS_VIRTUAL_IPS
+          : held.length === 0
+            ? 'does not hold the virtual IPs'
+            : `holds only ${held.join(', ')} of the virtual IPs`;
+      if (held.length === vips.length) holders.push(agent.host.label);
+      else if (held.length > 0)
+        problems.push(`${agent.host.label} holds only some of the virtual IPs (${held.join(', ')})`);
     }
     if (holders.length !== 1)
       problems.push(
@@ -122,5 +129,5 @@ export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (acti
     }
   }
   if (problems.length > 0) throw new StepFailure(problemList('Failover is not on as prepared:', problems));
-  return { changed: false, detail };
+  return { changed: false, detail, ...(Object.keys(hostStates).length > 0 ? { hostStates } : {}) };
 };

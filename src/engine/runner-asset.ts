@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { Construct, IConstruct } from 'constructs';
 import { AssetType, TerraformAsset, TerraformStack } from '../cdktf';
 
+/** The library's package names: its cdktf and cdktn flavours carry the same runner. */
+const PACKAGE_NAMES = ['cdktf-failover', 'cdktn-failover'];
+
 const ASSET_ID = 'FailoverRunner';
 
 /** The package root: where package.json names this library, wherever the compiled file sits. */
@@ -10,11 +13,15 @@ function packageRoot(): string {
   let dir = __dirname;
   for (;;) {
     const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'cdktf-failover') {
+    if (
+      fs.existsSync(manifest) &&
+      PACKAGE_NAMES.includes(JSON.parse(fs.readFileSync(manifest, 'utf8')).name)
+    ) {
       return dir;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the cdktf-failover package root above ${__dirname}`);
+    if (parent === dir)
+      throw new Error(`cannot find the ${PACKAGE_NAMES.join(' or ')} package root above ${__dirname}`);
     dir = parent;
   }
 }

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { nodeCommandOf, runnerCommand } from './runner-command';
 import { Construct } from 'constructs';
-import { NullProvider } from '@cdktf/provider-null/lib/provider';
-import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import {
   Annotations,
   dependable as dependsOnReference,
   ITerraformDependable,
   TerraformResource,
-  TerraformStack,
 } from '../cdktf';
+import { FLAVOUR } from '../flavour';
+import { nullStepResource } from './null-engine';
 import { hostLabel } from '../schema/host';
 import { isToken } from '../schema/token';
 import { orderSteps, Step, STEP_SPEC_ENV, toStepSpec } from '../step';
@@ -40,13 +39,16 @@ export interface StepResourcesProps {
 }
 
 export function stepEngineOf(scope: Construct): StepEngine {
-  const value = scope.node.tryGetContext(ENGINE_CONTEXT_KEY) ?? 'null_resource';
-  if (value !== 'null_resource' && value !== 'terraform_data') {
+  const value: unknown = scope.node.tryGetContext(ENGINE_CONTEXT_KEY) ?? FLAVOUR.defaultEngine;
+  const engines: readonly unknown[] = FLAVOUR.engines;
+  if (!engines.includes(value)) {
     throw new Error(
-      `App context "${ENGINE_CONTEXT_KEY}" is ${JSON.stringify(value)}; expected "null_resource" or "terraform_data".`,
+      value === 'null_resource'
+        ? `App context "${ENGINE_CONTEXT_KEY}" is "null_resource", which ${FLAVOUR.packageName} cannot emit (no provider-null is published for ${FLAVOUR.framework}); expected "terraform_data", which needs no provider.`
+        : `App context "${ENGINE_CONTEXT_KEY}" is ${JSON.stringify(value)}; expected ${FLAVOUR.engines.map((e) => `"${e}"`).join(' or ')}.`,
     );
   }
-  return value;
+  return value as StepEngine;
 }
 
 /**
@@ -63,7 +65,6 @@ export class StepResources extends Construct {
     const engine = stepEngineOf(this);
     const nodeCommand = nodeCommandOf(this);
     const runnerPath = runnerAsset(this).path;
-    if (engine === 'null_resource') ensureNullProvider(this);
 
     const resources = new Map<string, TerraformResource>();
     const ordered = orderSteps(props.steps);
@@ -94,7 +95,7 @@ export class StepResources extends Construct {
         step.after.length > 0 ? { dependsOn: step.after.map((dep) => resources.get(dep)!) } : {};
       const resource =
         engine === 'null_resource'
-          ? new NullResource(this, step.id, { triggers, provisioners: [provisioner], ...ordering })
+          ? nullStepResource(this, step.id, { triggers, provisioners: [provisioner], ...ordering })
           : new StepDataResource(this, step.id, {
               triggersReplace: triggers,
               provisioners: [provisioner],
@@ -182,11 +183,6 @@ export function upstreamDigests(
  */
 export function escapeTemplateSequences(text: string): string {
   return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
-}
-
-function ensureNullProvider(scope: Construct): void {
-  const stack = TerraformStack.of(scope);
-  if (!stack.node.tryFindChild('FailoverNullProvider')) new NullProvider(stack, 'FailoverNullProvider');
 }
 
 function warnAboutUnpinnedHosts(scope: Construct, steps: readonly Step[]): void {

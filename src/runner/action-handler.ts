@@ -20,6 +20,11 @@ export interface ActionResult {
   readonly changed: boolean;
   /** A short note for the progress line: a backup path, what was found. */
   readonly detail?: string;
+  /**
+   * What the action read each host to be, by host label, in the vendor's words ("Active", "holds
+   * the virtual IPs"): only states the handler read, for the run summary.
+   */
+  readonly hostStates?: Readonly<Record<string, string>>;
 }
 
 /** Carries out one action kind: check, apply only what differs, verify. Throws StepFailure to fail. */

@@ -13,6 +13,8 @@ export interface ActionReport {
   readonly action: string;
   readonly outcome: Outcome;
   readonly detail?: string;
+  /** What the action read each host to be, by host label (ActionResult.hostStates). */
+  readonly hostStates?: Readonly<Record<string, string>>;
 }
 
 export interface StepReport {
@@ -113,6 +115,7 @@ export async function executeStep(spec: StepSpec, options: ExecuteOptions): Prom
         action: describeAction(action),
         outcome: result.changed ? 'changed' : 'ok',
         ...(result.detail ? { detail: result.detail } : {}),
+        ...(result.hostStates ? { hostStates: result.hostStates } : {}),
       });
     }
     current = undefined;

@@ -16,6 +16,10 @@
  *                                         (printed with the terraform apply -replace=… that repairs
  *                                         it); 1: a step could not be checked
  *   cdktf-failover repair DIR [-- ARGS]   runs that terraform apply (ARGS go to terraform)
+ *   cdktf-failover summary DIR [--report FILE]
+ *                                         prints the Markdown summary: the topology as a Mermaid
+ *                                         diagram, the steps, the problems, the runbooks; marked
+ *                                         with a run's outcomes when given its JSONL report
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,6 +35,8 @@ import { formatActionLine, formatJsonLine, formatStepLine } from './report';
 import { parseStepSpec } from './spec-schema';
 import { SshSession } from './ssh-session';
 import { stepsOfStack, stepsToReplace } from './stack-specs';
+import { summarizeStack } from '../summary/summarize';
+import type { TopologyReaders } from '../summary/topology';
 
 interface Options {
   readonly specFile?: string;
@@ -41,12 +47,27 @@ interface Options {
   readonly command?: 'check' | 'repair';
   /** For repair: what goes on to terraform apply. */
   readonly terraformArgs?: readonly string[];
+  /** The summary command: the stack folder and the run's report file. */
+  readonly summary?: { readonly dir: string; readonly reportFile?: string };
 }
 
 const USAGE =
-  'usage: cdktf-failover check STACK_DIR [--json] | cdktf-failover repair STACK_DIR [-- TERRAFORM_ARGS]';
+  'usage: cdktf-failover check STACK_DIR [--json] | cdktf-failover repair STACK_DIR [-- TERRAFORM_ARGS] | cdktf-failover summary STACK_DIR [--report REPORT_JSONL]';
+
+function parseSummaryArgs(args: readonly string[]): Options {
+  const dir = args[1];
+  if (!dir || dir.startsWith('-'))
+    throw new StepFailure(`summary needs a synthesized stack folder; ${USAGE}`);
+  let reportFile: string | undefined;
+  for (let i = 2; i < args.length; i++) {
+    if (args[i] === '--report' && args[i + 1] && reportFile === undefined) reportFile = args[++i];
+    else throw new StepFailure(`unknown argument "${args[i]}"; ${USAGE}`);
+  }
+  return { checkOnly: true, json: false, summary: { dir, ...(reportFile ? { reportFile } : {}) } };
+}
 
 function parseArgs(args: readonly string[]): Options {
+  if (args[0] === 'summary') return parseSummaryArgs(args);
   if (args[0] === 'check' || args[0] === 'repair') {
     const command = args[0];
     const dir = args[1];
@@ -235,10 +256,14 @@ async function repair(dir: string, options: Options, handlers: ActionRegistry): 
   return run.status ?? 1;
 }
 
-async function main(handlers: ActionRegistry): Promise<number> {
+async function main(handlers: ActionRegistry, topology: TopologyReaders): Promise<number> {
   let options: Options = { checkOnly: false, json: false };
   try {
     options = parseArgs(process.argv.slice(2));
+    if (options.summary) {
+      process.stdout.write(summarizeStack(options.summary.dir, topology, options.summary.reportFile));
+      return 0;
+    }
     if (options.command === 'repair') return await repair(options.checkStack!, options, handlers);
     if (options.checkStack) {
       const check = await checkWholeStack(options.checkStack, options, handlers);
@@ -252,11 +277,14 @@ async function main(handlers: ActionRegistry): Promise<number> {
     const reason = error instanceof StepFailure ? error.message : String((error as Error).stack ?? error);
     console.error(`[failover] runner: FAILED: ${reason}`);
     // check's own statuses are 0 and 2: anything that stops it is 1, like terraform plan's.
-    return options.command || ['check', 'repair'].includes(process.argv[2] ?? '') ? 1 : 2;
+    return options.command || ['check', 'repair', 'summary'].includes(process.argv[2] ?? '') ? 1 : 2;
   }
 }
 
-/** Runs the runner with these handlers (the top-level runner.ts gathers them); sets the exit code. */
-export async function runRunner(handlers: ActionRegistry): Promise<void> {
-  process.exitCode = await main(handlers);
+/**
+ * Runs the runner with these handlers and topology readers (the top-level runner.ts gathers them);
+ * sets the exit code.
+ */
+export async function runRunner(handlers: ActionRegistry, topology: TopologyReaders): Promise<void> {
+  process.exitCode = await main(handlers, topology);
 }

@@ -3,7 +3,7 @@
 // compiled or installed. What lab hosts themselves have is not decided here: that is the lab
 // image's package list (test/lab/image/packages.txt), built with debootstrap.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,8 @@ const NEEDED = [
   ['mount', 'mount', 'mounts lab host filesystems'],
 ];
 const BENCH = [['ansible-playbook', 'ansible-core', 'is the benchmark baseline']];
+/** For the tests that render the run summary's Mermaid diagrams as a person sees them (--browser). */
+const BROWSER = [['chromium', 'chromium', 'renders the summary diagrams in the tests (headless)']];
 
 function isExecutable(file) {
   try {
@@ -67,7 +69,11 @@ if (process.getuid?.() !== 0) {
   );
 }
 
-const wanted = process.argv.includes('--bench') ? [...NEEDED, ...BENCH] : NEEDED;
+const wanted = [
+  ...NEEDED,
+  ...(process.argv.includes('--bench') ? BENCH : []),
+  ...(process.argv.includes('--browser') ? BROWSER : []),
+];
 const missing = wanted.filter(([command]) => !onPath(command));
 if (missing.length > 0) {
   const packages = [...new Set(missing.map(([, pkg]) => pkg))];
@@ -109,6 +115,46 @@ if (process.argv.includes('--powershell') && !isExecutable(join(POWERSHELL_TOOL_
   if (r.status !== 0)
     fail(
       `Could not install PowerShell ${POWERSHELL_VERSION} (dotnet tool install PowerShell --version ${POWERSHELL_VERSION} --tool-path ${POWERSHELL_TOOL_DIR}): ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`,
+    );
+}
+
+// CDK Terrain (cdktn), for the tests of the library's cdktn flavour: its own folder beside the
+// project, as its peer range (constructs <10.8) and its types cannot share the project's tree.
+// cdktn-cli 0.24 needs Node.js 22.19+, which the cdktn new-project test runs: the registry's
+// node-<platform>-<arch> package, so nothing on this machine's PATH changes. Installed from the
+// registry this machine's npm configuration names, once.
+const CDKTN_VERSION = '0.24.0';
+const CDKTN_CONSTRUCTS = '10.7.2';
+const CDKTN_NODE = `node-${process.platform}-${process.arch}@22.23.5`;
+const CDKTN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.flavours', 'cdktn');
+if (
+  process.argv.includes('--cdktn') &&
+  !['cdktn', 'constructs', CDKTN_NODE.split('@')[0]].every((name) =>
+    existsSync(join(CDKTN_DIR, 'node_modules', name, 'package.json')),
+  )
+) {
+  console.log(
+    `Installing cdktn ${CDKTN_VERSION} with constructs ${CDKTN_CONSTRUCTS} into ${CDKTN_DIR} (npm)...`,
+  );
+  const r = spawnSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      CDKTN_DIR,
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      `cdktn@${CDKTN_VERSION}`,
+      `constructs@${CDKTN_CONSTRUCTS}`,
+      CDKTN_NODE,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0)
+    fail(
+      `Could not install cdktn ${CDKTN_VERSION} (npm install --prefix ${CDKTN_DIR} cdktn@${CDKTN_VERSION} constructs@${CDKTN_CONSTRUCTS}): ${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-3).join(' ')}`,
     );
 }
 

@@ -1,4 +1,5 @@
 import { warningsUnder } from '../support/warnings';
+import { engineCases } from '../support/engine-cases';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -52,10 +53,12 @@ function steps(json: any, engine: string): Record<string, any> {
 const specOf = (resource: any, key: string) =>
   JSON.parse(resource[key].spec.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{'));
 
-describe.each([
-  ['null_resource', 'triggers'],
-  ['terraform_data', 'triggers_replace'],
-] as const)('CassandraTwoNode on the %s engine', (engine, triggerKey) => {
+describe.each(
+  engineCases([
+    ['null_resource', 'triggers'],
+    ['terraform_data', 'triggers_replace'],
+  ] as const),
+)('CassandraTwoNode on the %s engine', (engine, triggerKey) => {
   const { json } = synthJson(engine, (s) => new CassandraTwoNode(s, 'Cassandra', linuxProps()));
   const byId = steps(json, engine);
   const ref = (id: string) =>

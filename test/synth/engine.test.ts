@@ -1,5 +1,7 @@
 import { warningsUnder } from '../support/warnings';
+import { engineCases, FLAVOUR } from '../support/engine-cases';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DataResource, Testing, TerraformStack, Token } from '../../src/cdktf';
@@ -50,10 +52,12 @@ const resourcesOf = (json: any, type: string) => Object.values(json.resource?.[t
 const stepResource = (json: any, type: string, id: string) =>
   Object.entries(json.resource[type]).find(([name]) => name.startsWith(`Demo_Steps_${id}_`))![1] as any;
 
-describe.each([
-  ['null_resource', 'triggers', 'self.triggers.spec'],
-  ['terraform_data', 'triggers_replace', 'self.triggers_replace.spec'],
-] as const)('the %s engine', (engine, triggerKey, selfRef) => {
+describe.each(
+  engineCases([
+    ['null_resource', 'triggers', 'self.triggers.spec'],
+    ['terraform_data', 'triggers_replace', 'self.triggers_replace.spec'],
+  ] as const),
+)('the %s engine', (engine, triggerKey, selfRef) => {
   const json = synthJson(engine);
   const resources = resourcesOf(json, engine);
   const [first, second, cleanup] = ['first', 'second', 'cleanup'].map((id) => stepResource(json, engine, id));
@@ -97,11 +101,33 @@ describe.each([
 });
 
 describe('engine selection', () => {
-  it('defaults to null_resource and rejects an unknown engine naming the context key', () => {
-    expect(resourcesOf(synthJson(undefined), 'null_resource')).toHaveLength(3);
-    expect(() => synthJson('bogus' as never)).toThrow(
-      /App context "cdktf-failover:engine" is "bogus"; expected "null_resource" or "terraform_data"/,
+  it(`synthesizes with ${FLAVOUR.framework}, the flavour's framework`, () => {
+    expect(require.resolve('cdktf')).toContain(
+      FLAVOUR.framework === 'cdktn' ? '/.flavours/cdktn/node_modules/cdktn/' : '/node_modules/cdktf/',
     );
+    expect(require.resolve('constructs')).toContain(
+      FLAVOUR.framework === 'cdktn'
+        ? '/.flavours/cdktn/node_modules/constructs/'
+        : '/node_modules/constructs/',
+    );
+  });
+
+  it(`defaults to ${FLAVOUR.defaultEngine} and rejects an unknown engine naming the context key`, () => {
+    expect(resourcesOf(synthJson(undefined), FLAVOUR.defaultEngine)).toHaveLength(3);
+    expect(() => synthJson('bogus' as never)).toThrow(
+      FLAVOUR.framework === 'cdktf'
+        ? /App context "cdktf-failover:engine" is "bogus"; expected "null_resource" or "terraform_data"/
+        : /App context "cdktf-failover:engine" is "bogus"; expected "terraform_data"/,
+    );
+  });
+
+  it(`${FLAVOUR.framework === 'cdktf' ? 'emits' : 'refuses'} null_resource in the ${FLAVOUR.framework} flavour`, () => {
+    if (FLAVOUR.framework === 'cdktf')
+      expect(resourcesOf(synthJson('null_resource'), 'null_resource')).toHaveLength(3);
+    else
+      expect(() => synthJson('null_resource')).toThrow(
+        'App context "cdktf-failover:engine" is "null_resource", which cdktn-failover cannot emit (no provider-null is published for cdktn); expected "terraform_data", which needs no provider.',
+      );
   });
 
   it('a changed prop changes the trigger of exactly the affected step', () => {
@@ -260,7 +286,7 @@ describe('where terraform runs without Node.js', () => {
 
   it('ends the step at once with one sentence: what is missing, where, and the fixes', () => {
     // A slim image: the usual tools, no Node.js.
-    const bin = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'failover-slim-'));
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-slim-'));
     fs.symlinkSync(
       execFileSync('/bin/sh', ['-c', 'command -v uname'], { encoding: 'utf8' }).trim(),
       path.join(bin, 'uname'),
@@ -269,13 +295,13 @@ describe('where terraform runs without Node.js', () => {
     fs.rmSync(bin, { recursive: true, force: true });
     expect(run.code).toBe(127);
     expect(run.stderr).toBe(
-      `cdktf-failover: the step runner needs Node.js 20 or later where terraform runs, and node is not found on this machine (${require('node:os').hostname()}): use a runner or agent image with Node.js 20+, run the workspace in local execution mode, or name the Node.js executable with the cdktf-failover:node context key\n`,
+      `cdktf-failover: the step runner needs Node.js 20 or later where terraform runs, and node is not found on this machine (${os.hostname()}): use a runner or agent image with Node.js 20+, run the workspace in local execution mode, or name the Node.js executable with the cdktf-failover:node context key\n`,
     );
     console.log(`missing Node.js reported in ${run.ms.toFixed(1)} ms`);
   });
 
   it('runs the Node.js the context key names, and refuses a value the shell would expand', () => {
-    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'failover-node-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'failover-node-'));
     try {
       const fake = path.join(dir, 'node20');
       fs.writeFileSync(fake, '#!/bin/sh\necho "ran with $1" >&2\nexit 3\n', { mode: 0o755 });

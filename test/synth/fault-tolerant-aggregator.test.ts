@@ -8,6 +8,7 @@ import { addFaultTolerantAggregator } from '../../examples/fault-tolerant-aggreg
 import { validProps, testHost } from '../../constructs/fault-tolerant-aggregator/test-props';
 import { synthStack } from '../support/terraform';
 import { warningsUnder } from '../support/warnings';
+import { engineCases, FLAVOUR } from '../support/engine-cases';
 
 const SECRET = 'Sup3r-secret-DR-password';
 
@@ -18,7 +19,7 @@ function synth(engine: 'null_resource' | 'terraform_data') {
   return { json: JSON.parse(Testing.synth(stack)), netOps, stack };
 }
 
-describe.each(['null_resource', 'terraform_data'] as const)(
+describe.each(engineCases([['null_resource'], ['terraform_data']] as const))(
   'FaultTolerantAggregator on the %s engine',
   (engine) => {
     process.env.DR_PASSWORD = SECRET;
@@ -90,10 +91,11 @@ test('adopts an NfsSharedDir of the user, mounted on both aggregators', () => {
   const netOps = new FaultTolerantAggregator(stack, 'NetOps', { ...props, sharedDirectory: share });
   expect(netOps.sharedDirectory).toBe(share);
   const json = JSON.parse(Testing.synth(stack));
-  const proxy = Object.entries(json.resource.null_resource as Record<string, { depends_on?: string[] }>).find(
+  const engine = FLAVOUR.defaultEngine;
+  const proxy = Object.entries(json.resource[engine] as Record<string, { depends_on?: string[] }>).find(
     ([n]) => n.startsWith('NetOps_Steps_proxy_'),
   )![1];
-  expect(proxy.depends_on!.some((d) => d.startsWith('null_resource.Share_Steps_verify_'))).toBe(true);
+  expect(proxy.depends_on!.some((d) => d.startsWith(`${engine}.Share_Steps_verify_`))).toBe(true);
 });
 
 test('one synth reports the problems of the construct and of its shared directory', () => {

@@ -1,4 +1,5 @@
 import { warningsUnder } from '../support/warnings';
+import { engineCases } from '../support/engine-cases';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { TerraformResource, TerraformStack, Testing } from '../../src/cdktf';
@@ -30,10 +31,12 @@ function synth(engine: 'null_resource' | 'terraform_data', extra: Partial<NfsSha
 /** Resource name → step id, for a step of the construct `Shared`. */
 const stepIdOf = (name: string) => /^Shared_Steps_(.+)_[0-9A-F]+$/.exec(name)![1];
 
-describe.each([
-  ['null_resource', 'triggers'],
-  ['terraform_data', 'triggers_replace'],
-] as const)('NfsSharedDir on the %s engine', (engine, triggerKey) => {
+describe.each(
+  engineCases([
+    ['null_resource', 'triggers'],
+    ['terraform_data', 'triggers_replace'],
+  ] as const),
+)('NfsSharedDir on the %s engine', (engine, triggerKey) => {
   const { json } = synth(engine);
   const resources = Object.entries(json.resource[engine]) as [string, any][];
   const byStep = new Map(
