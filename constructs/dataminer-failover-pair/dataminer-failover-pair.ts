@@ -53,6 +53,7 @@ export class DataMinerFailoverPair extends Construct {
       addressing: config.addressing.kind,
       storage: config.storage.type,
       indexing: config.storage.type === 'cassandra-per-agent' && config.storage.indexing,
+      indexingAcknowledged: config.indexingAcknowledged,
     };
     if (system instanceof DataMinerSystem) system.registerPair(summary);
     else validateAtSynth(this, () => applySystemRules(config.version, [summary], new Map()));

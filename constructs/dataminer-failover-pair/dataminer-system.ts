@@ -34,9 +34,9 @@ export function applySystemRules(
         received: f.received,
         expected: text,
       });
-    else if (acknowledged.has(f.ruleId))
+    else if (f.acknowledged !== undefined || acknowledged.has(f.ruleId))
       Annotations.of(byPath.get(f.pairPath)!).addInfo(
-        `${text} (acknowledged: ${acknowledged.get(f.ruleId)})`,
+        `${text} (acknowledged: ${f.acknowledged ?? acknowledged.get(f.ruleId)})`,
       );
     else
       Annotations.of(byPath.get(f.pairPath)!).addWarning(

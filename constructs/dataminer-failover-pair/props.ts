@@ -409,17 +409,7 @@ function addCrossFieldIssues(props: ParsedPair, ctx: z.RefinementCtx): void {
       b,
     );
   cassandraPerAgentIssues(props, ctx, issue);
-  const storage = props.storage as Partial<CassandraPerAgentStorage> | undefined;
-  if (
-    storage?.type === 'cassandra-per-agent' &&
-    storage.indexing &&
-    !storage.acknowledgeIndexingNotRecommended
-  )
-    issue(
-      ['storage', 'indexing'],
-      'indexing per agent is recommended against for Failover (if one node goes down, all indexed data can be unavailable); use dedicated clustered storage, or set acknowledgeIndexingNotRecommended: true knowingly',
-      true,
-    );
+  // Indexing per agent is the rule DMS-INDEXING-PER-AGENT (system-rules.ts), applied once.
 }
 
 /**

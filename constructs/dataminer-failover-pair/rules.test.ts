@@ -34,6 +34,7 @@ const pair = (
   addressing,
   storage,
   indexing: false,
+  indexingAcknowledged: false,
 });
 
 describe('system rules', () => {
@@ -83,7 +84,23 @@ describe('system rules', () => {
       }),
     ]);
     expect(systemFindings(v('10.3.0 [CU9]'), [{ ...pair('S/A', 'virtual-ip'), indexing: true }])).toEqual([
-      expect.objectContaining({ ruleId: 'DMS-INDEXING-PER-AGENT', level: 'advice' }),
+      expect.objectContaining({
+        ruleId: 'DMS-INDEXING-PER-AGENT',
+        level: 'error',
+        property: 'storage.indexing',
+      }),
+    ]);
+    // The pair's own acknowledgement is the rule's one acknowledgement.
+    expect(
+      systemFindings(v('10.3.0 [CU9]'), [
+        { ...pair('S/A', 'virtual-ip'), indexing: true, indexingAcknowledged: true },
+      ]),
+    ).toEqual([
+      expect.objectContaining({
+        ruleId: 'DMS-INDEXING-PER-AGENT',
+        level: 'advice',
+        acknowledged: 'storage.acknowledgeIndexingNotRecommended on the pair',
+      }),
     ]);
   });
 });

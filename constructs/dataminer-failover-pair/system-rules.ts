@@ -20,6 +20,8 @@ export interface PairSummary {
   readonly addressing: 'virtual-ip' | 'hostname';
   readonly storage: StorageConfig['type'];
   readonly indexing: boolean;
+  /** The pair's storage.acknowledgeIndexingNotRecommended: DMS-INDEXING-PER-AGENT acknowledged. */
+  readonly indexingAcknowledged: boolean;
 }
 
 export interface Finding {
@@ -30,6 +32,8 @@ export interface Finding {
   readonly property: string;
   readonly received: string;
   readonly message: string;
+  /** Advice the pair itself acknowledged (a prop), and how: no second acknowledgement is asked. */
+  readonly acknowledged?: string;
 }
 
 export interface SystemRule {
@@ -105,18 +109,28 @@ export const LEGACY_SQL: SystemRule = {
 
 export const INDEXING_PER_AGENT: SystemRule = {
   id: 'DMS-INDEXING-PER-AGENT',
-  summary: 'Indexing per agent is recommended against for Failover.',
+  summary:
+    'Indexing per agent is recommended against for Failover: refused unless the pair acknowledges it (storage.acknowledgeIndexingNotRecommended), which is its one acknowledgement.',
   check(_version, pairs) {
     return pairs
       .filter((p) => p.storage === 'cassandra-per-agent' && p.indexing)
       .map((p) => ({
         ruleId: INDEXING_PER_AGENT.id,
-        level: 'advice',
         pairPath: p.path,
         property: 'storage.indexing',
         received: 'true',
-        message:
-          'indexing per agent is recommended against for Failover: if one node goes down, all indexed data can be unavailable (acknowledged with acknowledgeIndexingNotRecommended)',
+        ...(p.indexingAcknowledged
+          ? {
+              level: 'advice' as const,
+              acknowledged: 'storage.acknowledgeIndexingNotRecommended on the pair',
+              message:
+                'indexing per agent is recommended against for Failover: if one node goes down, all indexed data can be unavailable',
+            }
+          : {
+              level: 'error' as const,
+              message:
+                'indexing per agent is recommended against for Failover (if one node goes down, all indexed data can be unavailable); use dedicated clustered storage, or set acknowledgeIndexingNotRecommended: true knowingly',
+            }),
       }));
   },
 };

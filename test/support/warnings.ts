@@ -8,3 +8,12 @@ export function warningsUnder(scope: IConstruct): string[] {
     .filter((m) => m.type === '@cdktf/warn')
     .map((m) => String(m.data));
 }
+
+/** The synth infos (Annotations) added anywhere under a construct, in tree order. */
+export function infosUnder(scope: IConstruct): string[] {
+  return scope.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === '@cdktf/info')
+    .map((m) => String(m.data));
+}

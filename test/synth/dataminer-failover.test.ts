@@ -11,7 +11,7 @@ import {
 } from '../../index';
 import { addDataMinerPairs } from '../../examples/dataminer-failover-example';
 import { synthStack } from '../support/terraform';
-import { warningsUnder } from '../support/warnings';
+import { infosUnder, warningsUnder } from '../support/warnings';
 
 const KEY = `SHA256:${'k'.repeat(43)}`;
 const agent = (name: string, address: string, extra: object = {}) => ({
@@ -105,7 +105,7 @@ describe('DataMinerSystem rules at synth', () => {
     expect(warningsUnder(acked).join('\n')).not.toContain('DMS-MIXED-ADDRESSING');
   });
 
-  it('refuses per-agent indexing without its acknowledgement, warns with it, and names an unknown acknowledgement', () => {
+  it('refuses per-agent indexing without its acknowledgement, notes it with it (one acknowledgement), and names an unknown acknowledgement', () => {
     const error = synthError((stack) => {
       const dms = new DataMinerSystem(stack, 'Dms', {
         version: '10.3.0 [CU9]',
@@ -117,9 +117,12 @@ describe('DataMinerSystem rules at synth', () => {
       });
     });
     expect(error.problems.map((p) => `${p.constructPath} ${p.propertyPath}`)).toEqual([
-      'dms/A storage.indexing',
       'dms/Dms acknowledge',
+      'dms/A storage.indexing',
     ]);
+    expect(error.problems[1].expected).toMatch(
+      /^\[DMS-INDEXING-PER-AGENT\] indexing per agent is recommended against/,
+    );
     const stack = new TerraformStack(Testing.app(), 'ok');
     new DataMinerFailoverPair(stack, 'A', {
       version: '10.3.0 [CU9]',
@@ -128,7 +131,11 @@ describe('DataMinerSystem rules at synth', () => {
       }),
     });
     Testing.synth(stack);
-    expect(warningsUnder(stack).join('\n')).toContain('[DMS-INDEXING-PER-AGENT]');
+    // The pair's acknowledgement is the rule's only one: no warning asks for a second on a DataMinerSystem.
+    expect(warningsUnder(stack).join('\n')).not.toContain('DMS-INDEXING-PER-AGENT');
+    expect(infosUnder(stack)).toContain(
+      '[DMS-INDEXING-PER-AGENT] indexing per agent is recommended against for Failover: if one node goes down, all indexed data can be unavailable (acknowledged: storage.acknowledgeIndexingNotRecommended on the pair)',
+    );
   });
 });
 
