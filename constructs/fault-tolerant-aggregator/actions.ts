@@ -112,6 +112,8 @@ export type PortsAction = {
 export interface AggregatorRef {
   readonly host: HostConfig;
   readonly installDirectory: string;
+  /** The line `dadaemon status` is read from, `{state}` where the state word goes. */
+  readonly statusLine: string;
 }
 
 /** One aggregator Active, the other Inactive, Consul healthy with three servers, readiness logged. */
@@ -133,6 +135,11 @@ export interface HttpsHostWork {
     readonly group?: string;
   }[];
   readonly commands: readonly (readonly string[])[];
+  /**
+   * With commands: the construct's record of them (https-rules.ts), written like one of the files,
+   * so that commands with no file of their own run once.
+   */
+  readonly record?: { readonly path: string; readonly content: string };
 }
 
 /** The user's HTTPS files and commands, then every endpoint answers TLS with a certificate naming it. */

@@ -18,6 +18,8 @@ import {
   parseConsulView,
   parseInstallRecord,
   parseKeyValues,
+  parseServiceStatus,
+  ServiceState,
 } from './parse';
 
 export interface HostFacts {
@@ -83,7 +85,10 @@ export async function readInstalledVersion(
   return result.stdout.trim().split('\n')[0]?.trim() || undefined;
 }
 
-/** Fact `aggregatorStatus`: `dadaemon status` and the readiness line. Missing: state undefined. */
+/**
+ * Fact `aggregatorStatus`: `dadaemon status` read by `aggregator.statusLine`, and the readiness
+ * line. Missing (or unreadable): state undefined, with what the command printed.
+ */
 export async function readAggregatorStatus(
   host: RemoteHost,
   aggregator: AggregatorRef,
@@ -92,19 +97,29 @@ export async function readAggregatorStatus(
     { command: { argv: shellScript(DADAEMON_VERB, aggregator.installDirectory, 'status') } },
     { command: { argv: shellScript(READINESS_LOGGED, aggregator.installDirectory, READINESS_LINE) } },
   ]);
-  const said = `${status.stdout}${status.stderr}`.trim();
-  const state = parseAggregatorState(status.stdout);
+  const state = parseAggregatorState(status.stdout, aggregator.statusLine);
   return {
     label: host.label,
     ...(state ? { state } : {}),
-    said: said || `exit ${status.code}`,
+    said: `${status.stdout}${status.stderr}`.trim(),
+    code: status.code,
+    statusLine: aggregator.statusLine,
     ready: ready.code === 0,
   };
 }
 
-/** Fact `activeMqRunning`: `service activemq status` exits 0. */
-export async function readActiveMqRunning(host: RemoteHost): Promise<boolean> {
-  return (await host.run({ argv: ACTIVEMQ_STATUS })).code === 0;
+export interface ActiveMqStatus {
+  readonly state: ServiceState;
+  /** What `service activemq status` printed, for messages. */
+  readonly said: string;
+  readonly code: number | null;
+}
+
+/** Fact `activeMq`: `service activemq status` as an LSB status answer (parseServiceStatus). */
+export async function readActiveMqStatus(host: RemoteHost): Promise<ActiveMqStatus> {
+  const result = await host.run({ argv: ACTIVEMQ_STATUS });
+  const said = `${result.stdout}${result.stderr}`.trim();
+  return { state: parseServiceStatus(result.code, said), said, code: result.code };
 }
 
 /** Fact `consul`: leader, peers, members and critical checks from the proxy's Consul HTTP API. */

@@ -10,8 +10,9 @@ import type { ActionContext, ActionHandler } from '../../src/runner/action-handl
 import type { RemoteHost } from '../../src/runner/remote-host';
 import type { AggregatorRef, DrillAction } from './actions';
 import { DADAEMON_VERB } from './commands';
-import { readActiveMqRunning, readAggregatorStatus } from './facts';
+import { readActiveMqStatus, readAggregatorStatus } from './facts';
 import { lookAtHealth, waitForHealth } from './handle-health';
+import { AggregatorStatus, rawAnswer, unknownStateProblem } from './health-rules';
 import type { AggregatorState } from './netops';
 
 interface Side {
@@ -34,16 +35,33 @@ async function waitForState(
   since: number,
 ): Promise<number> {
   const deadline = since + timeoutSeconds * 1000;
-  let said = '';
+  let last: AggregatorStatus | undefined;
   for (let attempt = 0; attempt < 100_000; attempt++) {
-    const status = await readAggregatorStatus(side.host, side.ref);
-    if (status.state === state) return (Date.now() - since) / 1000;
-    said = status.said;
+    last = await readAggregatorStatus(side.host, side.ref);
+    if (last.state === state) return (Date.now() - since) / 1000;
     if (Date.now() >= deadline) break;
     await sleep(500);
   }
   throw new StepFailure(
-    `${side.host.label} did not report ${state} within ${timeoutSeconds} s (it says ${JSON.stringify(said)})`,
+    `${side.host.label} did not report ${state} within ${timeoutSeconds} s: ${
+      last?.state ? `it reports ${last.state}` : last ? unknownStateProblem(last) : 'no answer'
+    }`,
+  );
+}
+
+/**
+ * Refuses unless `service activemq status` says the broker is stopped: running is a split brain in
+ * the making, and "cannot tell" must not pass as "stopped" (the guard would fail open).
+ */
+async function requireActiveMqStopped(host: RemoteHost, why: string, leftAs: string): Promise<void> {
+  const activeMq = await readActiveMqStatus(host);
+  if (activeMq.state === 'stopped') return;
+  if (activeMq.state === 'running')
+    throw new StepFailure(
+      `ActiveMQ runs on ${host.label}, ${why}: two brokers on one KahaDB is a split brain. Stop it there (service activemq stop); ${leftAs}`,
+    );
+  throw new StepFailure(
+    `cannot tell whether ActiveMQ runs on ${host.label}, ${why}: service activemq status printed ${rawAnswer(activeMq.said, activeMq.code)}, where exit 0 means running and exit 3 stopped. Make service activemq status answer on ${host.label} (is ActiveMQ installed there under the service name activemq?) or check by hand that no broker runs there; ${leftAs}`,
   );
 }
 
@@ -52,10 +70,11 @@ async function switchOver(from: Side, to: Side, timeoutSeconds: number): Promise
   const started = Date.now();
   await dadaemon(from, 'maintenance');
   const seconds = await waitForState(to, 'Active', timeoutSeconds, started);
-  if (await readActiveMqRunning(from.host))
-    throw new StepFailure(
-      `ActiveMQ still runs on ${from.host.label} while ${to.host.label} is Active: two brokers on one KahaDB is a split brain. Stop it on ${from.host.label} (service activemq stop), then run dadaemon activate there; ${from.host.label} was left in Maintenance.`,
-    );
+  await requireActiveMqStopped(
+    from.host,
+    `which is in Maintenance while ${to.host.label} is Active`,
+    `${from.host.label} was left in Maintenance: run dadaemon activate there once no broker runs on it.`,
+  );
   await dadaemon(from, 'activate');
   await waitForState(from, 'Inactive', timeoutSeconds, Date.now());
   return seconds;
@@ -75,10 +94,7 @@ export const drill: ActionHandler<DrillAction> = async (action, context) => {
   const activeIndex = before.statuses.findIndex((s) => s.state === 'Active');
   const active = all[activeIndex];
   const standby = all[1 - activeIndex];
-  if (await readActiveMqRunning(standby.host))
-    throw new StepFailure(
-      `ActiveMQ runs on ${standby.host.label}, which is Inactive: a failover now would put two brokers on one KahaDB. Stop it there (service activemq stop); nothing was switched.`,
-    );
+  await requireActiveMqStopped(standby.host, 'which is Inactive', 'nothing was switched.');
   if (context.checkOnly)
     return { changed: true, detail: `would switch ${active.host.label} → ${standby.host.label} and back` };
   const out = await switchOver(active, standby, action.timeoutSeconds);

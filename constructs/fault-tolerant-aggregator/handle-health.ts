@@ -63,5 +63,7 @@ export const health: ActionHandler<HealthAction> = async (action, context) => {
   return {
     changed: false,
     detail: `${roles}; Consul: leader, ${action.servers} peers, all alive, no critical check`,
+    // Healthy means every state was read: no status is missing here.
+    hostStates: Object.fromEntries(snapshot.statuses.map((s) => [s.label, s.state ?? 'unknown'])),
   };
 };

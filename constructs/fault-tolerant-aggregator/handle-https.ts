@@ -2,28 +2,63 @@
  * Step 10: the user's HTTPS files and commands (the vendor's page is not public), then every
  * endpoint must answer TLS, reached from the proxy, with a certificate that names it.
  */
-import { createHash } from 'node:crypto';
 import { problemList, StepFailure } from '../../src/errors';
 import { hostHasBytes, readLocalFile } from './local-files';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { certificateNames, peerCertificateThrough } from '../../src/runner/tunnel';
 import type { HttpsAction, HttpsHostWork } from './actions';
+import { httpsCommandsDue, httpsMarker } from './https-rules';
 
-/**
- * The pending marker of a host's HTTPS commands: left before a file they follow is written,
- * cleared once they all succeeded, so commands that failed after their files were written run
- * again on the next deploy, when the files already match. Named by the commands themselves, so two
- * sets of commands on one host keep two markers.
- */
-export function httpsMarker(commands: HttpsHostWork['commands']): string {
-  return `https-commands-${createHash('sha256').update(JSON.stringify(commands)).digest('hex').slice(0, 16)}`;
+type HttpsFile = HttpsHostWork['files'][number];
+
+/** Fact `sameFile`: the host's file holds these bytes with this mode (and owner and group, when given). */
+async function hostHasFile(host: RemoteHost, file: HttpsFile, bytes: Buffer): Promise<boolean> {
+  if (!(await hostHasBytes(host, file.path, bytes))) return false;
+  const meta = await host.fileMeta(file.path);
+  return (
+    meta !== undefined &&
+    meta.mode === file.mode &&
+    (file.owner === undefined || meta.owner === file.owner) &&
+    (file.group === undefined || meta.group === file.group)
+  );
+}
+
+/** What is written on a host: the user's files that differ, then the commands' record if absent. */
+interface Write {
+  readonly path: string;
+  readonly bytes: Buffer;
+  readonly options: { mode: string; owner?: string; group?: string };
+}
+
+async function differingWrites(host: RemoteHost, work: HttpsHostWork): Promise<Write[]> {
+  const writes: Write[] = [];
+  for (const file of work.files) {
+    const bytes = readLocalFile(file.localFile);
+    if (!(await hostHasFile(host, file, bytes)))
+      writes.push({
+        path: file.path,
+        bytes,
+        options: {
+          mode: file.mode,
+          ...(file.owner ? { owner: file.owner } : {}),
+          ...(file.group ? { group: file.group } : {}),
+        },
+      });
+  }
+  if (work.record) {
+    const bytes = Buffer.from(work.record.content, 'utf8');
+    if (!(await hostHasBytes(host, work.record.path, bytes)))
+      writes.push({ path: work.record.path, bytes, options: { mode: '0600' } });
+  }
+  return writes;
 }
 
 /**
- * Writes the files that differ (atomically, with a backup); runs the commands when one did, or
- * when an earlier run wrote files and its commands did not all succeed. Returns how many files
- * differed and whether commands were due.
+ * Writes the files that differ (atomically, with a backup); runs the commands when one did (their
+ * record included), or when an earlier run left them pending. The pending marker is written before
+ * the first write and left in place: the caller clears it once HTTPS is verified. Returns how many
+ * of the user's files differed and whether commands were due.
  */
 export async function applyHttpsFiles(
   host: RemoteHost,
@@ -31,48 +66,26 @@ export async function applyHttpsFiles(
   checkOnly: boolean,
 ): Promise<{ changedFiles: number; commandsDue: boolean }> {
   const marker = httpsMarker(work.commands);
-  const differing: HttpsHostWork['files'][number][] = [];
-  for (const file of work.files) {
-    const bytes = readLocalFile(file.localFile);
-    const sameBytes = await hostHasBytes(host, file.path, bytes);
-    const meta = sameBytes ? await host.fileMeta(file.path) : undefined;
-    const sameMeta =
-      meta !== undefined &&
-      meta.mode === file.mode &&
-      (file.owner === undefined || meta.owner === file.owner) &&
-      (file.group === undefined || meta.group === file.group);
-    if (!(sameBytes && sameMeta)) differing.push(file);
-  }
-  const commandsDue = work.commands.length > 0 && (differing.length > 0 || (await host.isPending(marker)));
-  if (checkOnly) return { changedFiles: differing.length, commandsDue };
-  if (differing.length > 0 && work.commands.length > 0)
-    await host.setPending(marker, `HTTPS files written; their commands have not all succeeded yet`);
-  for (const file of differing)
-    await host.writeFile(file.path, readLocalFile(file.localFile), {
-      mode: file.mode,
-      ...(file.owner ? { owner: file.owner } : {}),
-      ...(file.group ? { group: file.group } : {}),
-    });
-  if (commandsDue) {
+  const writes = await differingWrites(host, work);
+  const changedFiles = writes.filter((w) => w.path !== work.record?.path).length;
+  const pending = work.commands.length > 0 && (await host.isPending(marker));
+  const commandsDue = httpsCommandsDue({ commands: work.commands.length, differing: writes.length, pending });
+  if (checkOnly) return { changedFiles, commandsDue };
+  if (commandsDue && !pending)
+    await host.setPending(marker, 'HTTPS commands due; cleared once they succeeded and HTTPS is verified');
+  for (const write of writes) await host.writeFile(write.path, write.bytes, write.options);
+  if (commandsDue)
     for (const command of work.commands)
       await host.runOrFail({ argv: command }, `HTTPS command ${command.join(' ')}`);
-    await host.clearPending(marker);
-  }
-  return { changedFiles: differing.length, commandsDue };
+  return { changedFiles, commandsDue };
 }
 
-export const https: ActionHandler<HttpsAction> = async (action, context) => {
-  let changedFiles = 0;
-  let commandsRun = 0;
-  for (const work of action.hosts) {
-    const applied = await applyHttpsFiles(await context.connect(work.host), work, context.checkOnly);
-    changedFiles += applied.changedFiles;
-    if (applied.commandsDue) commandsRun += 1;
-  }
+/** Every endpoint, reached from `from`, answers TLS with a certificate that names it and has not expired. */
+async function endpointProblems(from: RemoteHost, endpoints: HttpsAction['endpoints']): Promise<string[]> {
   const problems: string[] = [];
-  for (const endpoint of action.endpoints) {
+  for (const endpoint of endpoints) {
     try {
-      const cert = await peerCertificateThrough(context.host, endpoint.address, endpoint.port, endpoint.name);
+      const cert = await peerCertificateThrough(from, endpoint.address, endpoint.port, endpoint.name);
       if (!certificateNames(cert, endpoint.name))
         problems.push(
           `${endpoint.address}:${endpoint.port} presents a certificate (${cert.subject}) whose Subject Alternative Names (${[...cert.dnsNames, ...cert.ipAddresses].join(', ') || 'none'}) do not name ${endpoint.name}`,
@@ -86,9 +99,30 @@ export const https: ActionHandler<HttpsAction> = async (action, context) => {
       problems.push(error.message);
     }
   }
-  if (problems.length > 0) throw new StepFailure(problemList('HTTPS is not in place:', problems));
+  return problems;
+}
+
+export const https: ActionHandler<HttpsAction> = async (action, context) => {
+  let changedFiles = 0;
+  const ran: { host: RemoteHost; marker: string }[] = [];
+  for (const work of action.hosts) {
+    const host = await context.connect(work.host);
+    const applied = await applyHttpsFiles(host, work, context.checkOnly);
+    changedFiles += applied.changedFiles;
+    if (applied.commandsDue) ran.push({ host, marker: httpsMarker(work.commands) });
+  }
+  const problems = await endpointProblems(context.host, action.endpoints);
+  if (problems.length > 0) {
+    const retry =
+      ran.length > 0 && !context.checkOnly
+        ? `\nThe HTTPS commands on ${ran.map((r) => r.host.label).join(', ')} will run again on the next deploy.`
+        : '';
+    throw new StepFailure(`${problemList('HTTPS is not in place:', problems)}${retry}`);
+  }
+  // Only now is the change verified: a marker cleared earlier would lose commands whose effect failed.
+  if (!context.checkOnly) for (const r of ran) await r.host.clearPending(r.marker);
   return {
-    changed: changedFiles > 0 || commandsRun > 0,
-    detail: `${changedFiles} file(s) written${commandsRun > 0 ? `, commands run on ${commandsRun} host(s)` : ''}; ${action.endpoints.length} endpoint(s) answer TLS with a certificate naming them`,
+    changed: changedFiles > 0 || ran.length > 0,
+    detail: `${changedFiles} file(s) ${context.checkOnly ? 'to write' : 'written'}${ran.length > 0 ? `, commands ${context.checkOnly ? 'due' : 'run'} on ${ran.length} host(s)` : ''}; ${action.endpoints.length} endpoint(s) answer TLS with a certificate naming them`,
   };
 };

@@ -5,15 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { StepFailure } from '../../src/errors';
+import { RemoteHost } from '../../src/runner/remote-host';
 import { executeStep } from '../../src/runner/execute-step';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import type { StepSpec } from '../../src/step';
 import { toStepSpec } from '../../src/step';
-import { fixtureHost, ReceivedCommand } from '../../test/support/fixture-host';
+import { daStatusAnswer, DaStatusFormat } from '../../test/lab/emulators/netops/status-variants';
+import { FixtureExecutor, fixtureHost, ReceivedCommand } from '../../test/support/fixture-host';
 import {
+  DADAEMON_VERB,
   HOST_FACTS,
   INSTALLER_ALTERED_MESSAGE,
   INSTALLER_ALTERED_STATUS,
@@ -299,5 +305,189 @@ describe('collectors', () => {
     );
     expect(report.outcome).toBe('ok');
     expect(restarted(received)).toBe(false);
+  });
+});
+
+/** The Consul API of a healthy three-server cluster, as the proxy serves it on 127.0.0.1:8500. */
+const CONSUL: Record<string, unknown> = {
+  '/v1/status/leader': '10.0.0.30:8300',
+  '/v1/status/peers': ['10.0.0.30:8300', '10.0.0.11:8300', '10.0.0.12:8300'],
+  '/v1/agent/members': ['proxy', 'da1', 'da2'].map((Name, i) => ({ Name, Addr: `10.0.0.${i}`, Status: 1 })),
+  '/v1/health/state/critical': [],
+};
+let consul: http.Server;
+let consulPort: number;
+beforeAll(async () => {
+  consul = http.createServer((request, response) => {
+    const body = CONSUL[request.url ?? ''];
+    response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body ?? 'not found'));
+  });
+  await new Promise<void>((resolve) => consul.listen(0, '127.0.0.1', resolve));
+  consulPort = (consul.address() as net.AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => consul.close(() => resolve())));
+
+/** A fixture host whose SSH tunnels reach the test's Consul API (the proxy's). */
+class ProxyFixtureExecutor extends FixtureExecutor {
+  async forward(): Promise<Duplex> {
+    const socket = net.connect(consulPort, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    return socket;
+  }
+}
+
+type DaState = 'Active' | 'Inactive' | 'Maintenance';
+
+/**
+ * The proxy and an aggregator pair (da1 Active, da2 Inactive) that follow dadaemon's verbs as the
+ * KB describes them: maintenance hands the Active role to the other, activate makes a candidate.
+ * `status` answers in `format`; `service activemq status` as `activeMq` says.
+ */
+function pair(
+  options: {
+    format?: DaStatusFormat;
+    activeMq?: (host: string, states: Record<string, DaState>) => Answer;
+    props?: Partial<FaultTolerantAggregatorProps>;
+  } = {},
+) {
+  const states: Record<string, DaState> = { da1: 'Active', da2: 'Inactive' };
+  const sent: string[] = [];
+  const from = planned({ ...validProps(), drill: true, ...options.props });
+  const da = (name: string) =>
+    new RemoteHost(
+      { ...from[0].host, name, address: name === 'da1' ? '10.0.0.11' : '10.0.0.12' },
+      new FixtureExecutor((c) => {
+        if (isScript(c, DADAEMON_VERB)) {
+          const verb = c.argv[5];
+          if (verb === 'status') return daStatusAnswer(options.format ?? 'line', states[name]);
+          sent.push(`${name} dadaemon ${verb}`);
+          const other = name === 'da1' ? 'da2' : 'da1';
+          if (verb === 'maintenance') [states[name], states[other]] = ['Maintenance', 'Active'];
+          if (verb === 'activate') states[name] = 'Inactive';
+          return { code: 0 };
+        }
+        if (c.argv.join(' ') === 'service activemq status') {
+          sent.push(`${name} activemq status`);
+          return (
+            options.activeMq?.(name, states) ??
+            (states[name] === 'Active'
+              ? { stdout: "ActiveMQ is running (pid '4242')\n" }
+              : { code: 3, stdout: 'ActiveMQ not running\n' })
+          );
+        }
+        return { code: 0 };
+      }),
+    );
+  const hosts = { da1: da('da1'), da2: da('da2') };
+  const connect = async (h: { name?: string }) =>
+    h.name === 'da1' || h.name === 'da2' ? hosts[h.name] : proxy;
+  const proxy = new RemoteHost(from[0].host, new ProxyFixtureExecutor(() => ({ code: 0 })));
+  const runStep = (id: string) =>
+    executeStep(spec(id, from), { connect: connect as never, handlers: registry });
+  return { states, sent, runStep };
+}
+
+describe('health reads dadaemon status strictly', () => {
+  it("is healthy with the default line, the emulator's", async () => {
+    const report = await pair().runStep('health');
+    expect(report.outcome).toBe('ok');
+    expect(report.actions[0].detail).toMatch(/^da1 Active, da2 Inactive; Consul: leader, 3 peers/);
+  });
+
+  it.each<[DaStatusFormat, string]>([
+    ['systemd', 'a systemctl block, whose "Active: active (running)" says nothing of the role'],
+    ['word', 'a bare state word, under the default line'],
+    ['empty', 'nothing'],
+  ])('reports the state unknown, with the raw answer, when dadaemon prints %s (%s)', async (format) => {
+    const report = await pair({ format, props: { healthTimeoutSeconds: 1 } }).runStep('health');
+    expect(report.outcome).toBe('failed');
+    for (const [name, state] of [
+      ['da1', 'Active'],
+      ['da2', 'Inactive'],
+    ]) {
+      const raw = daStatusAnswer(format, state);
+      const printed = raw.stdout.trim() ? JSON.stringify(raw.stdout.trim()) : 'nothing';
+      expect(report.reason).toContain(
+        `${name}: the aggregator's state is unknown: dadaemon status printed ${printed} (exit ${raw.code}), not a line "Data Aggregator status: {state}" with {state} one of Active, Inactive, Maintenance, Failed.`,
+      );
+    }
+    expect(report.reason).toContain('set aggregators.statusLine to the line it prints');
+  });
+
+  it('reads bare state words with statusLine "{state}"', async () => {
+    const props = validProps();
+    const report = await pair({
+      format: 'word',
+      props: { aggregators: { ...props.aggregators, statusLine: '{state}' } },
+    }).runStep('health');
+    expect(report.outcome).toBe('ok');
+    expect(report.actions[0].detail).toMatch(/^da1 Active, da2 Inactive;/);
+  });
+});
+
+describe('the drill guards against two brokers on one KahaDB', () => {
+  it('switches over and back when ActiveMQ says it is stopped where it must be', async () => {
+    const { states, sent, runStep } = pair();
+    const report = await runStep('drill');
+    expect(report.outcome).toBe('changed');
+    expect(sent.filter((s) => s.includes('dadaemon'))).toEqual([
+      'da1 dadaemon maintenance',
+      'da1 dadaemon activate',
+      'da2 dadaemon maintenance',
+      'da2 dadaemon activate',
+    ]);
+    expect(states).toEqual({ da1: 'Active', da2: 'Inactive' });
+  });
+
+  it.each<[string, Answer]>([
+    ['systemd has no such unit', { code: 4, stdout: 'Unit activemq.service could not be found.\n' }],
+    ['the service is not known', { code: 1, stderr: 'activemq: unrecognized service\n' }],
+    [
+      'an older systemctl exits 3 for a missing unit',
+      { code: 3, stdout: '* activemq.service\n   Loaded: not-found (Reason: No such file or directory)\n' },
+    ],
+  ])(
+    'refuses, switching nothing, when it cannot tell whether ActiveMQ runs on the standby (%s)',
+    async (_why, answer) => {
+      const { states, sent, runStep } = pair({
+        activeMq: (h, s) => (s[h] === 'Active' ? { code: 0 } : answer),
+      });
+      const report = await runStep('drill');
+      expect(report.outcome).toBe('failed');
+      const raw = `${answer.stdout ?? ''}${answer.stderr ?? ''}`.trim();
+      expect(report.reason).toBe(
+        `cannot tell whether ActiveMQ runs on da2, which is Inactive: service activemq status printed ${JSON.stringify(raw)} (exit ${answer.code}), where exit 0 means running and exit 3 stopped. Make service activemq status answer on da2 (is ActiveMQ installed there under the service name activemq?) or check by hand that no broker runs there; nothing was switched.`,
+      );
+      expect(sent.filter((s) => s.includes('dadaemon'))).toEqual([]);
+      expect(states).toEqual({ da1: 'Active', da2: 'Inactive' });
+    },
+  );
+
+  it('refuses to activate the old Active when it cannot tell whether its broker stopped, leaving it in Maintenance', async () => {
+    const { states, sent, runStep } = pair({
+      activeMq: (h, s) =>
+        s[h] === 'Maintenance'
+          ? { code: 4, stdout: 'Unit activemq.service could not be found.\n' }
+          : { code: 3 },
+    });
+    const report = await runStep('drill');
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toMatch(
+      /^cannot tell whether ActiveMQ runs on da1, which is in Maintenance while da2 is Active: service activemq status printed "Unit activemq\.service could not be found\." \(exit 4\), .* da1 was left in Maintenance: run dadaemon activate there once no broker runs on it\.$/,
+    );
+    expect(sent.filter((s) => s.includes('dadaemon'))).toEqual(['da1 dadaemon maintenance']);
+    expect(states).toEqual({ da1: 'Maintenance', da2: 'Active' });
+  });
+
+  it('refuses when ActiveMQ still runs on the standby', async () => {
+    const { sent, runStep } = pair({
+      activeMq: () => ({ code: 0, stdout: "ActiveMQ is running (pid '7')\n" }),
+    });
+    const report = await runStep('drill');
+    expect(report.reason).toMatch(
+      /^ActiveMQ runs on da2, which is Inactive: two brokers on one KahaDB is a split brain\. Stop it there \(service activemq stop\); nothing was switched\.$/,
+    );
+    expect(sent.filter((s) => s.includes('dadaemon'))).toEqual([]);
   });
 });

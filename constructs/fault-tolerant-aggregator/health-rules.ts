@@ -1,24 +1,37 @@
 /** What "healthy" means for the fault-tolerant aggregators, from the vendor reference. Pure. */
-import { CONSUL_MEMBER_ALIVE, type AggregatorState } from './netops';
+import { AGGREGATOR_STATES, CONSUL_MEMBER_ALIVE, type AggregatorState } from './netops';
 import type { ConsulView } from './parse';
 
 export interface AggregatorStatus {
   readonly label: string;
-  /** Undefined when `dadaemon status` named no single state. */
+  /** Undefined when `dadaemon status` gave no line of the configured form (parseAggregatorState). */
   readonly state?: AggregatorState;
-  /** What `dadaemon status` printed, for messages. */
+  /** What `dadaemon status` printed (stdout and stderr, trimmed), for messages. */
   readonly said: string;
+  /** Its exit status (null when a signal ended it). */
+  readonly code: number | null;
+  /** The line it was read by (`aggregators.statusLine`). */
+  readonly statusLine: string;
   /** The readiness line is in its karaf.log. */
   readonly ready: boolean;
 }
 
-const quote = (text: string) => JSON.stringify(text.trim().split('\n')[0]?.slice(0, 120) ?? '');
+/** The raw answer, whole but bounded, so a message shows what the host really printed. */
+export function rawAnswer(said: string, code: number | null): string {
+  const text = said.length > 400 ? `${said.slice(0, 400)}…` : said;
+  return `${text ? JSON.stringify(text) : 'nothing'} (exit ${code ?? 'by a signal'})`;
+}
+
+/** An aggregator whose state cannot be read: the raw text, the form expected, and the fix. */
+export function unknownStateProblem(status: AggregatorStatus): string {
+  return `${status.label}: the aggregator's state is unknown: dadaemon status printed ${rawAnswer(status.said, status.code)}, not a line "${status.statusLine}" with {state} one of ${AGGREGATOR_STATES.join(', ')}. Start the aggregator if it is down; if your release words its status otherwise, set aggregators.statusLine to the line it prints`;
+}
 
 /** Exactly one Active (with its readiness line logged) and the other Inactive. */
 export function aggregatorProblems(statuses: readonly AggregatorStatus[]): string[] {
   const problems: string[] = [];
   for (const s of statuses) {
-    if (!s.state) problems.push(`${s.label}: dadaemon status names no state (it said ${quote(s.said)})`);
+    if (!s.state) problems.push(unknownStateProblem(s));
   }
   const active = statuses.filter((s) => s.state === 'Active');
   const inactive = statuses.filter((s) => s.state === 'Inactive');

@@ -33,9 +33,17 @@ export const CONSUL_GOSSIP_PORT = 8301;
 /** Consul HTTP API, between the proxy and both aggregators. */
 export const CONSUL_HTTP_PORT = 8500;
 
-/** The states `dadaemon status` reports. */
+/** The states `dadaemon status` reports (KB 106988's words). */
 export const AGGREGATOR_STATES = ['Active', 'Inactive', 'Maintenance', 'Failed'] as const;
 export type AggregatorState = (typeof AGGREGATOR_STATES)[number];
+
+/** Where the state word goes in `aggregators.statusLine`. */
+export const STATE_PLACEHOLDER = '{state}';
+/**
+ * The line `dadaemon status` is read from by default. The vendor's text is not public: this is the
+ * construct's own default (the lab emulator's line), a prop for the wording of your release.
+ */
+export const DEFAULT_STATUS_LINE = `Data Aggregator status: ${STATE_PLACEHOLDER}`;
 
 /** The aggregator's service control, relative to its install directory. */
 export const DADAEMON = 'scripts/dadaemon';

@@ -1,5 +1,5 @@
 /** Pure parsers of what the remote commands and the Consul API return. */
-import { AGGREGATOR_STATES, AggregatorState } from './netops';
+import { AGGREGATOR_STATES, AggregatorState, STATE_PLACEHOLDER } from './netops';
 
 /** `key=value` lines; later keys win, lines without "=" are ignored. */
 export function parseKeyValues(text: string): Record<string, string> {
@@ -12,17 +12,47 @@ export function parseKeyValues(text: string): Record<string, string> {
 }
 
 /**
- * The state `dadaemon status` names. Its wording is not public, so the parser looks for the state
- * words themselves; undefined when none or more than one distinct state appears.
+ * The state `dadaemon status` names, read strictly: its wording is not public, so a state is read
+ * only from a line that is exactly `statusLine` with one of the vendor's state words in place of
+ * `{state}` (lines compared without their surrounding white space, blank lines skipped). Anything else (no such line,
+ * another word, two lines that disagree, an empty answer) is undefined: the state is unknown,
+ * never guessed from a word that happens to appear, such as systemd's `Active: active (running)`.
  */
-export function parseAggregatorState(text: string): AggregatorState | undefined {
+export function parseAggregatorState(text: string, statusLine: string): AggregatorState | undefined {
+  const parts = statusLine.split(STATE_PLACEHOLDER);
+  if (parts.length !== 2) return undefined;
+  const [before, after] = parts;
   const found = new Set<AggregatorState>();
-  for (const state of AGGREGATOR_STATES) {
-    if (new RegExp(`\\b${state}\\b`, 'i').test(text)) found.add(state);
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line.length < before.length + after.length || !line.startsWith(before) || !line.endsWith(after))
+      continue;
+    const word = line.slice(before.length, line.length - after.length);
+    const state = AGGREGATOR_STATES.find((s) => s === word);
+    if (!state) return undefined;
+    found.add(state);
   }
-  // \b keeps "Active" from matching inside "Inactive".
   return found.size === 1 ? [...found][0] : undefined;
 }
+
+/** What a service's `status` verb says about it. */
+export type ServiceState = 'running' | 'stopped' | 'unknown';
+
+/**
+ * An LSB `status` answer (`service NAME status`): exit 0 running, exit 3 stopped; anything else
+ * (4 "unknown", systemd's "no such unit", 1 from Debian's `service` for an unrecognized name) says
+ * nothing about whether the program runs. Older systemctl also exited 3 for a unit that does not
+ * exist (systemd issue #1092, changed by PR #3385), so an exit 3 that says so is unknown too.
+ */
+export function parseServiceStatus(code: number | null, output: string): ServiceState {
+  if (code === 0) return 'running';
+  if (code === 3 && !NO_SUCH_SERVICE.test(output)) return 'stopped';
+  return 'unknown';
+}
+
+/** How `service`, systemctl and init scripts say the service itself is not there. */
+const NO_SUCH_SERVICE = /not-found|not found|could not be found|unrecognized service|no such/i;
 
 export interface ListenerReport {
   readonly busy: readonly string[];

@@ -1,5 +1,6 @@
 import { orderSteps } from '../../src/step';
-import type { InstallAction, PreflightAction } from './actions';
+import type { HealthAction, HttpsAction, InstallAction, PreflightAction } from './actions';
+import { httpsMarker } from './https-rules';
 import { planFaultTolerantAggregatorSteps } from './plan';
 import { faultTolerantAggregatorSchema, FaultTolerantAggregatorProps } from './props';
 import { KEYS, testHost, validProps } from './test-props';
@@ -61,6 +62,33 @@ describe('FaultTolerantAggregator plan', () => {
       'ports',
       'health',
     ]);
+  });
+
+  it('gives the HTTPS commands of each host a record named by them, and reads dadaemon by one line everywhere', () => {
+    const steps = plan({
+      ...validProps(),
+      https: {
+        proxy: { commands: [['systemctl', 'reload', 'traefik']] },
+        aggregators: { files: [{ path: '/opt/IMDataAggregator/certs/da.pem', localFile: 'da.pem' }] },
+        endpoints: [{ address: '10.0.0.11', port: 8582 }],
+      },
+    });
+    const https = steps.find((s) => s.id === 'https')!.actions[0] as HttpsAction;
+    expect(https.hosts.map((h) => [h.host.name, h.record])).toEqual([
+      [
+        'proxy',
+        {
+          path: `/var/lib/cdktf-failover/https/${httpsMarker([['systemctl', 'reload', 'traefik']]).replace('https-commands-', '')}`,
+          content: '[["systemctl","reload","traefik"]]\n',
+        },
+      ],
+      ['da1', undefined],
+      ['da2', undefined],
+    ]);
+    for (const id of ['ports', 'health'])
+      expect(
+        (steps.find((s) => s.id === id)!.actions[0] as HealthAction).aggregators.map((a) => a.statusLine),
+      ).toEqual(['Data Aggregator status: {state}', 'Data Aggregator status: {state}']);
   });
 
   it('gives each installer the values it owns under the keys the user named, and never the password', () => {

@@ -20,6 +20,7 @@ import {
   PreflightAction,
   ProcedureHost,
 } from './actions';
+import { httpsRecord } from './https-rules';
 import { COMPONENT_NAMES, NetOpsComponent } from './netops';
 import { procedurePaths } from './network-paths';
 import type { FaultTolerantAggregatorConfig, InstallerConfig } from './props';
@@ -84,8 +85,12 @@ export function procedureHosts(config: FaultTolerantAggregatorConfig): Procedure
 }
 
 function aggregatorRefs(config: FaultTolerantAggregatorConfig): AggregatorRef[] {
-  const { active, inactive, installer } = config.aggregators;
-  return [active, inactive].map((host) => ({ host, installDirectory: installer.installDirectory }));
+  const { active, inactive, installer, statusLine } = config.aggregators;
+  return [active, inactive].map((host) => ({
+    host,
+    installDirectory: installer.installDirectory,
+    statusLine,
+  }));
 }
 
 function installStep(
@@ -218,7 +223,13 @@ export function planFaultTolerantAggregatorSteps(
             label: hostLabel(da),
           })),
           waitSeconds: AGGREGATOR_WAIT_SECONDS,
-          restartAfter: { command: dataCollectors.restartCommand, aggregators: aggregatorRefs(config) },
+          restartAfter: {
+            command: dataCollectors.restartCommand,
+            aggregators: aggregatorRefs(config).map(({ host, installDirectory }) => ({
+              host,
+              installDirectory,
+            })),
+          },
         },
       ),
     );
@@ -269,7 +280,9 @@ export function planFaultTolerantAggregatorSteps(
       hosts: [
         { host: proxy.host, ...config.https.proxy },
         ...[aggregators.active, aggregators.inactive].map((host) => ({ host, ...config.https!.aggregators })),
-      ].filter((h) => h.files.length > 0 || h.commands.length > 0),
+      ]
+        .filter((h) => h.files.length > 0 || h.commands.length > 0)
+        .map((h) => (h.commands.length > 0 ? { ...h, record: httpsRecord(h.commands) } : h)),
       endpoints: config.https.endpoints,
     };
     steps.push({

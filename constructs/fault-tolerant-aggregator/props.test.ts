@@ -150,6 +150,40 @@ describe('FaultTolerantAggregator props', () => {
     ]);
   });
 
+  it("reads dadaemon status by the emulator's line unless told another, with {state} once on one line", () => {
+    expect(parse(props).aggregators.statusLine).toBe('Data Aggregator status: {state}');
+    const withLine = (statusLine: unknown) => ({
+      ...props,
+      aggregators: { ...props.aggregators, statusLine },
+    });
+    expect(parse(withLine('{state}')).aggregators.statusLine).toBe('{state}');
+    expect(parse(withLine('DA role = {state}.')).aggregators.statusLine).toBe('DA role = {state}.');
+    const expected =
+      'aggregators.statusLine: expected the line dadaemon status prints, with {state} once where the state word goes, such as "Data Aggregator status: {state}"';
+    expect(problems(withLine('Data Aggregator status: Active'))).toEqual([expected]);
+    expect(problems(withLine('{state} or {state}'))).toEqual([expected]);
+    expect(problems(withLine(42))).toEqual([expected]);
+    expect(problems(withLine('status:\n{state}'))).toEqual([
+      'aggregators.statusLine: expected one line, without control characters: each line of the answer is compared on its own',
+    ]);
+    expect(problems(withLine('status: {state} '))).toEqual([
+      'aggregators.statusLine: remove the white space at either end: lines are compared without it',
+    ]);
+    expect(problems(withLine(`{state}${'x'.repeat(200)}`))).toEqual([
+      'aggregators.statusLine: expected at most 200 characters: one line of dadaemon status',
+    ]);
+    // The problem names the construct, the property and the value received.
+    const result = faultTolerantAggregatorSchema.safeParse(withLine('Active'), { reportInput: true });
+    expect(problemsFromZod('S/NetOps', withLine('Active'), result.error!)).toEqual([
+      {
+        constructPath: 'S/NetOps',
+        propertyPath: 'aggregators.statusLine',
+        received: '"Active"',
+        expected: expect.stringContaining('{state} once'),
+      },
+    ]);
+  });
+
   it('reports every problem of the props at once', () => {
     expect(
       problems({

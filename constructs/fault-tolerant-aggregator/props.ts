@@ -23,8 +23,10 @@ import {
 } from '../nfs-shared-dir';
 import {
   DEFAULT_INSTALL_DIRECTORY,
+  DEFAULT_STATUS_LINE,
   DEFAULT_WEB_SERVICES_PORT,
   NetOpsComponent,
+  STATE_PLACEHOLDER,
   VERTICA_DEFAULT_PORT,
 } from './netops';
 
@@ -148,7 +150,12 @@ export interface HttpsFileProps {
 export interface HttpsHostProps {
   /** @default [] */
   readonly files?: readonly HttpsFileProps[];
-  /** Each an argv, run in order on the host after one of its files changed. @default [] */
+  /**
+   * Each an argv, run in order on the host after one of its files changed, once on a host where
+   * they have no file (and once more whenever they change), and again on the next deploy when a
+   * run did not end with every command succeeded and every endpoint verified.
+   * @default []
+   */
   readonly commands?: readonly (readonly string[])[];
 }
 
@@ -209,6 +216,14 @@ export interface FaultTolerantAggregatorProps {
     readonly installer: InstallerProps;
     /** @default 8581 */
     readonly webServicesPort?: number;
+    /**
+     * The line `dadaemon status` prints, with `{state}` where the state word goes (Active, Inactive,
+     * Maintenance or Failed). The vendor's text is not public: an answer with no such line (another
+     * wording, systemd's `Active: active (running)`, nothing) is an unknown state, reported with
+     * what was printed, never guessed. `"{state}"` reads a bare state word.
+     * @default "Data Aggregator status: {state}" (this construct's default, not the vendor's)
+     */
+    readonly statusLine?: string;
   };
   /** @default no collectors */
   readonly dataCollectors?: {
@@ -325,6 +340,18 @@ const installerObject = z.strictObject({
 });
 type ParsedInstaller = z.output<typeof installerObject>;
 
+const STATUS_LINE_MESSAGE = `expected the line dadaemon status prints, with ${STATE_PLACEHOLDER} once where the state word goes, such as "${DEFAULT_STATUS_LINE}"`;
+const statusLineSchema = z
+  .string({ error: STATUS_LINE_MESSAGE })
+  .max(200, { error: 'expected at most 200 characters: one line of dadaemon status' })
+  .refine((v) => v.split(STATE_PLACEHOLDER).length === 2, { error: STATUS_LINE_MESSAGE })
+  .refine((v) => !hasControlCharacters(v), {
+    error: 'expected one line, without control characters: each line of the answer is compared on its own',
+  })
+  .refine((v) => v === v.trim(), {
+    error: 'remove the white space at either end: lines are compared without it',
+  });
+
 const linuxHostSchema = hostSchema.refine((h) => h?.os !== 'windows', {
   error: 'DX NetOps Performance Management runs on Linux: expected a Linux host (os: "linux")',
 });
@@ -399,6 +426,7 @@ const ftaObject = z.strictObject({
     inactive: linuxHostSchema,
     installer: installerObject,
     webServicesPort: portSchema.optional(),
+    statusLine: statusLineSchema.optional(),
   }),
   dataCollectors: z
     .strictObject({
@@ -457,6 +485,7 @@ export interface FaultTolerantAggregatorConfig {
     readonly inactive: HostConfig;
     readonly installer: InstallerConfig;
     readonly webServicesPort: number;
+    readonly statusLine: string;
   };
   readonly dataCollectors: {
     readonly hosts: readonly HostConfig[];
@@ -654,6 +683,7 @@ function toFaultTolerantAggregatorConfig(props: ParsedProps): FaultTolerantAggre
       inactive: props.aggregators.inactive,
       installer: toInstallerConfig(props.aggregators.installer, 'aggregator'),
       webServicesPort: props.aggregators.webServicesPort ?? DEFAULT_WEB_SERVICES_PORT,
+      statusLine: props.aggregators.statusLine ?? DEFAULT_STATUS_LINE,
     },
     dataCollectors: {
       hosts: props.dataCollectors?.hosts ?? [],

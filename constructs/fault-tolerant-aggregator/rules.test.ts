@@ -2,7 +2,15 @@ import type { NetworkPath } from './actions';
 import { aggregatorProblems, consulProblems } from './health-rules';
 import { installDecision, installRecordName } from './install-rules';
 import { pathProblems, probeMode, probeSpec } from './network-paths';
-import { parseAggregatorState, parseConsulView, parseInstallRecord, parseKeyValues } from './parse';
+import { AGGREGATOR_STATES, DEFAULT_STATUS_LINE } from './netops';
+import {
+  parseAggregatorState,
+  parseConsulView,
+  parseInstallRecord,
+  parseKeyValues,
+  parseServiceStatus,
+} from './parse';
+import { daStatusAnswer, DaStatusFormat } from '../../test/lab/emulators/netops/status-variants';
 import { escapePropertyValue, renderResponseFile, responseProperties } from './response-file';
 import { testHost } from './test-props';
 
@@ -81,12 +89,82 @@ describe('install decisions', () => {
 });
 
 describe('parsers', () => {
-  it('reads the state dadaemon names, whatever its wording', () => {
-    expect(parseAggregatorState('Data Aggregator status: Active')).toBe('Active');
-    expect(parseAggregatorState('Data Aggregator status: Inactive\n')).toBe('Inactive');
-    expect(parseAggregatorState('dadaemon is in MAINTENANCE mode')).toBe('Maintenance');
-    expect(parseAggregatorState('Data Aggregator is not running')).toBeUndefined();
-    expect(parseAggregatorState('Active? Inactive?')).toBeUndefined();
+  // Every wording the lab's emulator can give (status-variants.ts), for each state and for none.
+  const STATES = [...AGGREGATOR_STATES, undefined] as const;
+  const answer = (format: DaStatusFormat, state: string | undefined) => daStatusAnswer(format, state).stdout;
+
+  it("reads the default line, the emulator's, and nothing else by default", () => {
+    for (const state of AGGREGATOR_STATES)
+      expect(parseAggregatorState(answer('line', state), DEFAULT_STATUS_LINE)).toBe(state);
+    expect(parseAggregatorState(answer('line', undefined), DEFAULT_STATUS_LINE)).toBeUndefined();
+    expect(parseAggregatorState(answer('line', 'Starting'), DEFAULT_STATUS_LINE)).toBeUndefined();
+    // Surrounding white space and other lines do not matter; a second, disagreeing line does.
+    expect(
+      parseAggregatorState(
+        'Starting Data Aggregator...\n  Data Aggregator status: Active \r\n',
+        DEFAULT_STATUS_LINE,
+      ),
+    ).toBe('Active');
+    expect(
+      parseAggregatorState(
+        'Data Aggregator status: Active\nData Aggregator status: Inactive',
+        DEFAULT_STATUS_LINE,
+      ),
+    ).toBeUndefined();
+    // Words are the vendor's, exactly: no case folding, nothing around them.
+    expect(parseAggregatorState('Data Aggregator status: ACTIVE', DEFAULT_STATUS_LINE)).toBeUndefined();
+    expect(
+      parseAggregatorState('Data Aggregator status: Active (since 10:00)', DEFAULT_STATUS_LINE),
+    ).toBeUndefined();
+  });
+
+  it('reads a plain state word as unknown by default, and as the state with statusLine "{state}"', () => {
+    for (const state of AGGREGATOR_STATES) {
+      expect(parseAggregatorState(answer('word', state), DEFAULT_STATUS_LINE)).toBeUndefined();
+      expect(parseAggregatorState(answer('word', state), '{state}')).toBe(state);
+      // The emulator's default line is not a bare word either.
+      expect(parseAggregatorState(answer('line', state), '{state}')).toBeUndefined();
+    }
+    expect(parseAggregatorState(answer('word', undefined), '{state}')).toBeUndefined();
+  });
+
+  it('never reads a state from systemd\'s "Active: active (running)", whatever statusLine', () => {
+    expect(answer('systemd', 'Inactive')).toContain('   Active: active (running)\n');
+    for (const statusLine of [DEFAULT_STATUS_LINE, '{state}', 'Active: {state}'])
+      for (const state of STATES)
+        expect(parseAggregatorState(answer('systemd', state), statusLine)).toBeUndefined();
+  });
+
+  it('reads an empty answer as unknown', () => {
+    for (const statusLine of [DEFAULT_STATUS_LINE, '{state}'])
+      for (const state of STATES) {
+        expect(answer('empty', state)).toBe('');
+        expect(parseAggregatorState(answer('empty', state), statusLine)).toBeUndefined();
+      }
+    expect(parseAggregatorState('\n  \n', '{state}')).toBeUndefined();
+  });
+
+  it('reads the state from any one-line form with {state} once, and from no other', () => {
+    expect(parseAggregatorState('DA role = Maintenance.', 'DA role = {state}.')).toBe('Maintenance');
+    expect(parseAggregatorState('DA role = Maintenance', 'DA role = {state}.')).toBeUndefined();
+    expect(parseAggregatorState('Active', 'no placeholder')).toBeUndefined();
+    expect(parseAggregatorState('Active Active', '{state} {state}')).toBeUndefined();
+  });
+
+  it('reads an LSB status answer: exit 0 running, exit 3 stopped, anything else unknown', () => {
+    expect(parseServiceStatus(0, "ActiveMQ is running (pid '4242')")).toBe('running');
+    expect(parseServiceStatus(3, 'ActiveMQ not running')).toBe('stopped');
+    expect(parseServiceStatus(4, 'Unit activemq.service could not be found.')).toBe('unknown');
+    expect(parseServiceStatus(1, 'activemq: unrecognized service')).toBe('unknown');
+    expect(parseServiceStatus(1, '')).toBe('unknown');
+    expect(parseServiceStatus(null, '')).toBe('unknown');
+    // systemctl before systemd PR #3385 exited 3 for a unit that does not exist.
+    expect(
+      parseServiceStatus(
+        3,
+        '* activemq.service\n   Loaded: not-found (Reason: No such file or directory)\n   Active: inactive (dead)',
+      ),
+    ).toBe('unknown');
   });
   it('reads key=value facts and the Consul API', () => {
     expect(parseKeyValues('os=Linux\npython=/usr/bin/python3\nnoise\nfreeKiB=100')).toEqual({
@@ -114,7 +192,9 @@ describe('health rules', () => {
   const status = (label: string, state?: 'Active' | 'Inactive' | 'Maintenance' | 'Failed', ready = true) => ({
     label,
     ...(state ? { state } : {}),
-    said: state ? `status: ${state}` : 'Data Aggregator is not running',
+    said: state ? `Data Aggregator status: ${state}` : 'Data Aggregator is not running',
+    code: state ? 0 : 3,
+    statusLine: DEFAULT_STATUS_LINE,
     ready,
   });
   it('wants exactly one Active (with its readiness line) and one Inactive', () => {
@@ -132,7 +212,17 @@ describe('health rules', () => {
       expect.stringMatching(/^da1 is Active but its karaf.log has no readiness line yet/),
     ]);
     expect(aggregatorProblems([status('da1', 'Active'), status('da2')])).toEqual([
-      'da2: dadaemon status names no state (it said "Data Aggregator is not running")',
+      'da2: the aggregator\'s state is unknown: dadaemon status printed "Data Aggregator is not running" (exit 3), not a line "Data Aggregator status: {state}" with {state} one of Active, Inactive, Maintenance, Failed. Start the aggregator if it is down; if your release words its status otherwise, set aggregators.statusLine to the line it prints',
+    ]);
+  });
+  it('names an unknown state with the raw answer, whole, or says it printed nothing', () => {
+    const systemd = daStatusAnswer('systemd', 'Active');
+    const unknown = { ...status('da2'), said: systemd.stdout.trim(), code: 0 };
+    expect(aggregatorProblems([status('da1', 'Active'), unknown])).toEqual([
+      expect.stringContaining(`dadaemon status printed ${JSON.stringify(systemd.stdout.trim())} (exit 0)`),
+    ]);
+    expect(aggregatorProblems([status('da1', 'Active'), { ...status('da2'), said: '', code: 0 }])).toEqual([
+      expect.stringContaining('dadaemon status printed nothing (exit 0), not a line'),
     ]);
   });
   it('wants a leader, three peers, three alive members and no critical check', () => {

@@ -20,13 +20,16 @@ import {
   prepareNetOpsLab,
 } from '../../examples/fault-tolerant-aggregator-lab';
 import {
+  daDaemonState,
   daStatus,
+  daStatusFormat,
   dcmdState,
   forceDaStatus,
   installCount,
   installRuns,
   stopDataRepository,
 } from '../lab/emulators/netops/setup';
+import { daStatusAnswer } from '../lab/emulators/netops/status-variants';
 import { blockBetween, hostPath, LabHost, LabInventory, resetHost, runOnHost, startLab } from '../lab/lab';
 import { apply, init, stateResources, synthStack, timed } from '../support/terraform';
 import { serveTls } from '../lab/tls';
@@ -207,7 +210,7 @@ describe('FaultTolerantAggregator on lab hosts', () => {
       const first = await apply(dir, { env });
       expect(outcomes(first.reports)).toMatchObject({ health: 'ok', https: 'failed' });
       expect(first.reports.find((r) => r.step === 'https')!.reason).toMatch(
-        /^HTTPS is not in place:\n {2}- 198\.18\.0\.13:8443 presents a certificate .* whose Subject Alternative Names \(other\.lab\.example\) do not name da2\.lab\.example$/,
+        /^HTTPS is not in place:\n {2}- 198\.18\.0\.13:8443 presents a certificate .* whose Subject Alternative Names \(other\.lab\.example\) do not name da2\.lab\.example\nThe HTTPS commands on lab-b, lab-c will run again on the next deploy\.$/,
       );
       for (const name of [R.active, R.inactive]) {
         expect(fs.readFileSync(hostPath(name, '/opt/IMDataAggregator/certs/da.pem'), 'utf8')).toBe(
@@ -221,12 +224,45 @@ describe('FaultTolerantAggregator on lab hosts', () => {
       servers.pop()!.stop();
       servers.push(await serveTls(R.inactive, { port: 8443, subjectAltNames: ['da2.lab.example'] }));
       const second = await apply(dir, { env });
-      expect(outcomes(second.reports)).toEqual({ https: 'ok' });
-      // The files were already in place: the commands did not run again.
-      expect(fs.readFileSync(hostPath(R.inactive, '/var/tmp/https-commands.log'), 'utf8')).toBe('applied\n');
+      expect(outcomes(second.reports)).toEqual({ https: 'changed' });
+      // The files were already in place, but the first run did not end verified: its pending marker
+      // runs the commands once more, and this verified run clears it.
+      expect(second.reports[0].actions[0].detail).toMatch(
+        /^0 file\(s\) written, commands run on 2 host\(s\);/,
+      );
+      for (const name of [R.active, R.inactive]) {
+        expect(fs.readFileSync(hostPath(name, '/var/tmp/https-commands.log'), 'utf8')).toBe(
+          'applied\napplied\n',
+        );
+        expect(fs.readdirSync(hostPath(name, '/var/lib/cdktf-failover/pending'))).toEqual([]);
+      }
     } finally {
       servers.forEach((s) => s.stop());
     }
+  });
+
+  it('reads bare state words with statusLine "{state}", and reports systemd-style answers as unknown with what they printed', async () => {
+    for (const name of [R.active, R.inactive]) daStatusFormat(labHostNamed(name), 'word');
+    const p = props({ healthTimeoutSeconds: 5 });
+    const dir = await synthAndInit({ ...p, aggregators: { ...p.aggregators, statusLine: '{state}' } });
+    const first = await apply(dir, { env });
+    if (first.code !== 0) console.log(first.output);
+    expect(first.code).toBe(0);
+    expect(first.reports.find((r) => r.step === 'health')!.actions[0].detail).toMatch(
+      /^lab-b Active, lab-c Inactive;/,
+    );
+
+    for (const name of [R.active, R.inactive]) daStatusFormat(labHostNamed(name), 'systemd');
+    const health = (await stateResources(dir)).find((r) => r.includes('NetOps_Steps_health_'))!;
+    const run = await apply(dir, { env, extraArgs: [`-replace=${health}`] });
+    expect(run.code).not.toBe(0);
+    expect(outcomes(run.reports)).toEqual({ health: 'failed' });
+    expect(run.reports[0].reason).toContain(
+      `lab-b: the aggregator's state is unknown: dadaemon status printed ${JSON.stringify(
+        daStatusAnswer('systemd', 'Active', daDaemonState(labHostNamed(R.active)).pid).stdout.trim(),
+      )} (exit 0), not a line "{state}"`,
+    );
+    expect(run.reports[0].reason).toContain("lab-c: the aggregator's state is unknown");
   });
 
   it('fails health with a clear reason when both aggregators claim Active', async () => {

@@ -20,6 +20,7 @@ import {
   dadaemon,
   daDaemonState,
   daStatus,
+  daStatusFormat,
   dcmdState,
   DEFAULT_INSTALL_DIR,
   forceDaStatus,
@@ -38,6 +39,7 @@ import {
   waitFor,
   writeResponseFile,
 } from '../lab/emulators/netops/setup';
+import { DA_STATUS_FORMATS, daStatusAnswer } from '../lab/emulators/netops/status-variants';
 import {
   blockBetween,
   hostPath,
@@ -433,6 +435,38 @@ describe('DX NetOps emulators on lab hosts', () => {
     await waitFor('lab-b broker on KahaDB', () => activeMqState(da1).kahadb === 'locked', {
       timeoutMs: 5_000,
     });
+  });
+
+  it('words dadaemon status in each format the reference leaves open, whatever the state', async () => {
+    await deploySite({ collectors: false });
+    const status = (h: LabHost) => {
+      const r = dadaemon(h, 'status');
+      return { stdout: r.stdout, code: r.code };
+    };
+    const expectEach = (h: LabHost, state: string | undefined) => {
+      for (const format of DA_STATUS_FORMATS) {
+        daStatusFormat(h, format);
+        expect([format, status(h)]).toEqual([format, daStatusAnswer(format, state, daDaemonState(h).pid)]);
+      }
+      daStatusFormat(h, undefined);
+    };
+    expectEach(da1, 'Active');
+    expectEach(da2, 'Inactive');
+    // The verbs that end with the status use the host's format too.
+    daStatusFormat(da1, 'systemd');
+    expect(dadaemon(da1, 'maintenance')).toMatchObject({
+      code: 0,
+      stdout: daStatusAnswer('systemd', 'Maintenance').stdout,
+    });
+    daStatusFormat(da1, undefined);
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 5_000 });
+    expectEach(da1, 'Maintenance');
+    expectEach(da2, 'Active');
+    expect(dadaemon(da1, 'activate').code).toBe(0);
+    expect(dadaemon(da1, 'stop').code).toBe(0);
+    expectEach(da1, undefined);
+    // Unset, the default line again.
+    expect(status(da2)).toEqual({ stdout: 'Data Aggregator status: Active\n', code: 0 });
   });
 
   it('leaves a DC started before its DAs hung until dcmd is restarted', async () => {

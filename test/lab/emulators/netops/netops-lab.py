@@ -23,7 +23,7 @@ Host-local state:
   /var/lib/netops-lab/run/<daemon>.lock|.pid  a daemon holds its .lock (flock) while it runs
   /var/lib/netops-lab/state/<daemon>.json     what each daemon reports about itself
   /var/lib/netops-lab/dadaemon.mode           "maintenance" while the DA is in maintenance
-  /var/lib/netops-lab/knobs/                  force-da-status, keep-activemq-after-maintenance
+  /var/lib/netops-lab/knobs/                  force-da-status, da-status-format, keep-activemq-after-maintenance
   /var/lib/netops-lab/consul/members.json     the Consul server's remembered members
   /var/lib/netops-lab/repository/config.json  port, user and password of the data repository
   <install dir>/.lab/                         component, version, answers.json (0600)
@@ -761,17 +761,46 @@ def da_current():
     return None
 
 
+DA_STATUS_FORMATS = ('line', 'word', 'systemd', 'empty')
+# systemctl's ASCII bullet: the runner's shell runs with LC_ALL=C.
+SYSTEMD_HEAD = ('* dadaemon.service - CA Data Aggregator\n'
+                '   Loaded: loaded (/etc/systemd/system/dadaemon.service; enabled; vendor preset: disabled)\n')
+
+
+def da_status_format():
+    """The wording `dadaemon status` uses on this host (knob da-status-format; the vendor's is not public)."""
+    chosen = (knob('da-status-format') or '').strip()
+    return chosen if chosen in DA_STATUS_FORMATS else 'line'
+
+
+def da_status_text(fmt, state, pid):
+    """(text, exit code) in one wording; state None when the DA does not run (status-variants.ts)."""
+    if fmt == 'systemd':
+        # systemd knows whether the process runs, not which role the DA has.
+        if state is not None and state != 'Maintenance':
+            return SYSTEMD_HEAD + '   Active: active (running)\n Main PID: %d (java)\n' % (pid or 0), 0
+        return SYSTEMD_HEAD + '   Active: inactive (dead)\n', 3
+    if fmt == 'empty':
+        return '', 3 if state is None else 0
+    if state is None:
+        return 'Data Aggregator is not running\n', 3
+    return ('%s\n' if fmt == 'word' else 'Data Aggregator status: %s\n') % state, 0
+
+
 def da_status_line():
-    """(line, exit code) as `dadaemon status` prints them."""
+    """(text, exit code) as `dadaemon status` prints them, in this host's wording."""
     forced = (knob('force-da-status') or '').strip()
+    pid = daemon_pid('dadaemon')
     if forced:
-        return 'Data Aggregator status: ' + forced, 0
-    if is_running('dadaemon'):
-        state = wait_until(da_current, 5)
-        return 'Data Aggregator status: %s' % (state['state'] if state else 'Starting'), 0
-    if read(DA_MODE, '').strip() == 'maintenance':
-        return 'Data Aggregator status: Maintenance', 0
-    return 'Data Aggregator is not running', 3
+        state = forced
+    elif is_running('dadaemon'):
+        current = wait_until(da_current, 5)
+        state = current['state'] if current else 'Starting'
+    elif read(DA_MODE, '').strip() == 'maintenance':
+        state = 'Maintenance'
+    else:
+        state = None
+    return da_status_text(da_status_format(), state, pid)
 
 
 def da_start(install_dir):
@@ -791,8 +820,8 @@ def dadaemon(argv):
         err('Usage: dadaemon {%s}' % '|'.join(verbs))
         return 2
     if verb == 'status':
-        line, code = da_status_line()
-        print(line)
+        text, code = da_status_line()
+        sys.stdout.write(text)
         return code
     if verb in ('stop', 'restart'):
         print('Stopping Data Aggregator...')
@@ -808,7 +837,7 @@ def dadaemon(argv):
             if not wait_until(lambda: not is_running('dadaemon'), 30):
                 err('Data Aggregator did not enter maintenance within 30 s')
                 return 1
-        print(da_status_line()[0])
+        sys.stdout.write(da_status_line()[0])
         return 0
     if verb == 'activate':
         if os.path.exists(DA_MODE):
@@ -820,7 +849,7 @@ def dadaemon(argv):
     if da_start(install_dir) is None:
         err('Data Aggregator did not start (see %s/dadaemon.log)' % LOG_DIR)
         return 1
-    print(da_status_line()[0])
+    sys.stdout.write(da_status_line()[0])
     return 0
 
 

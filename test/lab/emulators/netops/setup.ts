@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostPath, installEmulator, LabHost, runOnHost, RunResult } from '../../lab';
+import type { DaStatusFormat } from './status-variants';
 
 const SCRIPT = fs.readFileSync(path.join(__dirname, 'netops-lab.py'), 'utf8');
 
@@ -214,7 +215,7 @@ export function dadaemon(
   });
 }
 
-/** The state `dadaemon status` prints, or 'not running'. */
+/** The state `dadaemon status` prints in the default wording (daStatusFormat unset), or 'not running'. */
 export function daStatus(host: LabHost): DaState | 'not running' {
   const r = dadaemon(host, 'status');
   const m = /^Data Aggregator status: (\S+)/m.exec(r.stdout);
@@ -250,6 +251,17 @@ export function forceDaStatus(host: LabHost, state: DaState | undefined): void {
   const knob = hostPath(host.name, `${STATE_DIR}/knobs/force-da-status`);
   fs.mkdirSync(path.dirname(knob), { recursive: true });
   if (state) fs.writeFileSync(knob, `${state}\n`);
+  else fs.rmSync(knob, { force: true });
+}
+
+/**
+ * Knob: the wording `dadaemon status` (and the verbs that end by printing the status) uses on this
+ * host, one of status-variants.ts; undefined restores the default line.
+ */
+export function daStatusFormat(host: LabHost, format: DaStatusFormat | undefined): void {
+  const knob = hostPath(host.name, `${STATE_DIR}/knobs/da-status-format`);
+  fs.mkdirSync(path.dirname(knob), { recursive: true });
+  if (format) fs.writeFileSync(knob, `${format}\n`);
   else fs.rmSync(knob, { force: true });
 }
 

@@ -1,0 +1,61 @@
+/**
+ * The answers the NetOps emulator's `dadaemon status` can give, one per plausible wording (the
+ * vendor's text is not public, so the library is tested against each). netops-lab.py prints
+ * exactly these (test/e2e/netops-emulators.test.ts checks it); the construct's unit tests read
+ * them from here, so both sides agree on every byte. No lab import: unit tests load this file.
+ */
+
+/** Chosen per host with `daStatusFormat` (setup.ts), the knob file `knobs/da-status-format`. */
+export const DA_STATUS_FORMATS = ['line', 'word', 'systemd', 'empty'] as const;
+export type DaStatusFormat = (typeof DA_STATUS_FORMATS)[number];
+
+/** The emulator's default: one line naming the state. */
+export const DEFAULT_DA_STATUS_FORMAT: DaStatusFormat = 'line';
+
+/** A stand-in PID for tests that do not read the emulator's own. */
+export const SAMPLE_PID = 4242;
+
+export interface DaStatusAnswer {
+  readonly stdout: string;
+  readonly code: number;
+}
+
+/** systemctl's ASCII bullet: the runner's shell runs with LC_ALL=C. */
+const SYSTEMD_HEAD = [
+  '* dadaemon.service - CA Data Aggregator',
+  '   Loaded: loaded (/etc/systemd/system/dadaemon.service; enabled; vendor preset: disabled)',
+];
+
+/**
+ * What `dadaemon status` prints: `state` for a DA that runs (or Maintenance, which runs no
+ * process), `undefined` for one that does not run. `pid` is the DA process's, for systemd's line.
+ */
+export function daStatusAnswer(
+  format: DaStatusFormat,
+  state: string | undefined,
+  pid = SAMPLE_PID,
+): DaStatusAnswer {
+  const running = state !== undefined && state !== 'Maintenance';
+  switch (format) {
+    case 'line':
+      return state === undefined
+        ? { stdout: 'Data Aggregator is not running\n', code: 3 }
+        : { stdout: `Data Aggregator status: ${state}\n`, code: 0 };
+    case 'word':
+      return state === undefined
+        ? { stdout: 'Data Aggregator is not running\n', code: 3 }
+        : { stdout: `${state}\n`, code: 0 };
+    case 'systemd':
+      // systemd knows whether the process runs, not which role the DA has.
+      return running
+        ? {
+            stdout: [...SYSTEMD_HEAD, '   Active: active (running)', ` Main PID: ${pid} (java)`, ''].join(
+              '\n',
+            ),
+            code: 0,
+          }
+        : { stdout: [...SYSTEMD_HEAD, '   Active: inactive (dead)', ''].join('\n'), code: 3 };
+    case 'empty':
+      return { stdout: '', code: state === undefined ? 3 : 0 };
+  }
+}
