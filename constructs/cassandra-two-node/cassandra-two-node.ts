@@ -3,7 +3,7 @@ import { Annotations, ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
-import { planCassandraSteps } from './plan';
+import { planCassandraTwoNodeSteps } from './plan';
 import {
   cassandraTwoNodeSchema,
   CassandraPorts,
@@ -53,7 +53,7 @@ export class CassandraTwoNode extends Construct {
     this.listenAddresses = this.config.nodes.map((n) => n.listenAddress);
     if (this.config.clusterName !== undefined) this.clusterName = this.config.clusterName;
     this.ports = this.config.ports;
-    this.steps = planCassandraSteps(this.config);
+    this.steps = planCassandraTwoNodeSteps(this.config);
     this.stepResources = new StepResources(this, 'Steps', { steps: this.steps });
     this.ready = this.stepResources.resources.get(this.steps[this.steps.length - 1].id)!;
     for (const warning of twoNodeWarnings(this.config)) Annotations.of(this).addWarning(warning);

@@ -17,7 +17,7 @@ import {
   POSIX_SERVICE_CONTROL,
   POWERSHELL_QUERIES,
 } from './commands';
-import { SET_ASIDE_SCRIPT } from './handlers';
+import { SET_ASIDE_SCRIPT } from './commands';
 
 /** Values a prop could smuggle code in with, in either dialect. */
 const HOSTILE = `x'; Remove-Item -Recurse C:\\ ; $(touch /tmp/pwned) \`id\` "; exit 9 ‘’`;

@@ -129,3 +129,14 @@ export const POSIX_SERVICE_CONTROL = {
     argv: shellScript(AWAIT_UN_SCRIPT, nodetoolPath, address, String(seconds)),
   }),
 };
+
+/** Moves $1 to $1$2 and leaves an empty $1 with the same owner and mode. Prints where the data went. */
+export const SET_ASIDE_SCRIPT = `set -eu
+dir=$1; aside=$1$2
+[ -d "$dir" ] || exit 0
+if [ -e "$aside" ]; then echo "$aside already exists" >&2; exit 1; fi
+mv -- "$dir" "$aside"
+mkdir -- "$dir"
+chmod --reference="$aside" -- "$dir"
+chown --reference="$aside" -- "$dir"
+printf '%s\\n' "$aside"`;

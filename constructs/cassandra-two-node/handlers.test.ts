@@ -12,7 +12,7 @@ import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
 import type { HostConfig } from '../../src/schema/host';
 import type { StepSpec } from '../../src/step';
 import { FIRST_DATA_FILE_PS, NODETOOL_PS, PORT_CHECK_PS, SERVICE_STATE_PS } from './commands';
-import { planCassandraSteps } from './plan';
+import { planCassandraTwoNodeSteps } from './plan';
 import { WindowsFixtureExecutor } from '../../test/support/windows-fixture-host';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
 import { ActionRegistry } from '../../src/runner/action-registry';
@@ -130,7 +130,7 @@ function hostConfig(name: string, address: string, os: 'linux' | 'windows'): Hos
 
 async function runStep(id: string, props: CassandraTwoNodeProps, nodes: Record<string, FakeNode>) {
   const config = cassandraTwoNodeSchema.parse(props);
-  const step = planCassandraSteps(config).find((s) => s.id === id)!;
+  const step = planCassandraTwoNodeSteps(config).find((s) => s.id === id)!;
   const spec: StepSpec = {
     specVersion: 1,
     id: step.id,

@@ -14,4 +14,4 @@ export { cassandraPreflightPart, cassandraPreflightPartProblems } from './part';
 export type { CassandraPartProblem, CassandraPreflightPartProps } from './part';
 export type { PreflightAction as CassandraPreflightAction } from './actions';
 export { PORT_CHECK_PS } from './commands';
-export { cassandraPreflightProblems } from './handlers';
+export { cassandraPreflightProblems } from './handle-preflight';

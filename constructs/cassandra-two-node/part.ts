@@ -8,7 +8,7 @@ import { isIpv4, isIpv6 } from '../../src/schema/common';
 import { HostConfig, hostLabel } from '../../src/schema/host';
 import { isToken } from '../../src/schema/token';
 import { PREFLIGHT_KIND, PreflightAction } from './actions';
-import { planCassandraSteps } from './plan';
+import { planCassandraTwoNodeSteps } from './plan';
 import { CassandraPlatform, cassandraTwoNodeSchema } from './props';
 
 export interface CassandraPreflightPartProps {
@@ -84,6 +84,6 @@ export function cassandraPreflightPart(props: CassandraPreflightPartProps): Pref
       `Cassandra part planned on hosts it refuses: ${problems.map((p) => p.message).join('; ')}`,
     );
   const config = cassandraTwoNodeSchema.parse(partProps(props));
-  const actions = planCassandraSteps(config).flatMap((step) => step.actions);
+  const actions = planCassandraTwoNodeSteps(config).flatMap((step) => step.actions);
   return actions.find((action) => action.kind === PREFLIGHT_KIND) as PreflightAction;
 }

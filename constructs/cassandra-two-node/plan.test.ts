@@ -9,7 +9,7 @@ import { SshCredentials } from '../../src/schema/host';
 import { orderSteps } from '../../src/step';
 import { parseProps } from '../../src/validate';
 import type { PreflightAction, SetDataAsideAction } from './actions';
-import { ownedSettings, planCassandraSteps, restartMarker } from './plan';
+import { ownedSettings, planCassandraTwoNodeSteps, restartMarker } from './plan';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
 
 const DEFAULT_YAML = fs.readFileSync(
@@ -48,9 +48,9 @@ function config(extra: Partial<CassandraTwoNodeProps> = {}) {
   return parseProps(new Construct(stack, 'C'), cassandraTwoNodeSchema, props(extra));
 }
 
-describe('planCassandraSteps', () => {
+describe('planCassandraTwoNodeSteps', () => {
   it('configure mode: preflight, first node, second node, verify, in that order', () => {
-    const steps = planCassandraSteps(config());
+    const steps = planCassandraTwoNodeSteps(config());
     expect(steps.map((s) => [s.id, s.host.name, s.after])).toEqual([
       ['preflight', 'cas1', []],
       ['configure-1-cas1', 'cas1', ['preflight']],
@@ -61,7 +61,7 @@ describe('planCassandraSteps', () => {
   });
 
   it('each configure step edits cassandra.yaml, notifying a restart that waits for UN', () => {
-    const [, first] = planCassandraSteps(config({ healthTimeoutSeconds: 90 }));
+    const [, first] = planCassandraTwoNodeSteps(config({ healthTimeoutSeconds: 90 }));
     const [edit, restart] = first.actions as [ConfigAction, CommandAction];
     expect(edit).toMatchObject({
       kind: 'config',
@@ -105,7 +105,7 @@ describe('planCassandraSteps', () => {
   });
 
   it('sets data aside first, only on the nodes allowDataWipeOn names', () => {
-    const steps = planCassandraSteps(config({ allowDataWipeOn: ['cas2'] }));
+    const steps = planCassandraTwoNodeSteps(config({ allowDataWipeOn: ['cas2'] }));
     expect(steps[1].actions.map((a) => a.kind)).toEqual(['config', 'command']);
     const aside = steps[2].actions[0] as SetDataAsideAction;
     expect(aside).toMatchObject({
@@ -120,7 +120,7 @@ describe('planCassandraSteps', () => {
   });
 
   it('preflight carries both nodes, their edits, the pin and the restart marker', () => {
-    const [preflight] = planCassandraSteps(config({ expectedReleaseVersion: '3.11.4', numTokens: 16 }));
+    const [preflight] = planCassandraTwoNodeSteps(config({ expectedReleaseVersion: '3.11.4', numTokens: 16 }));
     const action = preflight.actions[0] as PreflightAction;
     expect(action.kind).toBe('cassandra-two-node.preflight');
     expect(action.nodes.map((n) => [n.name, n.listenAddress, n.clientAddress])).toEqual([
@@ -137,7 +137,7 @@ describe('planCassandraSteps', () => {
   });
 
   it('verify mode: preflight then verify, no edit anywhere', () => {
-    const steps = planCassandraSteps(config({ mode: 'verify' }));
+    const steps = planCassandraTwoNodeSteps(config({ mode: 'verify' }));
     expect(steps.map((s) => [s.id, s.after])).toEqual([
       ['preflight', []],
       ['verify', ['preflight']],
@@ -151,13 +151,13 @@ describe('planCassandraSteps', () => {
 
   it('preflight mode: the preflight step alone', () => {
     expect(
-      planCassandraSteps(config({ mode: 'preflight', clusterName: undefined })).map((s) => s.id),
+      planCassandraTwoNodeSteps(config({ mode: 'preflight', clusterName: undefined })).map((s) => s.id),
     ).toEqual(['preflight']);
   });
 
   it('verification re-runs whenever a step before it changes, preflight whenever any step does', () => {
     const digests = (extra: Partial<CassandraTwoNodeProps>) =>
-      upstreamDigests(orderSteps(planCassandraSteps(config(extra))));
+      upstreamDigests(orderSteps(planCassandraTwoNodeSteps(config(extra))));
     expect(digests({}).get('verify')).toBe(digests({}).get('verify'));
     expect(digests({ endpointSnitch: 'SimpleSnitch' }).get('verify')).not.toBe(digests({}).get('verify'));
     expect(digests({ endpointSnitch: 'SimpleSnitch' }).get('preflight')).not.toBe(
@@ -178,7 +178,7 @@ describe('planCassandraSteps', () => {
         { host: { ...base.nodes[1].host, name: undefined } },
       ],
     });
-    expect(planCassandraSteps(c).map((s) => s.id)).toEqual([
+    expect(planCassandraTwoNodeSteps(c).map((s) => s.id)).toEqual([
       'preflight',
       'configure-1-db-node-1',
       'configure-2-10-0-0-2',

@@ -51,7 +51,7 @@ function target(node: CassandraNodeConfig): NodeTarget {
  * mode one step per node, the second after the first is back `UN`; then a verification of the
  * whole cluster.
  */
-export function planCassandraSteps(config: CassandraTwoNodeConfig): Step[] {
+export function planCassandraTwoNodeSteps(config: CassandraTwoNodeConfig): Step[] {
   const [first, second] = config.nodes;
   const marker = restartMarker(config.locations.serviceName);
   const configuring = config.mode === 'configure';

@@ -530,7 +530,7 @@ function crossFieldIssues(props: Partial<ParsedProps>): Issue[] {
   return issues;
 }
 
-function toConfig(props: ParsedProps): CassandraTwoNodeConfig {
+function toCassandraTwoNodeConfig(props: ParsedProps): CassandraTwoNodeConfig {
   const platform = platformOf(props);
   const nodes = props.nodes.map((node): CassandraNodeConfig => {
     const listenAddress = node.listenAddress ?? node.host.address;
@@ -580,5 +580,5 @@ export const cassandraTwoNodeSchema = declaredSchema<CassandraTwoNodeConfig, Cas
       }),
       EVEN_WITH_FIELD_ERRORS,
     )
-    .transform(toConfig),
+    .transform(toCassandraTwoNodeConfig),
 );

@@ -235,3 +235,29 @@ export async function readAdapters(host: RemoteHost) {
   const [result] = await host.batch([factCalls.adapters.call()]);
   return factCalls.adapters.read(host, result);
 }
+
+/** An agent as the port checks see it: its connection and its primary IP. */
+export interface Agent {
+  readonly host: RemoteHost;
+  readonly address: string;
+}
+
+/**
+ * Fact `openPorts`: for each target, whether any of its ports answers from `host`. One round trip
+ * for every target's first port; the others of a closed target in one more.
+ */
+export async function readOpenPorts(
+  host: RemoteHost,
+  targets: readonly { address: string; anyOf: readonly number[] }[],
+): Promise<boolean[]> {
+  const first = await host.batch(targets.map((t) => factCalls.portOpen.call(t.address, t.anyOf[0])));
+  const open = first.map((result) => factCalls.portOpen.read(result));
+  const retry = targets.flatMap((t, i) =>
+    open[i] ? [] : t.anyOf.slice(1).map((port) => ({ i, call: factCalls.portOpen.call(t.address, port) })),
+  );
+  const retried = await host.batch(retry.map((r) => r.call));
+  retried.forEach((result, k) => {
+    if (factCalls.portOpen.read(result)) open[retry[k].i] = true;
+  });
+  return open;
+}

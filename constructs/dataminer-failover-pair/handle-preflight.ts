@@ -8,8 +8,8 @@ import { secretFromEnv } from '../../src/runner/credentials';
 import { certificateNames, peerCertificateThrough } from '../../src/runner/tunnel';
 import { isIpv4 } from '../../src/schema/common';
 import { cassandraPreflightProblems } from '../cassandra-two-node';
-import type { AgentRef, PreflightAction } from './actions';
-import { AgentFacts, factCalls, readAdapters, readAgentFacts } from './facts';
+import type { AgentRef, PortCheck, PreflightAction } from './actions';
+import { Agent, AgentFacts, factCalls, readAdapters, readAgentFacts, readOpenPorts } from './facts';
 import { priorityOrderProblems } from './backup-changes';
 import { PATH_EXISTS_PS } from '../../src/dialect/windows-primitives';
 import { inInstallDir, NATS_REPAIR } from './commands';
@@ -18,7 +18,7 @@ import { passwordSources } from './passwords';
 import { databaseTlsProblems, samlProblems } from './preflight-checks';
 import { planRedirects, redirectProblems } from './redirects';
 import { cubeInterfaceValues } from './runbook';
-import { agentPortProblems, Agent } from './ports';
+import { applicableChecks, checkTarget, closedPortProblems } from './port-rules';
 import {
   existingMixFindings,
   failoverConfigured,
@@ -68,6 +68,30 @@ export async function connectAgents(action: { primary: AgentRef; backup: AgentRe
   const primary: Agent = { host: p, address: await primaryAddress(p, action.primary) };
   const backup: Agent = { host: b, address: await primaryAddress(b, action.backup) };
   return { primary, backup };
+}
+
+/** Every closed path between the agents (and to the storage), probed from both sides at once. */
+export async function agentPortProblems(
+  primary: Agent,
+  backup: Agent,
+  checks: readonly PortCheck[],
+  brokerGateway: boolean,
+): Promise<string[]> {
+  const wanted = applicableChecks(checks, brokerGateway);
+  const sides: [Agent, Agent][] = [
+    [primary, backup],
+    [backup, primary],
+  ];
+  const results = await Promise.all(
+    sides.map(async ([from, peer]) => {
+      const open = await readOpenPorts(
+        from.host,
+        wanted.map((check) => ({ address: checkTarget(check, peer.address), anyOf: check.anyOf })),
+      );
+      return closedPortProblems(from.host, { label: peer.host.label, address: peer.address }, wanted, open);
+    }),
+  );
+  return results.flat();
 }
 
 /** Both agents' redirects to each other, when the primary uses DMS.xml redirects. */

@@ -4,12 +4,10 @@ import type { ActionHandler } from '../../src/runner/action-handler';
 import { HOLDS_VIRTUAL_IPS } from '../../src/summary/topology';
 import type { FailoverEnabledAction, VerifyAction, WebServicesCredentials } from './actions';
 import { agentsInfoProblems, DmaInfo, readAgentsInfo } from './agents-info';
-import { AgentFacts, readAdapters, readAgentFacts } from './facts';
-import type { Agent } from './ports';
+import { Agent, AgentFacts, readAdapters, readAgentFacts } from './facts';
 import { planRedirects } from './redirects';
-import { connectAgents } from './handle-preflight';
+import { agentPortProblems, connectAgents } from './handle-preflight';
 import { databasesForComparison } from './parse';
-import { agentPortProblems } from './ports';
 import { failoverConfigured } from './preflight-rules';
 
 /** Databases compared without `<PWD>` (encrypted per agent) and, when the backup has its own, without priorityOrder. */

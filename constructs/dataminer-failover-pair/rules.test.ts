@@ -1,4 +1,5 @@
 import { backupChanges, priorityOrderProblems } from './backup-changes';
+import { applicableChecks, closedPortProblems } from './port-rules';
 import { cubeInterfaceValues } from './runbook';
 import { passwordSources } from './passwords';
 import type { AgentFacts } from './facts';
@@ -458,5 +459,35 @@ describe("Cube's values per network interface", () => {
     ).toBe(
       'Cube values: interface 1 (corporate): virtual IP 10.0.1.50, dma-a 10.0.1.11 (Ethernet), dma-b 10.0.1.12 (Ethernet); interface 2 (acquisition): virtual IP 10.0.2.50, dma-a 10.0.2.11 (Ethernet 2), dma-b no adapter',
     );
+  });
+});
+
+describe('the port paths between the agents', () => {
+  const checks = [
+    { from: 'both' as const, to: 'peer', anyOf: [8004], purpose: '.NET Remoting' },
+    {
+      from: 'both' as const,
+      to: 'peer',
+      anyOf: [9090],
+      purpose: 'NATS account server',
+      unlessBrokerGateway: true,
+    },
+    { from: 'both' as const, to: '10.0.1.90', anyOf: [9042, 9142], purpose: 'Cassandra cluster CQL' },
+  ];
+  it('skips the NATS account server under BrokerGateway, and names each closed path with its ports', () => {
+    expect(applicableChecks(checks, true).map((c) => c.purpose)).toEqual([
+      '.NET Remoting',
+      'Cassandra cluster CQL',
+    ]);
+    expect(
+      closedPortProblems({ label: 'dma-a' }, { label: 'dma-b', address: '10.0.1.12' }, checks, [
+        true,
+        false,
+        false,
+      ]),
+    ).toEqual([
+      'dma-a → dma-b TCP 9090 (NATS account server) is closed',
+      'dma-a → 10.0.1.90 TCP 9042 or 9142 (Cassandra cluster CQL) is closed',
+    ]);
   });
 });

@@ -88,3 +88,16 @@ export function asOwner(owner: OwnerSpec, argv: readonly string[]): { argv: stri
     argv: ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', ...argv],
   };
 }
+
+/** Commands every client needs: the NFS mount helper and what the steps and checks run. */
+export const CLIENT_COMMANDS = [
+  'mount.nfs4',
+  'findmnt',
+  'flock',
+  'setpriv',
+  'getent',
+  'groupadd',
+  'useradd',
+  'stat',
+];
+export const SERVER_COMMANDS = ['exportfs', 'getent', 'stat'];

@@ -10,19 +10,10 @@ import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import type { HostConfig } from '../../src/schema/host';
 import type { PreflightAction } from './actions';
-import { findExportsOf, findFstabEntries } from './parse';
-import {
-  CLIENT_COMMANDS,
-  exportProblems,
-  HostFacts,
-  identityProblems,
-  mountPointProblems,
-  parseHostFacts,
-  platformProblems,
-  SERVER_COMMANDS,
-} from './preflight-rules';
+import { findExportsOf, findFstabEntries, HostFacts, parseHostFacts } from './parse';
+import { exportProblems, identityProblems, mountPointProblems, platformProblems } from './preflight-rules';
 import { readMount } from './facts';
-import { DUMP_EXPORTS_FILES, HOST_FACTS } from './commands';
+import { CLIENT_COMMANDS, DUMP_EXPORTS_FILES, HOST_FACTS, SERVER_COMMANDS } from './commands';
 
 async function gatherFacts(
   host: RemoteHost,

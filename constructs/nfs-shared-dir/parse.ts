@@ -160,3 +160,46 @@ export function findFstabEntries(fstab: string, mountPath: string): FstabHit[] {
   });
   return hits;
 }
+
+/** What the preflight reads on one host (HOST_FACTS): its platform, the account and the path. */
+export interface HostFacts {
+  readonly os: string;
+  readonly missing: readonly string[];
+  readonly passwdByUid?: PasswdEntry;
+  readonly passwdByUser?: PasswdEntry;
+  readonly groupByGid?: GroupEntry;
+  readonly groupByName?: GroupEntry;
+  readonly path: 'directory' | 'symlink' | 'other' | 'missing';
+  /** `uid:gid` of the directory at the path. */
+  readonly pathOwner?: string;
+  readonly pathEntries?: number;
+}
+
+/** Parses the `key=value` lines of HOST_FACTS. */
+export function parseHostFacts(stdout: string): HostFacts {
+  const values = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq);
+    values.set(key, [...(values.get(key) ?? []), line.slice(eq + 1)]);
+  }
+  const one = (key: string) => values.get(key)?.[0] ?? '';
+  const path = one('path');
+  const entries = one('path_entries').trim();
+  return {
+    os: one('os').trim(),
+    missing: values.get('missing') ?? [],
+    ...optional('passwdByUid', parsePasswdLine(one('passwd_uid'))),
+    ...optional('passwdByUser', parsePasswdLine(one('passwd_user'))),
+    ...optional('groupByGid', parseGroupLine(one('group_gid'))),
+    ...optional('groupByName', parseGroupLine(one('group_name'))),
+    path: path === 'directory' || path === 'symlink' || path === 'other' ? path : 'missing',
+    ...optional('pathOwner', one('path_owner').trim() || undefined),
+    ...optional('pathEntries', entries === '' ? undefined : Number(entries)),
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

@@ -1,12 +1,6 @@
 import type { OwnerSpec } from './actions';
-import {
-  exportProblems,
-  HostFacts,
-  identityProblems,
-  mountPointProblems,
-  parseHostFacts,
-  platformProblems,
-} from './preflight-rules';
+import { exportProblems, identityProblems, mountPointProblems, platformProblems } from './preflight-rules';
+import { HostFacts, parseHostFacts } from './parse';
 
 const OWNER: OwnerSpec = { user: 'dauser', uid: 4500, group: 'dauser', gid: 4500 };
 

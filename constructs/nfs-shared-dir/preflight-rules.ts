@@ -4,67 +4,12 @@
  */
 import type { OwnerSpec } from './actions';
 import type { MountEntry } from './mount-options';
-import { ExportsFileHit, FstabHit, GroupEntry, parseGroupLine, parsePasswdLine, PasswdEntry } from './parse';
-
-export interface HostFacts {
-  readonly os: string;
-  readonly missing: readonly string[];
-  readonly passwdByUid?: PasswdEntry;
-  readonly passwdByUser?: PasswdEntry;
-  readonly groupByGid?: GroupEntry;
-  readonly groupByName?: GroupEntry;
-  readonly path: 'directory' | 'symlink' | 'other' | 'missing';
-  /** `uid:gid` of the directory at the path. */
-  readonly pathOwner?: string;
-  readonly pathEntries?: number;
-}
-
-/** Commands every client needs: the NFS mount helper and what the steps and checks run. */
-export const CLIENT_COMMANDS = [
-  'mount.nfs4',
-  'findmnt',
-  'flock',
-  'setpriv',
-  'getent',
-  'groupadd',
-  'useradd',
-  'stat',
-];
-export const SERVER_COMMANDS = ['exportfs', 'getent', 'stat'];
+import { ExportsFileHit, FstabHit, HostFacts } from './parse';
 
 const INSTALL_HINT: Record<string, string> = {
   'mount.nfs4': 'install the NFS client utilities (the package that provides mount.nfs4)',
   exportfs: 'install the kernel NFS server utilities (the package that provides exportfs)',
 };
-
-/** Parses the `key=value` lines of HOST_FACTS. */
-export function parseHostFacts(stdout: string): HostFacts {
-  const values = new Map<string, string[]>();
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq);
-    values.set(key, [...(values.get(key) ?? []), line.slice(eq + 1)]);
-  }
-  const one = (key: string) => values.get(key)?.[0] ?? '';
-  const path = one('path');
-  const entries = one('path_entries').trim();
-  return {
-    os: one('os').trim(),
-    missing: values.get('missing') ?? [],
-    ...optional('passwdByUid', parsePasswdLine(one('passwd_uid'))),
-    ...optional('passwdByUser', parsePasswdLine(one('passwd_user'))),
-    ...optional('groupByGid', parseGroupLine(one('group_gid'))),
-    ...optional('groupByName', parseGroupLine(one('group_name'))),
-    path: path === 'directory' || path === 'symlink' || path === 'other' ? path : 'missing',
-    ...optional('pathOwner', one('path_owner').trim() || undefined),
-    ...optional('pathEntries', entries === '' ? undefined : Number(entries)),
-  };
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-}
 
 export function platformProblems(label: string, facts: HostFacts): string[] {
   if (facts.os !== 'Linux')

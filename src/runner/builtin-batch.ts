@@ -15,7 +15,7 @@ import {
   readFilesCommand,
   writeFilesCall,
 } from '../facts/files';
-import type { ActionReport } from './execute-step';
+import type { ActionReport } from './step-report';
 import { fileOptions, metaDiffers, wantedContent } from './builtin-actions';
 import { backupSuffix, CommandResult, RemoteCall, RemoteHost, tail } from './remote-host';
 

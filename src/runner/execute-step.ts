@@ -6,31 +6,9 @@ import { describeAction } from './action-handler';
 import type { ActionRegistry } from './action-registry';
 import { ActionFailure, BuiltinAction, isBuiltinAction, runBuiltinSegment } from './builtin-batch';
 import type { RemoteHost, Traffic } from './remote-host';
+import type { ActionReport, Outcome, StepReport } from './step-report';
 
-export type Outcome = 'ok' | 'changed' | 'failed';
-
-export interface ActionReport {
-  readonly action: string;
-  readonly outcome: Outcome;
-  readonly detail?: string;
-  /** What the action read each host to be, by host label (ActionResult.hostStates). */
-  readonly hostStates?: Readonly<Record<string, string>>;
-}
-
-export interface StepReport {
-  readonly step: string;
-  readonly description: string;
-  readonly host: string;
-  readonly outcome: Outcome;
-  readonly checkOnly: boolean;
-  readonly durationMs: number;
-  readonly reason?: string;
-  readonly actions: readonly ActionReport[];
-  /** Network waits this step made (a batch of commands counts once). */
-  readonly roundTrips: number;
-  /** Commands run on hosts. */
-  readonly remoteCommands: number;
-}
+export type { ActionReport, Outcome, StepReport } from './step-report';
 
 export interface ExecuteOptions {
   /** Opens a host; the executor closes nothing, the caller owns the connections. */

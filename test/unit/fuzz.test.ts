@@ -23,7 +23,7 @@ import { planDataMinerFailoverPairSteps } from '../../constructs/dataminer-failo
 import { faultTolerantAggregatorSchema } from '../../constructs/fault-tolerant-aggregator/props';
 import { planFaultTolerantAggregatorSteps } from '../../constructs/fault-tolerant-aggregator/plan';
 import { cassandraTwoNodeSchema } from '../../constructs/cassandra-two-node/props';
-import { planCassandraSteps } from '../../constructs/cassandra-two-node/plan';
+import { planCassandraTwoNodeSteps } from '../../constructs/cassandra-two-node/plan';
 import { nfsSharedDirSchema } from '../../constructs/nfs-shared-dir/props';
 import { planNfsSharedDirSteps } from '../../constructs/nfs-shared-dir/plan';
 import { App, TerraformStack } from '../../src/cdktf';
@@ -73,7 +73,7 @@ const subjects: Subject[] = [
     name: 'CassandraTwoNode',
     arbitrary: cassandraTwoNodePropsArb,
     schema: cassandraTwoNodeSchema as z.ZodType<unknown>,
-    plan: planCassandraSteps,
+    plan: planCassandraTwoNodeSteps,
     construct: (stack, props) => new CassandraTwoNode(stack, 'Construct', props),
   },
   {
