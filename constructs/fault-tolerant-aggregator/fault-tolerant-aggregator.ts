@@ -6,7 +6,7 @@ import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
 import { NfsSharedDir } from '../nfs-shared-dir';
 import type { NfsSharedDirProps } from '../nfs-shared-dir';
-import { DATA_REPOSITORY_STEP, HEALTH_STEP, planFaultTolerantAggregatorSteps, PROXY_STEP } from './plan';
+import { DATA_REPOSITORY_STEP, planFaultTolerantAggregatorSteps, PROXY_STEP, readyStepId } from './plan';
 import {
   FaultTolerantAggregatorConfig,
   faultTolerantAggregatorSchema,
@@ -81,7 +81,7 @@ export class FaultTolerantAggregator extends Construct {
         share.runAfter(resources.resources.get(DATA_REPOSITORY_STEP)!);
       resources.addDependency(PROXY_STEP, share.ready);
     }
-    this.ready = resources.resources.get(HEALTH_STEP)!;
+    this.ready = resources.resources.get(readyStepId(config))!;
     this.warn(config);
   }
 

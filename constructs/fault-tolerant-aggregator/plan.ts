@@ -38,6 +38,15 @@ export const HEALTH_STEP = 'health';
 export const HTTPS_STEP = 'https';
 export const DRILL_STEP = 'drill';
 
+/**
+ * The construct's last verification, which `ready` stands for: the drill when there is one, else
+ * the HTTPS check, else health. Nothing the construct does runs after it.
+ */
+export function readyStepId(config: { readonly https?: unknown; readonly drill?: unknown }): string {
+  if (config.drill) return DRILL_STEP;
+  return config.https ? HTTPS_STEP : HEALTH_STEP;
+}
+
 /** The three Consul servers: the proxy and the two aggregators. */
 const SERVERS = 3;
 /** How long a collector waits for the aggregators' web services before it installs. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TerraformStack, Testing } from '../../src/cdktf';
+import { TerraformResource, TerraformStack, Testing } from '../../src/cdktf';
 import { FaultTolerantAggregator, NfsSharedDir, ValidationError } from '../../index';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { addFaultTolerantAggregator } from '../../examples/fault-tolerant-aggregator-example';
@@ -46,6 +46,12 @@ describe.each(engineCases([['null_resource'], ['terraform_data']] as const))(
         expect(names.some((n) => n.startsWith(`NetOps_Steps_${id}_`))).toBe(true);
       for (const id of ['preflight', 'server', 'client-da1', 'client-da2', 'verify'])
         expect(names.some((n) => n.startsWith(`NetOps_SharedDirectory_Steps_${id}_`))).toBe(true);
+    });
+
+    it('is ready only after its last verification: the drill, which runs after HTTPS and health', () => {
+      const { netOps } = synth(engine);
+      expect(netOps.ready).toBeInstanceOf(TerraformResource);
+      expect((netOps.ready as TerraformResource).node.id).toBe('drill');
     });
 
     it("puts the shared directory in the vendor's order: after the data repository, before the proxy", () => {
