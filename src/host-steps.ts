@@ -8,6 +8,7 @@ import { isToken } from './schema/token';
 import { HostProps, hostSchema } from './schema/host';
 import { Step, STEP_ID } from './step';
 import type { ITerraformDependable } from './cdktf';
+import { acknowledgementsSchema, applyAdviceRules, HOST_UNPINNED_KEY, RuleAcknowledgement } from './rules';
 import { parsePropsAtSynth, REFUSED_PROPS } from './validate-at-synth';
 
 export interface HostStepProps {
@@ -26,6 +27,11 @@ export interface HostStepProps {
 
 export interface HostStepsProps {
   readonly steps: readonly HostStepProps[];
+  /**
+   * Advice accepted, by rule id with why it does not apply here (HOST-UNPINNED-KEY: a host with
+   * acceptUnknownHostKey). @default none
+   */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
 }
 
 export const hostStepsSchema = z
@@ -47,6 +53,7 @@ export const hostStepsSchema = z
         }),
       )
       .min(1, { error: 'expected at least one step' }),
+    acknowledge: acknowledgementsSchema(HOST_UNPINNED_KEY).optional(),
   })
   .superRefine(
     crossFieldRule((props, ctx) => {
@@ -186,7 +193,9 @@ export class HostSteps extends Construct {
       return;
     }
     this.steps = config.steps.map((s) => ({ ...s, actions: s.actions as Action[] }));
-    this.resources = new StepResources(this, 'Steps', { steps: this.steps }).resources;
+    const acknowledge = config.acknowledge ?? [];
+    this.resources = new StepResources(this, 'Steps', { steps: this.steps, acknowledge }).resources;
     this.ready = [...this.resources.values()].pop()!;
+    applyAdviceRules(this, [], config, acknowledge);
   }
 }

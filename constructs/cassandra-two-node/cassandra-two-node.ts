@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { Annotations, ITerraformDependable } from '../../src/cdktf';
+import { applyAdviceRules } from '../../src/rules';
+import { CASSANDRA_ADVICE_RULES } from './advice-rules';
+import { ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
@@ -54,24 +56,11 @@ export class CassandraTwoNode extends Construct {
     if (this.config.clusterName !== undefined) this.clusterName = this.config.clusterName;
     this.ports = this.config.ports;
     this.steps = planCassandraTwoNodeSteps(this.config);
-    this.stepResources = new StepResources(this, 'Steps', { steps: this.steps });
+    this.stepResources = new StepResources(this, 'Steps', {
+      steps: this.steps,
+      acknowledge: this.config.acknowledge,
+    });
     this.ready = this.stepResources.resources.get(this.steps[this.steps.length - 1].id)!;
-    for (const warning of twoNodeWarnings(this.config)) Annotations.of(this).addWarning(warning);
+    applyAdviceRules(this, CASSANDRA_ADVICE_RULES, this.config, this.config.acknowledge);
   }
-}
-
-/**
- * The arithmetic of two nodes, as advice: nothing here changes a keyspace.
- */
-export function twoNodeWarnings(config: CassandraTwoNodeConfig): string[] {
-  const warnings = [
-    'Two nodes: QUORUM with replication factor 2 needs both nodes, so the cluster survives a node loss only at consistency ONE or LOCAL_ONE. Keyspaces with replication factor 1 lose access to half their data while one node is down: use replication factor 2.',
-    'system_auth has replication factor 1 by default and the default "cassandra" superuser is checked at QUORUM: raise system_auth to replication factor 2 and run a repair on both nodes, or logins fail while one node is down.',
-  ];
-  if (config.platform === 'windows-dataminer') {
-    warnings.push(
-      'DataMiner creates its keyspaces with replication factor 1 on clusters of up to 3 nodes by default: with a Failover pair, check the replication of its keyspaces after Failover is switched on.',
-    );
-  }
-  return warnings;
 }

@@ -1,4 +1,5 @@
-export { CassandraTwoNode, twoNodeWarnings } from './cassandra-two-node';
+export { CassandraTwoNode } from './cassandra-two-node';
+export { CASSANDRA_ADVICE_RULES } from './advice-rules';
 export type {
   CassandraLocations,
   CassandraMode,

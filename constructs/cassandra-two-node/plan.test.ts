@@ -120,7 +120,9 @@ describe('planCassandraTwoNodeSteps', () => {
   });
 
   it('preflight carries both nodes, their edits, the pin and the restart marker', () => {
-    const [preflight] = planCassandraTwoNodeSteps(config({ expectedReleaseVersion: '3.11.4', numTokens: 16 }));
+    const [preflight] = planCassandraTwoNodeSteps(
+      config({ expectedReleaseVersion: '3.11.4', numTokens: 16 }),
+    );
     const action = preflight.actions[0] as PreflightAction;
     expect(action.kind).toBe('cassandra-two-node.preflight');
     expect(action.nodes.map((n) => [n.name, n.listenAddress, n.clientAddress])).toEqual([

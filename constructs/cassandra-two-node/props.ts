@@ -1,3 +1,4 @@
+import { acknowledgementsSchema, RuleAcknowledgement } from '../../src/rules';
 import { z } from 'zod';
 import {
   durationSecondsSchema,
@@ -64,6 +65,11 @@ export interface CassandraTlsProps {
 }
 
 export interface CassandraTwoNodeProps {
+  /**
+   * Advice accepted, each rule by its id with why it does not apply here: its warning becomes a
+   * note carrying the reason. @default none
+   */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
   /** Exactly two nodes. The first is configured and restarted first. */
   readonly nodes: readonly CassandraNodeProps[];
   /**
@@ -177,6 +183,8 @@ export interface CassandraLocations {
 }
 
 export interface CassandraTwoNodeConfig {
+  /** The advice accepted (acknowledge), by rule id. */
+  readonly acknowledge: readonly RuleAcknowledgement[];
   readonly nodes: readonly [CassandraNodeConfig, CassandraNodeConfig];
   readonly platform: CassandraPlatform;
   readonly mode: CassandraMode;
@@ -221,6 +229,7 @@ const nodeSchema = z.strictObject({
 });
 
 const schemaObject = z.strictObject({
+  acknowledge: acknowledgementsSchema('CASSANDRA-TWO-NODE-QUORUM').optional(),
   nodes: z
     .array(nodeSchema, { error: 'expected a list of two nodes: [{ host: ... }, { host: ... }]' })
     .length(2, {
@@ -547,6 +556,7 @@ function toCassandraTwoNodeConfig(props: ParsedProps): CassandraTwoNodeConfig {
   const tls = { internode: props.tls?.internode ?? false, client: props.tls?.client ?? false };
   const defaults = DEFAULT_LOCATIONS[platform];
   return {
+    acknowledge: props.acknowledge ?? [],
     nodes,
     platform,
     mode: modeOf(props),

@@ -4,6 +4,8 @@ import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS, validateAtSynth } from '../../src/validate-at-synth';
 import { applySystemRules, DataMinerSystem, RegisteredPair, runbookAsset } from './dataminer-system';
+import { SYSTEM_RULES } from './system-rules';
+import { HOST_UNPINNED_KEY, unknownAcknowledgements } from '../../src/rules';
 import { FAILOVER_STEP, planDataMinerFailoverPairSteps, VERIFY_STEP } from './plan';
 import {
   DataMinerFailoverPairConfig,
@@ -38,7 +40,10 @@ export class DataMinerFailoverPair extends Construct {
       return;
     }
     this.steps = planDataMinerFailoverPairSteps(config);
-    const resources = new StepResources(this, 'Steps', { steps: this.steps }).resources;
+    const resources = new StepResources(this, 'Steps', {
+      steps: this.steps,
+      acknowledge: config.acknowledge,
+    }).resources;
     this.ready = resources.get(config.expectFailoverEnabled ? FAILOVER_STEP : VERIFY_STEP)!;
     this.runbook = renderRunbook(config, this.node.path);
     runbookAsset(this, this.runbook);
@@ -54,7 +59,14 @@ export class DataMinerFailoverPair extends Construct {
       storage: config.storage.type,
       indexing: config.storage.type === 'cassandra-per-agent' && config.storage.indexing,
       indexingAcknowledged: config.indexingAcknowledged,
+      acknowledge: config.acknowledge,
     };
+    validateAtSynth(this, () =>
+      unknownAcknowledgements(this.node.path, config.acknowledge, [
+        ...SYSTEM_RULES.map((r) => r.id),
+        HOST_UNPINNED_KEY,
+      ]),
+    );
     if (system instanceof DataMinerSystem) system.registerPair(summary);
     else validateAtSynth(this, () => applySystemRules(config.version, [summary], new Map()));
   }

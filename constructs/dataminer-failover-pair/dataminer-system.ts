@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Construct, IConstruct } from 'constructs';
-import { Annotations, AssetType, TerraformAsset } from '../../src/cdktf';
+import { AssetType, TerraformAsset } from '../../src/cdktf';
+import { reportFinding, RuleAcknowledgement } from '../../src/rules';
 import type { ValidationProblem } from '../../src/errors';
 import { parsePropsAtSynth, validateAtSynth } from '../../src/validate-at-synth';
 import { DataMinerSystemLike, DataMinerSystemProps, dataMinerSystemSchema } from './props';
@@ -12,6 +13,8 @@ import { DataMinerVersion, parseDataMinerVersion } from './versions';
 /** A pair as the system's rules see it, with the construct its findings are reported on. */
 export interface RegisteredPair extends PairSummary {
   readonly construct: IConstruct;
+  /** Advice the pair itself accepted, for its own findings. */
+  readonly acknowledge: readonly RuleAcknowledgement[];
 }
 
 /**
@@ -24,23 +27,28 @@ export function applySystemRules(
   acknowledged: ReadonlyMap<string, string>,
 ): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  const byPath = new Map(pairs.map((p) => [p.path, p.construct]));
+  const byPath = new Map(pairs.map((p) => [p.path, p]));
   for (const f of systemFindings(version, pairs)) {
-    const text = `[${f.ruleId}] ${f.message}`;
     if (f.level === 'error')
       problems.push({
         constructPath: f.pairPath,
         propertyPath: f.property,
         received: f.received,
-        expected: text,
+        expected: `[${f.ruleId}] ${f.message}`,
       });
-    else if (f.acknowledged !== undefined || acknowledged.has(f.ruleId))
-      Annotations.of(byPath.get(f.pairPath)!).addInfo(
-        `${text} (acknowledged: ${f.acknowledged ?? acknowledged.get(f.ruleId)})`,
-      );
     else
-      Annotations.of(byPath.get(f.pairPath)!).addWarning(
-        `${text}. To accept it, acknowledge { id: "${f.ruleId}", reason } on the DataMinerSystem.`,
+      reportFinding(
+        byPath.get(f.pairPath)!.construct,
+        {
+          ruleId: f.ruleId,
+          message: f.message,
+          ...(f.acknowledged ? { acknowledgedBy: f.acknowledged } : {}),
+        },
+        new Map([
+          ...acknowledged,
+          ...byPath.get(f.pairPath)!.acknowledge.map((a) => [a.id, a.reason] as const),
+        ]),
+        'on the DataMinerSystem (or the pair)',
       );
   }
   return problems;

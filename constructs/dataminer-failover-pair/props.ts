@@ -1,3 +1,4 @@
+import { acknowledgementsSchema, RuleAcknowledgement } from '../../src/rules';
 import { z } from 'zod';
 import {
   crossFieldRule,
@@ -101,11 +102,7 @@ export type DataMinerStorageProps =
   LegacySqlStorage | CassandraPerAgentStorage | DedicatedClusteredStorage | StorageAsAServiceStorage;
 
 /** A rule that only advises, acknowledged with the reason it does not apply here (as cdk-nag suppressions). */
-export interface RuleAcknowledgement {
-  /** The rule's id, e.g. "DMS-MIXED-ADDRESSING". */
-  readonly id: string;
-  readonly reason: string;
-}
+export type { RuleAcknowledgement } from '../../src/rules';
 
 export interface DataMinerSystemProps {
   /**
@@ -167,6 +164,11 @@ export interface DataMinerFailoverPairProps {
    * both IsFailOver). Without it, only DMS.xml and the virtual IPs are checked.
    */
   readonly webServices?: WebServicesProps;
+  /**
+   * Advice accepted for this pair, by rule id with why it does not apply here: the system's rules
+   * (as on the DataMinerSystem, for this pair only) and HOST-UNPINNED-KEY. @default none
+   */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
 }
 
 /** A DataMiner user for the Web Services (v1); the password is referenced, never embedded. */
@@ -296,6 +298,7 @@ const pairObject = z.strictObject({
   storage: storageSchema,
   expectFailoverEnabled: z.boolean({ error: 'expected true or false' }).optional(),
   redirectPasswordEnv: envVarNameSchema.optional(),
+  acknowledge: acknowledgementsSchema('DMS-LEGACY-SQL').optional(),
   webServices: z
     .strictObject(
       {
@@ -352,6 +355,8 @@ export interface DataMinerFailoverPairConfig {
   readonly expectFailoverEnabled: boolean;
   readonly redirectPasswordEnv?: string;
   readonly webServices?: WebServicesProps;
+  /** The advice accepted for this pair (acknowledge), by rule id. */
+  readonly acknowledge: readonly RuleAcknowledgement[];
   /** Indexing per agent was acknowledged as not recommended: a warning, not an error. */
   readonly indexingAcknowledged: boolean;
 }
@@ -495,6 +500,7 @@ function toPairConfig(props: ParsedPair): DataMinerFailoverPairConfig {
     expectFailoverEnabled: props.expectFailoverEnabled ?? false,
     ...(props.redirectPasswordEnv ? { redirectPasswordEnv: props.redirectPasswordEnv } : {}),
     ...(props.webServices ? { webServices: props.webServices } : {}),
+    acknowledge: props.acknowledge ?? [],
     indexingAcknowledged:
       props.storage.type === 'cassandra-per-agent' &&
       (props.storage.acknowledgeIndexingNotRecommended ?? false),
@@ -503,19 +509,5 @@ function toPairConfig(props: ParsedPair): DataMinerFailoverPairConfig {
 
 export const dataMinerSystemSchema = z.strictObject({
   version: versionSchema,
-  acknowledge: z
-    .array(
-      z.strictObject({
-        id: z.string().regex(/^DMS-[A-Z-]+$/, { error: 'expected a rule id such as "DMS-MIXED-ADDRESSING"' }),
-        reason: z
-          .string({ error: 'expected why the advice does not apply here' })
-          .min(10, { error: 'expected a reason of a few words: why the advice does not apply here' })
-          .max(2000, { error: 'expected a reason of at most 2000 characters' })
-          .refine((v) => !hasControlCharacters(v.replace(/\n/g, ' ')), {
-            error: 'a reason may not contain control characters',
-          }),
-      }),
-      { error: 'expected a list of { id, reason }' },
-    )
-    .optional(),
+  acknowledge: acknowledgementsSchema('DMS-MIXED-ADDRESSING').optional(),
 });

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
-import { Annotations, ITerraformDependable } from '../../src/cdktf';
+import { applyAdviceRules } from '../../src/rules';
+import { NETOPS_ADVICE_RULES } from './advice-rules';
+import { ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import { hostSchema } from '../../src/schema/host';
 import type { Step } from '../../src/step';
@@ -73,7 +75,11 @@ export class FaultTolerantAggregator extends Construct {
       mountPath: share.mountPath,
       ...(sharePreflight ? { preflight: sharePreflight } : {}),
     });
-    const resources = new StepResources(this, 'Steps', { steps: this.steps, follows: share.steps });
+    const resources = new StepResources(this, 'Steps', {
+      steps: this.steps,
+      follows: share.steps,
+      acknowledge: config.acknowledge,
+    });
     // The vendor's order: the shared directory after the data repository (when it is ours to
     // place), and verified before the proxy.
     if (share instanceof NfsSharedDir) {
@@ -95,21 +101,6 @@ export class FaultTolerantAggregator extends Construct {
   }
 
   private warn(config: FaultTolerantAggregatorConfig): void {
-    const keys = config.aggregators.installer.keys;
-    if (keys.databasePassword === undefined)
-      Annotations.of(this).addWarning(
-        'aggregators.installer.keys.databasePassword is not set: the aggregators are installed without the database password in their response file. Name the property your installer reads it from.',
-      );
-    if (keys.sharedDirectory === undefined)
-      Annotations.of(this).addWarning(
-        'aggregators.installer.keys.sharedDirectory is not set: the aggregators are installed without the shared directory in their response file. Name the property your installer reads it from.',
-      );
-    if (
-      config.dataCollectors.hosts.length > 0 &&
-      config.dataCollectors.installer?.keys.failoverHost === undefined
-    )
-      Annotations.of(this).addWarning(
-        'dataCollectors.installer.keys.failoverHost is not set: collectors are installed without the inactive aggregator as their failover host. Name the property your installer reads it from.',
-      );
+    applyAdviceRules(this, NETOPS_ADVICE_RULES, config, config.acknowledge);
   }
 }

@@ -1,3 +1,4 @@
+import { acknowledgementsSchema, RuleAcknowledgement } from '../../src/rules';
 import { z } from 'zod';
 import {
   addressSchema,
@@ -182,6 +183,11 @@ export interface HttpsProps {
 }
 
 export interface FaultTolerantAggregatorProps {
+  /**
+   * Advice accepted, each rule by its id with why it does not apply here: its warning becomes a
+   * note carrying the reason. @default none
+   */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
   /** The data repository (Vertica), installed by its own procedure: verified, never installed. */
   readonly dataRepository: {
     readonly address: string;
@@ -407,6 +413,7 @@ const sharedDirectorySchema = z.custom<SharedDirectoryProps | SharedDirectoryLik
 );
 
 const ftaObject = z.strictObject({
+  acknowledge: acknowledgementsSchema('NETOPS-NO-FAILOVER-HOST-KEY').optional(),
   dataRepository: z.strictObject({
     address: addressSchema,
     port: portSchema.optional(),
@@ -471,6 +478,8 @@ export interface HttpsHostConfig {
 
 /** The validated props with defaults, as plan() takes them. */
 export interface FaultTolerantAggregatorConfig {
+  /** The advice accepted (acknowledge), by rule id. */
+  readonly acknowledge: readonly RuleAcknowledgement[];
   readonly dataRepository: {
     readonly address: string;
     readonly port: number;
@@ -670,6 +679,7 @@ function toHttpsHostConfig(props: z.output<typeof httpsHostObject> | undefined):
 /** Props to config: every default is applied here, and only here. */
 function toFaultTolerantAggregatorConfig(props: ParsedProps): FaultTolerantAggregatorConfig {
   return {
+    acknowledge: props.acknowledge ?? [],
     dataRepository: {
       address: props.dataRepository.address,
       port: props.dataRepository.port ?? VERTICA_DEFAULT_PORT,

@@ -1,10 +1,7 @@
-import {
-  exportOptionWarnings,
-  exportsFileFor,
-  exportTableProblems,
-  renderExportsFile,
-} from './export-options';
+import { exportsFileFor, exportTableProblems, renderExportsFile } from './export-options';
 import { parseExportfsVerbose } from './parse';
+import { NFS_ADVICE_RULES } from './advice-rules';
+import type { NfsSharedDirConfig } from './props';
 
 /** `exportfs -v` of nfs-utils 2.x: a path over 14 characters moves the client to its own line. */
 const EXPORTFS_V = [
@@ -31,11 +28,17 @@ describe('exports file', () => {
     );
   });
 
-  it('warns about async and no_root_squash', () => {
-    expect(exportOptionWarnings(DEFAULTS)).toEqual([]);
-    expect(exportOptionWarnings(['rw', 'async', 'no_root_squash']).map((w) => w.slice(0, 40))).toEqual([
-      'exportOptions include async: the server ',
-      'exportOptions include no_root_squash: ro',
+  it('advises against async and no_root_squash, each by its rule', () => {
+    const config = (exportOptions: string[]) =>
+      ({ server: { kind: 'host', exportOptions }, clients: [{}, {}] }) as unknown as NfsSharedDirConfig;
+    const findings = (exportOptions: string[]) =>
+      NFS_ADVICE_RULES.flatMap((rule) =>
+        rule.check(config(exportOptions)).map((a) => `${rule.id}: ${a.message.slice(0, 40)}`),
+      );
+    expect(findings(DEFAULTS)).toEqual([]);
+    expect(findings(['rw', 'async', 'no_root_squash'])).toEqual([
+      'NFS-EXPORT-ASYNC: exportOptions include async: the server ',
+      'NFS-EXPORT-NO-ROOT-SQUASH: exportOptions include no_root_squash: ro',
     ]);
   });
 });

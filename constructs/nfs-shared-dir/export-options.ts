@@ -34,22 +34,6 @@ export function exportOptionsProblem(options: readonly string[]): string | undef
   return undefined;
 }
 
-/** Advice, not errors: options that are legal but weaken the share. */
-export function exportOptionWarnings(options: readonly string[]): string[] {
-  const warnings: string[] = [];
-  if (options.includes('async')) {
-    warnings.push(
-      'exportOptions include async: the server acknowledges writes before they are stored, so a server crash can lose KahaDB writes the broker believes are safe. Prefer sync.',
-    );
-  }
-  if (options.includes('no_root_squash')) {
-    warnings.push(
-      'exportOptions include no_root_squash: root on every client becomes root on the shared directory. Prefer root_squash; the construct verifies the share as the owner, not as root.',
-    );
-  }
-  return warnings;
-}
-
 /**
  * The file under /etc/exports.d this construct owns, named after the exported path so two shared
  * directories on one server never share a file: /srv/da-shared → cdktf-failover-srv-da-shared.exports.

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import { Annotations, ITerraformDependable } from '../../src/cdktf';
+import { ITerraformDependable } from '../../src/cdktf';
 import { StepResources } from '../../src/engine/step-resources';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
-import { exportOptionWarnings } from './export-options';
+import { NFS_ADVICE_RULES } from './advice-rules';
+import { applyAdviceRules } from '../../src/rules';
 import { planNfsSharedDirSteps, VERIFY_STEP } from './plan';
 import { NfsSharedDirConfig, nfsSharedDirSchema, NfsSharedDirProps, NfsVersion } from './props';
 
@@ -52,7 +53,7 @@ export class NfsSharedDir extends Construct {
     this.ownerGid = config.owner.gid;
     this.nfsVersion = config.nfsVersion;
     this.steps = planNfsSharedDirSteps(config);
-    this.resources = new StepResources(this, 'Steps', { steps: this.steps });
+    this.resources = new StepResources(this, 'Steps', { steps: this.steps, acknowledge: config.acknowledge });
     this.ready = this.resources.resources.get(VERIFY_STEP)!;
     this.warn(config);
   }
@@ -66,14 +67,6 @@ export class NfsSharedDir extends Construct {
   }
 
   private warn(config: NfsSharedDirConfig): void {
-    if (config.server.kind === 'host') {
-      for (const warning of exportOptionWarnings(config.server.exportOptions))
-        Annotations.of(this).addWarning(warning);
-    }
-    if (config.clients.length === 1) {
-      Annotations.of(this).addWarning(
-        'The shared directory has one client: a failover pair needs the share on both hosts. Add the second host to clients.',
-      );
-    }
+    applyAdviceRules(this, NFS_ADVICE_RULES, config, config.acknowledge);
   }
 }

@@ -1,3 +1,4 @@
+import { acknowledgementsSchema, RuleAcknowledgement } from '../../src/rules';
 import { z } from 'zod';
 import {
   crossFieldRule,
@@ -33,6 +34,11 @@ export interface NfsShareOwner {
 export type NfsRemovalPolicy = 'retain' | 'unmount';
 
 export interface NfsSharedDirProps {
+  /**
+   * Advice accepted, each rule by its id with why it does not apply here: its warning becomes a
+   * note carrying the reason. @default none
+   */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
   /**
    * A Linux host this construct makes the NFS server (kernel nfsd): it creates `exportPath`, writes
    * an export file under /etc/exports.d and applies it with `exportfs -ra`. Give either this or
@@ -226,6 +232,7 @@ const IDMAP_DOMAIN =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 const nfsSharedDirObject = z.strictObject({
+  acknowledge: acknowledgementsSchema('NFS-EXPORT-ASYNC').optional(),
   serverHost: linuxHostSchema.optional(),
   existingExport: existingExportSchema.optional(),
   exportPath: exportPathSchema.optional(),
@@ -289,6 +296,8 @@ export type NfsServerConfig =
 
 /** The validated props with defaults, as plan() takes them. */
 export interface NfsSharedDirConfig {
+  /** The advice accepted (acknowledge), by rule id. */
+  readonly acknowledge: readonly RuleAcknowledgement[];
   readonly server: NfsServerConfig;
   /** `server:/path` as clients mount it (the first fstab field). */
   readonly exportSource: string;
@@ -380,6 +389,7 @@ function toNfsSharedDirConfig(props: ParsedProps): NfsSharedDirConfig {
       }
     : existingServer(props.existingExport!);
   return {
+    acknowledge: props.acknowledge ?? [],
     server,
     exportSource:
       server.kind === 'host' ? exportSourceOf(server.host.address, server.exportPath) : props.existingExport!,

@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
 import { nodeCommandOf, runnerCommand } from './runner-command';
 import { Construct } from 'constructs';
-import {
-  Annotations,
-  dependable as dependsOnReference,
-  ITerraformDependable,
-  TerraformResource,
-} from '../cdktf';
+import { dependable as dependsOnReference, ITerraformDependable, TerraformResource } from '../cdktf';
 import { FLAVOUR } from '../flavour';
+import { HOST_UNPINNED_KEY, reportFinding, RuleAcknowledgement } from '../rules';
 import { nullStepResource } from './null-engine';
 import { hostLabel } from '../schema/host';
 import { isToken } from '../schema/token';
@@ -36,6 +32,8 @@ export interface StepResourcesProps {
    * @default none
    */
   readonly follows?: readonly Step[];
+  /** The owning construct's acknowledged advice (HOST-UNPINNED-KEY among it). @default none */
+  readonly acknowledge?: readonly RuleAcknowledgement[];
 }
 
 export function stepEngineOf(scope: Construct): StepEngine {
@@ -113,7 +111,7 @@ export class StepResources extends Construct {
     }
     this.resources = resources;
     this.roots = ordered.filter((s) => s.after.length === 0 && s.when === 'create').map((s) => s.id);
-    warnAboutUnpinnedHosts(this, props.steps);
+    warnAboutUnpinnedHosts(this, props.steps, props.acknowledge ?? []);
   }
 
   private readonly roots: readonly string[];
@@ -185,15 +183,25 @@ export function escapeTemplateSequences(text: string): string {
   return text.replace(/\$\{(?!TfToken\[)/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
-function warnAboutUnpinnedHosts(scope: Construct, steps: readonly Step[]): void {
+function warnAboutUnpinnedHosts(
+  scope: Construct,
+  steps: readonly Step[],
+  acknowledge: readonly RuleAcknowledgement[],
+): void {
+  const acknowledged = new Map(acknowledge.map((a) => [a.id, a.reason]));
   const warned = new Set<string>();
   for (const step of steps) {
     for (let host = step.host; host; host = host.bastion!) {
       const label = hostLabel(host);
       if (host.acceptUnknownHostKey && !warned.has(label)) {
         warned.add(label);
-        Annotations.of(scope).addWarning(
-          `Host ${label}: acceptUnknownHostKey is true, so any machine answering at ${host.address}:${host.port} receives the SSH credentials. Pin hostKeySha256 (ssh-keygen -lf on the host's public key).`,
+        reportFinding(
+          scope.node.scope ?? scope,
+          {
+            ruleId: HOST_UNPINNED_KEY,
+            message: `Host ${label}: acceptUnknownHostKey is true, so any machine answering at ${host.address}:${host.port} receives the SSH credentials. Pin hostKeySha256 (ssh-keygen -lf on the host's public key)`,
+          },
+          acknowledged,
         );
       }
     }

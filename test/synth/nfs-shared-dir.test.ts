@@ -1,4 +1,4 @@
-import { warningsUnder } from '../support/warnings';
+import { infosUnder, warningsUnder } from '../support/warnings';
 import { engineCases } from '../support/engine-cases';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -141,10 +141,37 @@ describe('NfsSharedDir attributes, changes and warnings', () => {
     });
     const warnings = warningsUnder(stack);
     expect(warnings).toEqual([
-      expect.stringMatching(/^exportOptions include async: .*Prefer sync\.$/),
-      expect.stringMatching(/^exportOptions include no_root_squash: .*Prefer root_squash/),
-      'The shared directory has one client: a failover pair needs the share on both hosts. Add the second host to clients.',
+      expect.stringMatching(
+        /^\[NFS-EXPORT-ASYNC\] exportOptions include async: .*Prefer sync\. To accept it, acknowledge \{ id: "NFS-EXPORT-ASYNC", reason \} in this construct's acknowledge prop\.$/,
+      ),
+      expect.stringMatching(
+        /^\[NFS-EXPORT-NO-ROOT-SQUASH\] exportOptions include no_root_squash: .*Prefer root_squash/,
+      ),
+      `[NFS-ONE-CLIENT] The shared directory has one client: a failover pair needs the share on both hosts. Add the second host to clients. To accept it, acknowledge { id: "NFS-ONE-CLIENT", reason } in this construct's acknowledge prop.`,
     ]);
+  });
+
+  it('turns an acknowledged rule into a note with its reason, and refuses an id it does not have', () => {
+    const { stack } = synth('terraform_data', {
+      exportOptions: ['rw', 'async'],
+      acknowledge: [{ id: 'NFS-EXPORT-ASYNC', reason: 'the NAS has a battery-backed write cache' }],
+    });
+    expect(warningsUnder(stack).join('\n')).not.toContain('NFS-EXPORT-ASYNC');
+    expect(infosUnder(stack)).toEqual([
+      expect.stringMatching(
+        /^\[NFS-EXPORT-ASYNC\] exportOptions include async: .*Prefer sync \(acknowledged: the NAS has a battery-backed write cache\)$/,
+      ),
+    ]);
+    const app = Testing.app();
+    const bad = new TerraformStack(app, 'bad');
+    new NfsSharedDir(
+      bad,
+      'Shared',
+      props({ acknowledge: [{ id: 'NFS-NO-SUCH-RULE', reason: 'a reason long enough' }] }),
+    );
+    expect(() => Testing.synth(bad)).toThrow(
+      /Shared:\n\s+- acknowledge: received "NFS-NO-SUCH-RULE"; expected the id of a rule of this construct: NFS-EXPORT-ASYNC, NFS-EXPORT-NO-ROOT-SQUASH, NFS-ONE-CLIENT/,
+    );
   });
 
   it('throws one ValidationError naming the construct, each property, the value and the fix', () => {

@@ -20,13 +20,15 @@ import {
 } from '../../index';
 import { dataMinerFailoverPairSchema } from '../../constructs/dataminer-failover-pair/props';
 import { planDataMinerFailoverPairSteps } from '../../constructs/dataminer-failover-pair/plan';
+import type { DataMinerFailoverPairConfig } from '../../constructs/dataminer-failover-pair/props';
+import { systemFindings } from '../../constructs/dataminer-failover-pair/system-rules';
 import { faultTolerantAggregatorSchema } from '../../constructs/fault-tolerant-aggregator/props';
 import { planFaultTolerantAggregatorSteps } from '../../constructs/fault-tolerant-aggregator/plan';
 import { cassandraTwoNodeSchema } from '../../constructs/cassandra-two-node/props';
 import { planCassandraTwoNodeSteps } from '../../constructs/cassandra-two-node/plan';
 import { nfsSharedDirSchema } from '../../constructs/nfs-shared-dir/props';
 import { planNfsSharedDirSteps } from '../../constructs/nfs-shared-dir/plan';
-import { App, TerraformStack } from '../../src/cdktf';
+import { App, TerraformStack, Testing } from '../../src/cdktf';
 import { ENGINE_CONTEXT_KEY } from '../../src/engine/step-resources';
 import { hostStepsSchema } from '../../src/host-steps';
 import { orderSteps, Step, toStepSpec } from '../../src/step';
@@ -52,6 +54,8 @@ interface Subject {
   readonly schema: z.ZodType<unknown>;
   readonly plan: (config: never) => Step[];
   readonly construct: (stack: TerraformStack, props: never) => unknown;
+  /** The construct's named rules that refuse at synth what its schema accepts. */
+  readonly refusedByRules?: (config: never) => boolean;
 }
 
 const subjects: Subject[] = [
@@ -89,6 +93,16 @@ const subjects: Subject[] = [
     schema: dataMinerFailoverPairSchema as z.ZodType<unknown>,
     plan: planDataMinerFailoverPairSteps,
     construct: (stack, props) => new DataMinerFailoverPair(stack, 'Construct', props),
+    refusedByRules: (config: DataMinerFailoverPairConfig) =>
+      systemFindings(config.version, [
+        {
+          path: 'fuzz/Construct',
+          addressing: config.addressing.kind,
+          storage: config.storage.type,
+          indexing: config.storage.type === 'cassandra-per-agent' && config.storage.indexing,
+          indexingAcknowledged: config.indexingAcknowledged,
+        },
+      ]).some((f) => f.level === 'error'),
   },
 ];
 
@@ -108,8 +122,34 @@ function outcome(subject: Subject, props: unknown): 'accepted' | 'refused' {
   }
   const steps = orderSteps(subject.plan(config as never));
   JSON.stringify(steps.map(toStepSpec));
-  return 'accepted';
+  return subject.refusedByRules?.(config as never) ? 'refused' : 'accepted';
 }
+
+/** Counterexamples found by earlier runs, kept as fixed cases. */
+describe('regressions', () => {
+  it('DataMinerFailoverPair (seed 1367912758): indexing per agent without its acknowledgement is refused by its rule at synth, as the oracle says', () => {
+    const host = (name: string, address: string) => ({
+      address,
+      user: 'deploy',
+      hostKeySha256: `SHA256:${'k'.repeat(43)}`,
+      credentials: { kind: 'agent', socketEnv: 'SSH_AUTH_SOCK' },
+      os: 'windows',
+      name,
+    });
+    const props = {
+      virtualIps: ['10.0.0.50'],
+      version: '10.3.0 [CU9]',
+      primary: { host: host('dma1', '10.0.0.11') },
+      backup: { host: host('dma2', '10.0.0.12') },
+      storage: { type: 'cassandra-per-agent', indexing: true },
+    };
+    const subject = subjects.find((s) => s.name === 'DataMinerFailoverPair')!;
+    expect(outcome(subject, props)).toBe('refused');
+    const stack = new TerraformStack(Testing.app(), 'regression');
+    subject.construct(stack, props as never);
+    expect(() => Testing.synth(stack)).toThrow(/\[DMS-INDEXING-PER-AGENT\]/);
+  });
+});
 
 describe.each(subjects)('$name', (subject) => {
   test(`${CASES.toLocaleString('en')} generated props: planned, or refused with one ValidationError`, () => {

@@ -17,6 +17,8 @@ import { LIST_ADAPTER_ADDRESSES_PS } from '../../src/dialect/windows-primitives'
 import { parseAdapters } from '../../constructs/dataminer-failover-pair/parse';
 import { runPowerShell } from '../support/powershell';
 
+// Each test starts real PowerShell sessions (about 2 s each, more on a busy machine).
+jest.setTimeout(60_000);
 /**
  * Get-NetIPAddress (NetTCPIP module): MSFT_NetIPAddress objects with InterfaceAlias, InterfaceIndex
  * and IPAddress (a string); -AddressFamily filters them. Get-NetAdapter (NetAdapter module):
