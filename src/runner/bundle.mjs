@@ -6,12 +6,39 @@
 // V8 code cache kept beside the runner (in the stack folder, owned by whoever runs terraform; never
 // a shared temporary folder). The first step writes the cache; later steps skip the compile. A
 // stale or foreign cache is rejected by V8 and rewritten.
+//
+// The runner never synthesizes, so the framework stays out of it. The runner's graph reaches
+// construct classes (a construct's index.ts exports its class beside the part other constructs
+// use), and with them `cdktf` and `@cdktf/provider-null`: 560 KiB of the bundle, all evaluated at
+// every start (about half of a step's start-up CPU on a loaded machine). In the bundle they are
+// replaced by placeholders of the same names: a class still extends one, and any use of one at run
+// time throws, naming what happened.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const requireHere = createRequire(path.join(root, 'package.json'));
+
+/** Synth-time packages: what the runner's graph imports of them, and nothing they do. */
+const SYNTH_ONLY = /^(cdktf|cdktn|@cdktf\/provider-null)(\/.*)?$/;
+const synthOnly = {
+  name: 'synth-only',
+  setup(b) {
+    b.onResolve({ filter: SYNTH_ONLY }, (args) => ({ path: args.path, namespace: 'synth-only' }));
+    b.onLoad({ filter: /.*/, namespace: 'synth-only' }, (args) => {
+      const names = Object.keys(requireHere(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+      return {
+        loader: 'js',
+        contents: `const placeholder = (name) => class { constructor() { throw new Error(name + ' (${args.path}) is used at synth time only; the step runner does not carry it'); } };
+${names.map((n) => `exports.${n} = placeholder(${JSON.stringify(n)});`).join('\n')}
+`,
+      };
+    });
+  },
+};
 
 const result = await build({
   entryPoints: [path.join(root, 'runner.ts')],
@@ -26,6 +53,7 @@ const result = await build({
   external: ['cpu-features', '*.node'],
   logLevel: 'warning',
   legalComments: 'none',
+  plugins: [synthOnly],
 });
 const bundle = result.outputFiles[0].text;
 

@@ -1,13 +1,17 @@
 /**
  * The same work done by this library and by Ansible on the same lab hosts, in one run:
- * per host 20 actions (10 files, 5 INI keys, 5 lines in a line-based file), for 2 and 10 hosts.
+ * per host 20 actions (10 files, 5 INI keys, 5 lines in a line-based file), for 2, 10 and 30 hosts
+ * (or the sizes given as arguments), one line per size.
  *
  *   first run:  every action changes something (hosts reset before each tool)
  *   check run:  this library: every step forced to run again (`terraform apply -replace=…`), each
  *               finds its host as wanted; Ansible: the playbook run a second time (all "ok")
  *
  * Ansible runs as its documentation recommends for speed: pipelining on, ControlPersist, no fact
- * gathering, as many forks as hosts. Both tools connect with the same key and pinned host keys.
+ * gathering, as many forks as hosts. This library runs as a user runs it: `terraform apply` with
+ * its defaults (10 steps at once); past 10 hosts its figures with `-parallelism=<hosts>` (every
+ * host at once, as Ansible's forks) are printed too. Both tools connect with the same key and
+ * pinned host keys. `fleet-breakdown.ts` shows where the time goes.
  * Prints figures; asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,13 +20,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HostSteps, SshCredentials } from '../../index';
 import type { Action } from '../../index';
-import { LabHost, LabInventory, resetHost, startLab } from '../lab/lab';
+import { labHostNames, LabHost, LabInventory, resetHost, startLab } from '../lab/lab';
 import { apply, init, stateResources, synthStack } from '../support/terraform';
 
 const ACTIONS_PER_HOST = 20;
 const DIR = '/srv/bench';
 
-function actionsFor(host: LabHost): Action[] {
+export function actionsFor(host: LabHost): Action[] {
   const files = Array.from({ length: 10 }, (_, i): Action => ({
     kind: 'file',
     path: `${DIR}/file-${i}.conf`,
@@ -68,7 +72,7 @@ function playbook(): string {
   return ['- hosts: all', '  gather_facts: false', '  tasks:', ...tasks, ''].join('\n');
 }
 
-function ansibleWorkdir(lab: LabInventory, hosts: readonly LabHost[]): string {
+export function ansibleWorkdir(lab: LabInventory, hosts: readonly LabHost[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ansible-'));
   fs.writeFileSync(
     path.join(dir, 'inventory.ini'),
@@ -108,7 +112,7 @@ async function timedAsync<T>(fn: () => Promise<T>): Promise<{ ms: number; value:
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, value };
 }
 
-function runAnsible(dir: string): number {
+export function runAnsible(dir: string): number {
   const r = spawnSync('ansible-playbook', ['playbook.yml'], {
     cwd: dir,
     encoding: 'utf8',
@@ -121,11 +125,20 @@ function runAnsible(dir: string): number {
 interface Row {
   hosts: number;
   ours: { first: number; check: number; roundTrips: number; commands: number };
+  /** Ours again with -parallelism=<hosts>, where that differs from Terraform's default (10). */
+  parallelismPerHost?: { first: number; check: number };
   ansible: { first: number; check: number };
 }
 
-async function measure(lab: LabInventory, count: number): Promise<Row> {
-  const hosts = lab.hosts.slice(0, count);
+/** Terraform's own default number of resources applied at once. */
+const TERRAFORM_DEFAULT_PARALLELISM = 10;
+
+/** First run on freshly reset hosts, then every step forced to run again: wall times in ms. */
+async function runOurs(
+  lab: LabInventory,
+  hosts: readonly LabHost[],
+  parallelism: number | undefined,
+): Promise<{ first: number; check: number; roundTrips: number; commands: number }> {
   hosts.forEach((h) => resetHost(h.name));
   const stackDir = synthStack(
     (stack) =>
@@ -143,19 +156,35 @@ async function measure(lab: LabInventory, count: number): Promise<Row> {
           actions: actionsFor(h),
         })),
       }),
-    { stackName: `bench-${count}` },
+    { stackName: `bench-${hosts.length}` },
   );
   await init(stackDir);
-  const first = await timedAsync(() => apply(stackDir));
+  const flags = parallelism === undefined ? [] : [`-parallelism=${parallelism}`];
+  const first = await timedAsync(() => apply(stackDir, { extraArgs: flags }));
   if (first.value.code !== 0 || first.value.reports.some((r) => r.outcome !== 'changed'))
     throw new Error(`first run did not change every host:\n${first.value.output}`);
   const resources = await stateResources(stackDir);
-  const check = await timedAsync(() => apply(stackDir, { extraArgs: resources.map((r) => `-replace=${r}`) }));
+  const check = await timedAsync(() =>
+    apply(stackDir, { extraArgs: [...resources.map((r) => `-replace=${r}`), ...flags] }),
+  );
   if (check.value.code !== 0 || check.value.reports.some((r) => r.outcome !== 'ok'))
     throw new Error(`check run found changes:\n${check.value.output}`);
-  const roundTrips = Math.max(...first.value.reports.map((r) => r.roundTrips));
-  const commands = Math.max(...first.value.reports.map((r) => r.remoteCommands));
   fs.rmSync(path.dirname(path.dirname(stackDir)), { recursive: true, force: true });
+  return {
+    first: first.ms,
+    check: check.ms,
+    roundTrips: Math.max(...first.value.reports.map((r) => r.roundTrips)),
+    commands: Math.max(...first.value.reports.map((r) => r.remoteCommands)),
+  };
+}
+
+async function measure(lab: LabInventory, count: number): Promise<Row> {
+  const hosts = lab.hosts.slice(0, count);
+  // As a user runs it: terraform apply with its defaults. Past 10 hosts, also every host at once
+  // (-parallelism=<hosts>, as Ansible's forks=<hosts>), to show what raising it does here.
+  const ours = await runOurs(lab, hosts, undefined);
+  const parallelismPerHost =
+    count > TERRAFORM_DEFAULT_PARALLELISM ? await runOurs(lab, hosts, count) : undefined;
 
   hosts.forEach((h) => resetHost(h.name));
   const dir = ansibleWorkdir(lab, hosts);
@@ -165,31 +194,48 @@ async function measure(lab: LabInventory, count: number): Promise<Row> {
   hosts.forEach((h) => resetHost(h.name));
   return {
     hosts: count,
-    ours: { first: first.ms, check: check.ms, roundTrips, commands },
+    ours,
+    ...(parallelismPerHost ? { parallelismPerHost } : {}),
     ansible: { first: ansibleFirst.ms, check: ansibleCheck.ms },
   };
 }
 
+const firstLine = (command: string, args: string[]): string =>
+  (spawnSync(command, args, { encoding: 'utf8' }).stdout ?? '').split('\n')[0].trim();
+
 async function main(): Promise<void> {
-  const names = Array.from({ length: 10 }, (_, i) => `lab-${String.fromCharCode(97 + i)}`);
-  const lab = await startLab({ hostNames: names });
-  const version = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  const sizes = process.argv.slice(2).map(Number);
+  const counts = sizes.length > 0 ? sizes : [2, 10, 30];
+  const lab = await startLab({ hostNames: labHostNames(Math.max(...counts)) });
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(
-    `\nThis library against Ansible (${version}), ${ACTIONS_PER_HOST} actions per host, same lab hosts`,
+    `\nThis library against Ansible (${firstLine('ansible-playbook', ['--version'])}), ${ACTIONS_PER_HOST} actions per host, same lab hosts`,
   );
-  console.log('  hosts  run     cdktf-failover   Ansible   ratio   round trips / commands per step');
-  for (const count of [2, 10]) {
+  console.log(
+    `  ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), load average ${load} at the start; ${firstLine('terraform', ['version'])} (default -parallelism=10); Node.js ${process.version}; Ansible forks=<hosts>, pipelining, ControlPersist`,
+  );
+  console.log(
+    '  hosts   first run: ours   Ansible   ratio   check run: ours   Ansible   ratio   round trips / commands per step',
+  );
+  const s = (ms: number) => `${(ms / 1000).toFixed(2).padStart(7)} s`;
+  const x = (a: number, b: number) => `${(a / b).toFixed(1).padStart(6)}x`;
+  for (const count of counts) {
     const row = await measure(lab, count);
-    const line = (run: 'first' | 'check', extra: string) =>
+    console.log(
+      `  ${String(row.hosts).padStart(5)}        ${s(row.ours.first)} ${s(row.ansible.first)} ${x(row.ansible.first, row.ours.first)}        ${s(row.ours.check)} ${s(row.ansible.check)} ${x(row.ansible.check, row.ours.check)}   ${row.ours.roundTrips} / ${row.ours.commands}`,
+    );
+    if (row.parallelismPerHost)
       console.log(
-        `  ${String(row.hosts).padStart(5)}  ${run.padEnd(6)} ${(row.ours[run] / 1000).toFixed(2).padStart(10)} s ${(row.ansible[run] / 1000).toFixed(2).padStart(7)} s ${(row.ansible[run] / row.ours[run]).toFixed(1).padStart(6)}x   ${extra}`,
+        `         with terraform apply -parallelism=${row.hosts}: first ${s(row.parallelismPerHost.first).trim()} (${x(row.ansible.first, row.parallelismPerHost.first).trim()}), check ${s(row.parallelismPerHost.check).trim()} (${x(row.ansible.check, row.parallelismPerHost.check).trim()})`,
       );
-    line('first', `${row.ours.roundTrips} / ${row.ours.commands}`);
-    line('check', '');
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+if (require.main === module)
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });

@@ -88,6 +88,22 @@ export interface RunOptions {
 
 export const LAB_BASE_DIR = '/var/lib/cdktf-failover-lab';
 export const DEFAULT_HOST_NAMES = ['lab-a', 'lab-b', 'lab-c', 'lab-d', 'lab-e', 'lab-f', 'lab-g'];
+
+/**
+ * The names of a lab of `count` hosts, in address order: lab-a … lab-z, then lab-aa, lab-ab, …
+ * (as spreadsheet columns), so the first seven are always the default lab's and a bigger lab
+ * serves every caller that wants fewer.
+ */
+export function labHostNames(count: number): string[] {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS)
+    throw new Error(`A lab has 1 to ${MAX_HOSTS} hosts (addresses 198.18.0.11 to .49), not ${count}.`);
+  return Array.from({ length: count }, (_, i) => {
+    let suffix = '';
+    for (let n = i + 1; n > 0; n = Math.floor((n - 1) / 26))
+      suffix = String.fromCharCode(97 + ((n - 1) % 26)) + suffix;
+    return `lab-${suffix}`;
+  });
+}
 const SSH_PORT = 22;
 
 const dirs = {

@@ -13,9 +13,13 @@ export const BRIDGE = 'cflab0';
 export const GATEWAY = '198.18.0.1';
 const PREFIX = '198.18.0.';
 const FIRST_HOST_OCTET = 11;
-export const MAX_HOSTS = 200;
+/**
+ * Hosts take 198.18.0.11 to .49: tests add virtual IPs and DNS records from .50 up (.50, .60,
+ * .61, .99, .250 to .254), so a host address never collides with one, whatever the lab's size.
+ */
+export const MAX_HOSTS = 39;
 
-/** The address of the n-th lab host (0-based): lab-a is 198.18.0.11. */
+/** The address of the n-th lab host (0-based): lab-a is 198.18.0.11, the 30th (lab-ad) .40. */
 export function hostAddressAt(index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= MAX_HOSTS)
     throw new Error(`No lab address for host #${index}`);
