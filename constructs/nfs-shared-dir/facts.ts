@@ -1,3 +1,4 @@
+import type { Fact } from '../../src/frame/fact';
 /**
  * NfsSharedDir's remote reads. Each is a fact: a command, a pure parser (parse.ts), and what
  * "missing" looks like.
@@ -32,8 +33,9 @@ export async function readMount(host: RemoteHost, mountPath: string): Promise<Mo
   }
 }
 
-/** Fact `exportTable`: the server's applied export table (`exportfs -v`). Missing: no entries. */
-export async function readExportTable(host: RemoteHost): Promise<ExportTableEntry[]> {
-  const result = await host.runOrFail({ argv: ['exportfs', '-v'] }, 'reading the export table (exportfs -v)');
-  return parseExportfsVerbose(result.stdout);
-}
+/** Fact `exportTable`: `exportfs -v`, what the kernel exports now. */
+export const EXPORT_TABLE_FACT: Fact<ExportTableEntry[]> = {
+  name: 'the export table (exportfs -v)',
+  call: () => ({ command: { argv: ['exportfs', '-v'] } }),
+  parse: parseExportfsVerbose,
+};

@@ -34,9 +34,12 @@ function server(before: string, after = TABLE) {
 
 const exportTable = NFS_SHARED_DIR_HANDLERS[EXPORT_TABLE_KIND];
 
-test('the table as wanted: one read, no change', async () => {
+test('the table as wanted: one read, no change, and the report says why', async () => {
   const { host, executor } = server(TABLE);
-  await expect(exportTable(action, context(host))).resolves.toEqual({ changed: false });
+  await expect(exportTable(action, context(host))).resolves.toEqual({
+    changed: false,
+    detail: 'the export table is as wanted',
+  });
   expect(executor.received.map((c) => c.argv.join(' '))).toEqual(['exportfs -v']);
 });
 
