@@ -15,10 +15,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HostSteps, SshCredentials } from '../../index';
+
 import { LAB_BASE_DIR, labHostNames, LabInventory, resetHost, startLab } from '../lab/lab';
 import { apply, init, stateResources, synthStack } from '../support/terraform';
-import { actionsFor, ansibleWorkdir, runAnsible } from './versus-ansible';
+import { addBenchSteps, ansibleWorkdir, runAnsible } from './versus-ansible';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -101,24 +101,9 @@ async function main(): Promise<void> {
   const lab: LabInventory = await startLab({ hostNames: labHostNames(Math.max(count, 10)) });
   const hosts = lab.hosts.slice(0, count);
   hosts.forEach((h) => resetHost(h.name));
-  const stackDir = synthStack(
-    (stack) =>
-      new HostSteps(stack, 'Bench', {
-        steps: hosts.map((h) => ({
-          id: `bench-${h.name}`,
-          description: `20 actions on ${h.name}`,
-          host: {
-            name: h.name,
-            address: h.address,
-            user: h.user,
-            hostKeySha256: h.hostKeySha256,
-            credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-          },
-          actions: actionsFor(h),
-        })),
-      }),
-    { stackName: `breakdown-${count}` },
-  );
+  const stackDir = synthStack((stack) => addBenchSteps(stack, lab, hosts), {
+    stackName: `breakdown-${count}`,
+  });
   await init(stackDir);
   const runnerFile = spawnSync('find', [path.join(stackDir, 'assets'), '-name', 'runner.cjs'], {
     encoding: 'utf8',

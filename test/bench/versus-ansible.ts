@@ -20,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HostSteps, SshCredentials } from '../../index';
 import type { Action } from '../../index';
+import type { TerraformStack } from '../../src/cdktf';
 import { labHostNames, LabHost, LabInventory, resetHost, startLab } from '../lab/lab';
 import { apply, init, stateResources, synthStack } from '../support/terraform';
 
@@ -70,6 +71,28 @@ function playbook(): string {
     ),
   ];
   return ['- hosts: all', '  gather_facts: false', '  tasks:', ...tasks, ''].join('\n');
+}
+
+/** The bench's stack: one step per host, its actions, the lab's key and pinned host keys. */
+export function addBenchSteps(
+  stack: TerraformStack,
+  lab: LabInventory,
+  hosts: readonly LabHost[],
+): HostSteps {
+  return new HostSteps(stack, 'Bench', {
+    steps: hosts.map((h) => ({
+      id: `bench-${h.name}`,
+      description: `${ACTIONS_PER_HOST} actions on ${h.name}`,
+      host: {
+        name: h.name,
+        address: h.address,
+        user: h.user,
+        hostKeySha256: h.hostKeySha256,
+        credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
+      },
+      actions: actionsFor(h),
+    })),
+  });
 }
 
 export function ansibleWorkdir(lab: LabInventory, hosts: readonly LabHost[]): string {
@@ -140,24 +163,9 @@ async function runOurs(
   parallelism: number | undefined,
 ): Promise<{ first: number; check: number; roundTrips: number; commands: number }> {
   hosts.forEach((h) => resetHost(h.name));
-  const stackDir = synthStack(
-    (stack) =>
-      new HostSteps(stack, 'Bench', {
-        steps: hosts.map((h) => ({
-          id: `bench-${h.name}`,
-          description: `${ACTIONS_PER_HOST} actions on ${h.name}`,
-          host: {
-            name: h.name,
-            address: h.address,
-            user: h.user,
-            hostKeySha256: h.hostKeySha256,
-            credentials: SshCredentials.privateKeyFile(lab.clientKeyPath),
-          },
-          actions: actionsFor(h),
-        })),
-      }),
-    { stackName: `bench-${hosts.length}` },
-  );
+  const stackDir = synthStack((stack) => addBenchSteps(stack, lab, hosts), {
+    stackName: `bench-${hosts.length}`,
+  });
   await init(stackDir);
   const flags = parallelism === undefined ? [] : [`-parallelism=${parallelism}`];
   const first = await timedAsync(() => apply(stackDir, { extraArgs: flags }));
