@@ -2,13 +2,14 @@
  * An operation, as pyinfra has them: facts in, a pure decision out (the changes to make, or why
  * none is needed). The frame, not each handler, does the rest the same way everywhere: check-only
  * mode reports the decision and changes nothing; before a change, the action's notification and
- * the operation's own pending marker are recorded; the changes run; the facts are read again and
+ * the operation's own pending marker are recorded; the changes run (one batch); the facts are read again and
  * the decision must now be "nothing to do" (or the failure says what is still wrong); the marker is
  * cleared only then, so a change that failed, or did not hold, is made again by the next run.
  */
 import { StepFailure } from '../errors';
 import type { ActionContext, ActionResult } from '../runner/action-handler';
 import type { RemoteCall, RemoteHost } from '../runner/remote-host';
+import { tail } from '../runner/remote-host';
 import { Fact, FactValues, gatherFacts } from './fact';
 
 /** One change: what it does (for the report) and its commands, run in order, each of which must succeed. */
@@ -65,14 +66,18 @@ export async function runOperation<A, F extends Record<string, Fact<unknown>>>(
     };
   await context.aboutToChange();
   if (marker !== undefined) await host.setPending(marker, what || 'verification due');
-  for (const c of changes)
-    for (const call of c.calls) {
-      const [result] = await host.batch([{ ...call, mustSucceed: true }]);
-      if (result.code !== 0)
-        throw new StepFailure(
-          `${host.label}: ${c.description} failed (exit ${result.code}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`,
-        );
-    }
+  // Every change's commands in one batch (one round trip): a failed one skips the rest.
+  const calls = changes.flatMap((c) =>
+    c.calls.map((call) => ({ change: c, call: { ...call, mustSucceed: true } })),
+  );
+  const results = await host.batch(calls.map((c) => c.call));
+  const failed = results.findIndex((r) => r.code !== 0);
+  if (failed >= 0) {
+    const result = results[failed];
+    throw new StepFailure(
+      `${host.label}: ${calls[failed].change.description} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
+    );
+  }
   const after = operation.decide(await gatherFacts(host, facts), action);
   if ('changes' in after) throw new StepFailure(operation.notHeld(after, action, host));
   if (marker !== undefined) await host.clearPending(marker);
