@@ -148,6 +148,8 @@ export type HttpsAction = {
   readonly description: string;
   readonly hosts: readonly HttpsHostWork[];
   readonly endpoints: readonly { readonly address: string; readonly port: number; readonly name: string }[];
+  /** A PEM file on the machine that runs terraform: the chains must validate against it. */
+  readonly caBundleFile?: string;
 };
 
 /** A failover and back, timed; refused while ActiveMQ would run twice on one KahaDB. */

@@ -2,6 +2,7 @@
  * Step 10: the user's HTTPS files and commands (the vendor's page is not public), then every
  * endpoint must answer TLS, reached from the proxy, with a certificate that names it.
  */
+import * as fs from 'node:fs';
 import { problemList, StepFailure } from '../../src/errors';
 import { hostHasBytes, readLocalFile } from './local-files';
 import type { ActionHandler } from '../../src/runner/action-handler';
@@ -80,12 +81,42 @@ export async function applyHttpsFiles(
   return { changedFiles, commandsDue };
 }
 
-/** Every endpoint, reached from `from`, answers TLS with a certificate that names it and has not expired. */
-async function endpointProblems(from: RemoteHost, endpoints: HttpsAction['endpoints']): Promise<string[]> {
+/** The CA bundle, read on the machine that runs terraform; a problem when it cannot be. */
+function readCaBundle(file: string | undefined): { pem?: string; problem?: string } {
+  if (file === undefined) return {};
+  try {
+    return { pem: fs.readFileSync(file, 'utf8') };
+  } catch (error) {
+    return {
+      problem: `https.caBundleFile ${file} cannot be read on this machine (where terraform runs): ${(error as Error).message}`,
+    };
+  }
+}
+
+/**
+ * Every endpoint, reached from `from`, answers TLS with a certificate that names it and has not
+ * expired, and with a CA bundle, whose chain validates against it.
+ */
+async function endpointProblems(
+  from: RemoteHost,
+  endpoints: HttpsAction['endpoints'],
+  ca: string | undefined,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const endpoint of endpoints) {
     try {
-      const cert = await peerCertificateThrough(from, endpoint.address, endpoint.port, endpoint.name);
+      const cert = await peerCertificateThrough(
+        from,
+        endpoint.address,
+        endpoint.port,
+        endpoint.name,
+        10_000,
+        ca,
+      );
+      if (cert.chain && !cert.chain.trusted)
+        problems.push(
+          `${endpoint.address}:${endpoint.port} presents a certificate (${cert.subject}) whose chain does not validate against https.caBundleFile (${cert.chain.error})`,
+        );
       if (!certificateNames(cert, endpoint.name))
         problems.push(
           `${endpoint.address}:${endpoint.port} presents a certificate (${cert.subject}) whose Subject Alternative Names (${[...cert.dnsNames, ...cert.ipAddresses].join(', ') || 'none'}) do not name ${endpoint.name}`,
@@ -111,7 +142,8 @@ export const https: ActionHandler<HttpsAction> = async (action, context) => {
     changedFiles += applied.changedFiles;
     if (applied.commandsDue) ran.push({ host, marker: httpsMarker(work.commands) });
   }
-  const problems = await endpointProblems(context.host, action.endpoints);
+  const ca = readCaBundle(action.caBundleFile);
+  const problems = ca.problem ? [ca.problem] : await endpointProblems(context.host, action.endpoints, ca.pem);
   if (problems.length > 0) {
     const retry =
       ran.length > 0 && !context.checkOnly
@@ -123,6 +155,6 @@ export const https: ActionHandler<HttpsAction> = async (action, context) => {
   if (!context.checkOnly) for (const r of ran) await r.host.clearPending(r.marker);
   return {
     changed: changedFiles > 0 || ran.length > 0,
-    detail: `${changedFiles} file(s) ${context.checkOnly ? 'to write' : 'written'}${ran.length > 0 ? `, commands ${context.checkOnly ? 'due' : 'run'} on ${ran.length} host(s)` : ''}; ${action.endpoints.length} endpoint(s) answer TLS with a certificate naming them`,
+    detail: `${changedFiles} file(s) ${context.checkOnly ? 'to write' : 'written'}${ran.length > 0 ? `, commands ${context.checkOnly ? 'due' : 'run'} on ${ran.length} host(s)` : ''}; ${action.endpoints.length} endpoint(s) answer TLS with a certificate naming them${action.caBundleFile ? `, chains validated against ${action.caBundleFile}` : '; their chains were not checked (no https.caBundleFile)'}`,
   };
 };

@@ -24,6 +24,9 @@ const NAME = 'da1.lab.example';
 
 let dir: string;
 let server: tls.Server;
+/** The endpoint's certificate (self-signed: its own CA), and another CA's. */
+let serverCertPem: string;
+let otherCaPem: string;
 let serverPort: number;
 /** Whether the endpoint answers: off, it is a service the commands did not bring up. */
 let answering = true;
@@ -39,6 +42,17 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', `${certDir}/other-key.pem`, '-out', `${certDir}/other.pem`, '-days', '2'],
+      ...['-subj', '/CN=Another CA'],
+    ],
+    { stdio: 'ignore' },
+  );
+  serverCertPem = fs.readFileSync(`${certDir}/cert.pem`, 'utf8');
+  otherCaPem = fs.readFileSync(`${certDir}/other.pem`, 'utf8');
   server = tls.createServer({
     key: fs.readFileSync(`${certDir}/key.pem`),
     cert: fs.readFileSync(`${certDir}/cert.pem`),
@@ -100,12 +114,16 @@ function work(
 }
 
 /** One run of the HTTPS step, as terraform's apply (or a check) starts it. */
-function deploy(w: HttpsHostWork, options: { checkOnly?: boolean } = {}): Promise<StepReport> {
+function deploy(
+  w: HttpsHostWork,
+  options: { checkOnly?: boolean; caBundleFile?: string } = {},
+): Promise<StepReport> {
   const action: HttpsAction = {
     kind: HTTPS_KIND,
     description: 'HTTPS',
     hosts: [w],
     endpoints: [{ address: '127.0.0.1', port: 8443, name: NAME }],
+    ...(options.caBundleFile !== undefined ? { caBundleFile: options.caBundleFile } : {}),
   };
   return executeStep(
     {
@@ -159,7 +177,7 @@ describe('HTTPS files and their commands', () => {
     const verified = await deploy(w);
     expect(verified.outcome).toBe('changed');
     expect(verified.actions[0].detail).toBe(
-      '0 file(s) written, commands run on 1 host(s); 1 endpoint(s) answer TLS with a certificate naming them',
+      '0 file(s) written, commands run on 1 host(s); 1 endpoint(s) answer TLS with a certificate naming them; their chains were not checked (no https.caBundleFile)',
     );
     expect(reloads()).toBe('reloaded\nreloaded\n');
     expect(fs.existsSync(markerFile(w.commands))).toBe(false);
@@ -204,5 +222,33 @@ describe('HTTPS files and their commands', () => {
     expect(again.outcome).toBe('ok');
     expect(again.actions[0].detail).toMatch(/^0 file\(s\) written; 1 endpoint/);
     expect(reloads()).toBe('reloaded\n');
+  });
+});
+
+describe('the chain, with a CA bundle', () => {
+  it('validates every endpoint against the bundle; another CA, or a bundle that cannot be read, is a problem', async () => {
+    fs.writeFileSync(`${dir}/fixed`, '');
+    const w = work('no file', []);
+    fs.writeFileSync(path.join(dir, 'ca.pem'), serverCertPem);
+    const trusted = await deploy(w, { caBundleFile: path.join(dir, 'ca.pem') });
+    expect(trusted.outcome).toBe('ok');
+    expect(trusted.actions[0].detail).toBe(
+      `0 file(s) written; 1 endpoint(s) answer TLS with a certificate naming them, chains validated against ${path.join(dir, 'ca.pem')}`,
+    );
+
+    fs.writeFileSync(path.join(dir, 'other.pem'), otherCaPem);
+    const untrusted = await deploy(w, { caBundleFile: path.join(dir, 'other.pem') });
+    expect(untrusted.outcome).toBe('failed');
+    expect(untrusted.reason).toMatch(
+      new RegExp(
+        `127\\.0\\.0\\.1:8443 presents a certificate \\(CN=${NAME.replace(/\./g, '\\.')}\\) whose chain does not validate against https\\.caBundleFile \\(.+\\)`,
+      ),
+    );
+
+    const missing = await deploy(w, { caBundleFile: path.join(dir, 'none.pem') });
+    expect(missing.outcome).toBe('failed');
+    expect(missing.reason).toContain(
+      `https.caBundleFile ${path.join(dir, 'none.pem')} cannot be read on this machine (where terraform runs)`,
+    );
   });
 });

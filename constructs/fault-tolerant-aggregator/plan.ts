@@ -293,6 +293,7 @@ export function planFaultTolerantAggregatorSteps(
         .filter((h) => h.files.length > 0 || h.commands.length > 0)
         .map((h) => (h.commands.length > 0 ? { ...h, record: httpsRecord(h.commands) } : h)),
       endpoints: config.https.endpoints,
+      ...(config.https.caBundleFile !== undefined ? { caBundleFile: config.https.caBundleFile } : {}),
     };
     steps.push({
       id: HTTPS_STEP,

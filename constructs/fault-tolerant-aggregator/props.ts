@@ -180,6 +180,12 @@ export interface HttpsProps {
   readonly aggregators?: HttpsHostProps;
   /** At least one endpoint to check, reached from the proxy server. */
   readonly endpoints: readonly HttpsEndpointProps[];
+  /**
+   * CA certificates (a PEM file on the machine that runs terraform) every endpoint's chain must
+   * validate against. @default none: names and expiry are checked, the chain is not (the report
+   * says so)
+   */
+  readonly caBundleFile?: string;
 }
 
 export interface FaultTolerantAggregatorProps {
@@ -405,6 +411,12 @@ const httpsObject = z.strictObject({
       { error: 'expected the endpoints to check: [{ address, port, name? }]' },
     )
     .min(1, { error: 'expected at least one endpoint to check over TLS' }),
+  caBundleFile: z
+    .string({ error: 'expected the path of a PEM file on the machine that runs terraform' })
+    .min(1, { error: 'expected the path of a PEM file on the machine that runs terraform' })
+    .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
+    .refine((v) => !hasControlCharacters(v), { error: 'a path may not contain control characters' })
+    .optional(),
 });
 
 const sharedDirectorySchema = z.custom<SharedDirectoryProps | SharedDirectoryLike>(
@@ -506,6 +518,7 @@ export interface FaultTolerantAggregatorConfig {
     readonly proxy: HttpsHostConfig;
     readonly aggregators: HttpsHostConfig;
     readonly endpoints: readonly { address: string; port: number; name: string }[];
+    readonly caBundleFile?: string;
   };
   readonly drill: boolean;
   readonly healthTimeoutSeconds: number;
@@ -713,6 +726,7 @@ function toFaultTolerantAggregatorConfig(props: ParsedProps): FaultTolerantAggre
             proxy: toHttpsHostConfig(props.https.proxy),
             aggregators: toHttpsHostConfig(props.https.aggregators),
             endpoints: props.https.endpoints.map((e) => ({ ...e, name: e.name ?? e.address })),
+            ...(props.https.caBundleFile !== undefined ? { caBundleFile: props.https.caBundleFile } : {}),
           },
         }
       : {}),

@@ -90,6 +90,8 @@ export interface PeerCertificate {
   readonly dnsNames: readonly string[];
   readonly ipAddresses: readonly string[];
   readonly validTo: Date;
+  /** With a CA bundle: whether the chain validates against it, and why not. */
+  readonly chain?: { readonly trusted: true } | { readonly trusted: false; readonly error: string };
 }
 
 /** `DNS:a.example, IP Address:10.0.0.5` as Node reports subjectaltname. */
@@ -129,14 +131,18 @@ export async function peerCertificateThrough(
   port: number,
   servername: string,
   timeoutMs = 10_000,
+  /** CA certificates (PEM) the chain must validate against; without them the chain is not judged. */
+  ca?: string,
 ): Promise<PeerCertificate> {
   const stream: Duplex = await host.openTunnel(address, port);
   return new Promise<PeerCertificate>((resolve, reject) => {
     const isName = !/^[\d.]+$/.test(servername) && !servername.includes(':');
     const socket = tls.connect({
       socket: stream,
+      // Names are compared by the caller; the chain, with a CA bundle, through `authorized` below.
       rejectUnauthorized: false,
       ...(isName ? { servername } : {}),
+      ...(ca !== undefined ? { ca } : {}),
     });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -160,6 +166,13 @@ export async function peerCertificateThrough(
         dnsNames: names.dns,
         ipAddresses: names.ip,
         validTo: new Date(cert.valid_to),
+        ...(ca !== undefined
+          ? {
+              chain: socket.authorized
+                ? { trusted: true as const }
+                : { trusted: false as const, error: String(socket.authorizationError ?? 'not trusted') },
+            }
+          : {}),
       });
     });
     socket.once('error', (error) => {
