@@ -256,7 +256,9 @@ describe('DX NetOps emulators on lab hosts', () => {
     expect(karafLog(da1)).not.toContain(DA_READY_LINE);
 
     // Unmounted and gone: still Failed, for another reason; a usable directory makes it Active.
-    ok(da1, `umount ${SHARED} && rmdir ${SHARED}`);
+    // The path goes in one rename: once unmounted it is a writable local folder, where the DA
+    // (retrying every 0.5 s) would create its lock before an rmdir.
+    ok(da1, `umount ${SHARED} && mv ${SHARED} ${SHARED}.gone && rm -rf ${SHARED}.gone`);
     await waitFor('missing share reported', () => daDaemonState(da1).reason?.includes('does not exist'));
     expect(daStatus(da1)).toBe('Failed');
     ok(da1, `mkdir ${SHARED}`);
