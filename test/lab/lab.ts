@@ -254,9 +254,29 @@ export function hostPath(hostName: string, pathInsideHost: string): string {
   return path.join(findHost(readInventory(), hostName).root, path.posix.normalize(pathInsideHost));
 }
 
-/** Installs an executable as /lab/bin/<commandName> on one host, where it shadows the real command. Returns its path here. */
+/** Where the emulators' shared Python modules live on a host (emulators/common, and an emulator's own package). */
+export const EMULATOR_LIBRARY = '/lab/lib/python';
+const COMMON_MODULES = path.join(__dirname, 'emulators', 'common');
+
+/**
+ * Copies the Python modules of a source folder into the host's emulator library, under `packageName`
+ * when given (an emulator split into modules), else at its top (the shared helpers).
+ */
+export function installEmulatorModules(hostName: string, sourceDirectory: string, packageName?: string): void {
+  const target = hostPath(hostName, packageName ? `${EMULATOR_LIBRARY}/${packageName}` : EMULATOR_LIBRARY);
+  fs.mkdirSync(target, { recursive: true });
+  for (const name of fs.readdirSync(sourceDirectory))
+    if (name.endsWith('.py') && !name.startsWith('test_'))
+      fs.copyFileSync(path.join(sourceDirectory, name), path.join(target, name));
+}
+
+/**
+ * Installs an executable as /lab/bin/<commandName> on one host, where it shadows the real command,
+ * with the shared helpers every emulator imports. Returns its path here.
+ */
 export function installEmulator(hostName: string, commandName: string, scriptText: string): string {
   if (!/^[A-Za-z0-9._+-]+$/.test(commandName)) throw new Error(`Invalid command name: ${commandName}`);
+  installEmulatorModules(hostName, COMMON_MODULES);
   const file = hostPath(hostName, `/lab/bin/${commandName}`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, scriptText, { mode: 0o755 });

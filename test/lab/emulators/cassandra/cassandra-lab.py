@@ -31,6 +31,9 @@ import sys
 import time
 import uuid
 
+sys.path.insert(0, '/lab/lib/python')
+import labemu  # noqa: E402  (the lab's shared emulator helpers, installed beside this file)
+
 CONFIG = '/etc/cassandra/cassandra.yaml'
 STATE_DIR = '/var/lib/cassandra-lab'
 DATA_DIR = '/var/lib/cassandra'
@@ -40,20 +43,10 @@ SHARED = '/lab/shared/cassandra'
 UNIT = 'cassandra'
 
 
-def read(path, default=None):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return default
-
-
-def write(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
+read = labemu.read
+write = labemu.write_atomically
+answers = labemu.answers
+alive = labemu.alive
 
 
 def own_host():
@@ -131,22 +124,6 @@ def save_state(state):
     announced = dict(state, stored_name=(read(STORED_NAME) or '').strip())
     announced.pop('pid', None)
     write('%s/state/%s.json' % (SHARED, own_host()), json.dumps(announced))
-
-
-def answers(address, port, timeout=0.5):
-    try:
-        with socket.create_connection((address, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-        return True
-    except (OSError, TypeError):
-        return False
 
 
 def is_running(state):

@@ -29,8 +29,6 @@ Host-local state:
   /var/log/dataminer-lab/dataminer.log  the process's own output
 """
 import base64
-import datetime
-import fcntl
 import hashlib
 import json
 import os
@@ -44,6 +42,9 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, '/lab/lib/python')
+import labemu  # noqa: E402  (the lab's shared emulator helpers, installed beside this file)
 
 SELF = '/lab/bin/dataminer-lab'
 CONFIG = '/etc/dataminer-lab/agent.json'
@@ -74,35 +75,14 @@ STOP = threading.Event()
 # ---------------------------------------------------------------- small helpers
 
 def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='milliseconds').replace('+00:00', 'Z')
+    return labemu.now_iso(milliseconds=True)
 
 
-def read(path, default=None):
-    try:
-        with open(path, 'rb') as f:
-            return f.read().decode('utf-8-sig', 'replace')
-    except OSError:
-        return default
-
-
-def read_json(path, default=None):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return default
-
-
-def write_atomically(path, data):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = '%s.tmp-%d-%d' % (path, os.getpid(), threading.get_ident())
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
-def write_json(path, value):
-    write_atomically(path, (json.dumps(value, indent=2) + '\n').encode())
+read = labemu.read
+read_json = labemu.read_json
+write_atomically = labemu.write_atomically
+write_json = labemu.write_json
+wait_until = labemu.wait_until
 
 
 def config():
@@ -113,59 +93,17 @@ def config():
     return value
 
 
-def wait_until(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(step)
-
-
 def local_name(tag):
     return tag.rsplit('}', 1)[-1]
 
 
 # ---------------------------------------------------------------- the process's lock and state
 
-def is_running():
-    """The process holds an exclusive flock on its lock file for its whole life."""
-    try:
-        fd = os.open(LOCK, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-
-
-def running_pid():
-    if not is_running():
-        return None
-    text = read(PID_FILE, '')
-    return int(text) if text.strip().isdigit() else None
-
-
-def claim():
-    os.makedirs(RUN_DIR, exist_ok=True)
-    fd = os.open(LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    # A status check holds a shared lock for an instant: retry a little before giving up.
-    deadline = time.monotonic() + 2
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                os.close(fd)
-                return None
-            time.sleep(0.05)
-    write_atomically(PID_FILE, ('%d\n' % os.getpid()).encode())
-    return fd
+# The process holds an exclusive flock on its lock file for its whole life.
+PROCESS = labemu.SingletonLock(LOCK, PID_FILE)
+is_running = PROCESS.held
+running_pid = PROCESS.pid
+claim = PROCESS.claim
 
 
 STATE_LOCK = threading.Lock()
