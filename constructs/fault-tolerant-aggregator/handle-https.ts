@@ -1,6 +1,12 @@
 /**
  * Step 10: the user's HTTPS files and commands (the vendor's page is not public), then every
  * endpoint must answer TLS, reached from the proxy, with a certificate that names it.
+ *
+ * Not an operation of the frame (src/frame/operation.ts), which verifies a change on the host it
+ * made it on by deciding again: here the change is made on three hosts and only holds once every
+ * endpoint answers TLS from the proxy, so each host's pending marker is cleared after that
+ * cross-host check. It keeps the frame's rules by hand: check-only changes nothing, the marker is
+ * written before the first write, and the decision (https-rules.ts) is pure.
  */
 import * as fs from 'node:fs';
 import { problemList, StepFailure } from '../../src/errors';
