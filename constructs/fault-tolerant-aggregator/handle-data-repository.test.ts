@@ -41,7 +41,9 @@ function site(answers: { closed?: HostConfig[]; refuse?: HostConfig[] } = {}) {
       const { host, executor } = fixtureHost(h, (c) => {
         if (c.argv.includes(PROBE_PY)) return probeAnswer(c, answers.closed?.includes(h) ?? false);
         if (c.argv[0] === 'vsql-check')
-          return answers.refuse?.includes(h) ? { code: 2, stderr: `FATAL: password authentication failed (${c.stdin})` } : {};
+          return answers.refuse?.includes(h)
+            ? { code: 2, stderr: `FATAL: password authentication failed (${c.stdin})` }
+            : {};
         return { code: 97, stderr: `unexpected ${c.argv.join(' ')}` };
       });
       received.set(h.address, executor.received);
@@ -66,7 +68,8 @@ it('passes when the repository port answers both aggregators, and runs no check 
     changed: false,
     detail: '198.18.0.30:5433 answers both aggregators',
   });
-  for (const h of [active, inactive]) expect(received.get(h.address)!.map((c) => c.argv.includes(PROBE_PY))).toEqual([true]);
+  for (const h of [active, inactive])
+    expect(received.get(h.address)!.map((c) => c.argv.includes(PROBE_PY))).toEqual([true]);
 });
 
 it('names each aggregator the repository does not answer, and checks no credentials then', async () => {
@@ -76,7 +79,8 @@ it('names each aggregator the repository does not answer, and checks no credenti
   expect((failure as Error).message).toMatch(/the data repository is not ready for the aggregators/);
   expect((failure as Error).message).toMatch(/198\.18\.0\.22.*the data repository 198\.18\.0\.30.*5433/s);
   expect((failure as Error).message).not.toMatch(/198\.18\.0\.21 /);
-  for (const h of [active, inactive]) expect(received.get(h.address)!.some((c) => c.argv[0] === 'vsql-check')).toBe(false);
+  for (const h of [active, inactive])
+    expect(received.get(h.address)!.some((c) => c.argv[0] === 'vsql-check')).toBe(false);
 });
 
 it('runs the check command on both aggregators with the password on stdin only', async () => {
@@ -93,7 +97,9 @@ it('runs the check command on both aggregators with the password on stdin only',
 it('reports a refused login per aggregator with the password redacted', async () => {
   const { context } = site({ refuse: [active, inactive] });
   const message = await dataRepository(action(['vsql-check']), context).catch((e: Error) => e.message);
-  expect(message).toMatch(/198\.18\.0\.21: the data repository refused the credentials of the check command \(exit 2\)/);
+  expect(message).toMatch(
+    /198\.18\.0\.21: the data repository refused the credentials of the check command \(exit 2\)/,
+  );
   expect(message).toMatch(/198\.18\.0\.22: the data repository refused/);
   expect(message).not.toContain('hunter2');
 });

@@ -262,7 +262,11 @@ const COMMON_MODULES = path.join(__dirname, 'emulators', 'common');
  * Copies the Python modules of a source folder into the host's emulator library, under `packageName`
  * when given (an emulator split into modules), else at its top (the shared helpers).
  */
-export function installEmulatorModules(hostName: string, sourceDirectory: string, packageName?: string): void {
+export function installEmulatorModules(
+  hostName: string,
+  sourceDirectory: string,
+  packageName?: string,
+): void {
   const target = hostPath(hostName, packageName ? `${EMULATOR_LIBRARY}/${packageName}` : EMULATOR_LIBRARY);
   fs.mkdirSync(target, { recursive: true });
   for (const name of fs.readdirSync(sourceDirectory))

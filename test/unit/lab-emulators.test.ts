@@ -35,7 +35,9 @@ it('finds the unit tests of the shared helpers and of each emulator', () => {
 
 it.each(files.map((f) => [path.relative(EMULATORS, f), f]))('%s passes', (_name, file) => {
   if (!fs.existsSync(PYTHON))
-    throw new Error(`${PYTHON} is missing: install Python 3 (apt-get install python3), which the lab emulators run on`);
+    throw new Error(
+      `${PYTHON} is missing: install Python 3 (apt-get install python3), which the lab emulators run on`,
+    );
   const run = spawnSync(PYTHON, ['-B', '-W', 'error::ResourceWarning', path.basename(file)], {
     cwd: path.dirname(file),
     env: { ...process.env, PYTHONPATH: path.join(EMULATORS, 'common'), PYTHONDONTWRITEBYTECODE: '1' },
