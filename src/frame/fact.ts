@@ -16,15 +16,25 @@ export interface Fact<T> {
   readonly parse: (stdout: string) => T;
   /** The exit status that means the subject is missing, and the value that stands for it. */
   readonly missing?: { readonly status: number; readonly value: T };
+  /**
+   * Any other non-zero exit: the value it stands for (a probe whose exit status is its answer),
+   * or the StepFailure to throw in the fact's own words.
+   * @default a StepFailure naming the fact, the host and the output
+   */
+  readonly failure?: (result: CommandResult, host: RemoteHost) => T;
 }
 
-/** What each fact of a record reads as. */
-export type FactValues<F extends Record<string, Fact<unknown>>> = { [K in keyof F]: FactValue<F[K]> };
-type FactValue<F> = F extends Fact<infer T> ? T : never;
+/** An entry of a record of facts: one fact, or a list of facts of one kind (one per subject). */
+export type FactEntry = Fact<unknown> | readonly Fact<unknown>[];
+
+/** What each fact of a record reads as (a list of facts: the list of their values). */
+export type FactValues<F extends Record<string, FactEntry>> = { [K in keyof F]: FactValue<F[K]> };
+type FactValue<F> = F extends readonly Fact<infer T>[] ? T[] : F extends Fact<infer T> ? T : never;
 
 /** A fact's value from its command's result; any other failure names the fact, the host and the output. */
 export function readFact<T>(host: RemoteHost, fact: Fact<T>, result: CommandResult): T {
   if (fact.missing && result.code === fact.missing.status) return fact.missing.value;
+  if (result.code !== 0 && fact.failure) return fact.failure(result, host);
   if (result.code !== 0)
     throw new StepFailure(
       `${host.label}: reading ${fact.name} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
@@ -32,16 +42,24 @@ export function readFact<T>(host: RemoteHost, fact: Fact<T>, result: CommandResu
   return fact.parse(result.stdout);
 }
 
-/** Every fact of the record, read in one batch (one round trip). */
-export async function gatherFacts<F extends Record<string, Fact<unknown>>>(
+/** Every fact of the record, lists included, read in one batch (one round trip). */
+export async function gatherFacts<F extends Record<string, FactEntry>>(
   host: RemoteHost,
   facts: F,
 ): Promise<FactValues<F>> {
   const names = Object.keys(facts) as (keyof F & string)[];
-  const results = await host.batch(names.map((name) => facts[name].call(host)));
-  const values = {} as Record<string, unknown>;
-  names.forEach((name, i) => {
-    values[name] = readFact(host, facts[name], results[i]);
+  const flat = names.flatMap((name) => {
+    const entry: FactEntry = facts[name];
+    return (Array.isArray(entry) ? entry : [entry]).map((fact: Fact<unknown>) => ({ name, fact }));
+  });
+  const results = await host.batch(flat.map(({ fact }) => fact.call(host)));
+  const values = Object.fromEntries(
+    names.map((name) => [name, Array.isArray(facts[name]) ? ([] as unknown[]) : undefined]),
+  ) as Record<string, unknown>;
+  flat.forEach(({ name, fact }, i) => {
+    const value = readFact(host, fact, results[i]);
+    if (Array.isArray(facts[name])) (values[name] as unknown[]).push(value);
+    else values[name] = value;
   });
   return values as FactValues<F>;
 }

@@ -4,13 +4,26 @@
  * mode reports the decision and changes nothing; before a change, the action's notification and
  * the operation's own pending marker are recorded; the changes run (one batch); the facts are read again and
  * the decision must now be "nothing to do" (or the failure says what is still wrong); the marker is
- * cleared only then, so a change that failed, or did not hold, is made again by the next run.
+ * cleared only then, so a change that failed, or did not hold, is made again by the next run. A
+ * change is commands and the files it writes (atomically, with a backup), in order; the decision
+ * is told when an earlier run left the marker, for a change that must be finished (a service
+ * stopped and not started again) even when the facts alone call for nothing.
  */
 import { StepFailure } from '../errors';
 import type { ActionContext, ActionResult } from '../runner/action-handler';
-import type { RemoteCall, RemoteHost } from '../runner/remote-host';
+import type { CommandResult, RemoteCall, RemoteHost } from '../runner/remote-host';
 import { tail } from '../runner/remote-host';
-import { Fact, FactValues, gatherFacts } from './fact';
+import { FactEntry, FactValues, gatherFacts } from './fact';
+import { fileWriteCall, FileWriteCall } from './file-write';
+
+/**
+ * One command of a change, or a file it writes (atomically, with a backup), and optionally the
+ * sentence that says what failed when it does.
+ */
+export type ChangeCall = (RemoteCall | FileWriteCall) & {
+  /** @default "<host>: <the change's description> failed (exit N): <its output>" */
+  readonly failure?: (result: CommandResult, host: RemoteHost) => string;
+};
 
 /** One change: what it does (for the report) and its commands, run in order, each of which must succeed. */
 export interface Change {
@@ -20,7 +33,7 @@ export interface Change {
   readonly intent?: string;
   /** Why it is needed (what the facts showed), for a failure when it did not hold. */
   readonly reason?: string;
-  readonly calls: readonly RemoteCall[];
+  readonly calls: readonly ChangeCall[];
 }
 
 export type Decision = { readonly changes: readonly Change[] } | { readonly noop: string };
@@ -28,11 +41,20 @@ export type Decision = { readonly changes: readonly Change[] } | { readonly noop
 export const noop = (reason: string): Decision => ({ noop: reason });
 export const change = (...changes: Change[]): Decision => ({ changes });
 
-export interface Operation<A, F extends Record<string, Fact<unknown>>> {
+/** What the frame knows beyond the facts when it asks for a decision. */
+export interface DecisionState {
+  /**
+   * An earlier run left the operation's pending marker: its change may be half done (a service
+   * stopped and not started again). Always false at the verification: the facts alone decide.
+   */
+  readonly pending: boolean;
+}
+
+export interface Operation<A, F extends Record<string, FactEntry>> {
   /** The facts it reads, for this action. */
   readonly facts: (action: A) => F;
   /** Pure: what must change, or why nothing needs to. */
-  readonly decide: (facts: FactValues<F>, action: A) => Decision;
+  readonly decide: (facts: FactValues<F>, action: A, state: DecisionState) => Decision;
   /**
    * The pending marker left while the change is not verified: a name unique to the operation and
    * its subject. @default none: the decision alone shows what is left to do
@@ -43,7 +65,7 @@ export interface Operation<A, F extends Record<string, Fact<unknown>>> {
 }
 
 /** Runs an operation on the context's host: check, change only what differs, verify. */
-export async function runOperation<A, F extends Record<string, Fact<unknown>>>(
+export async function runOperation<A, F extends Record<string, FactEntry>>(
   operation: Operation<A, F>,
   action: A,
   context: ActionContext,
@@ -52,7 +74,7 @@ export async function runOperation<A, F extends Record<string, Fact<unknown>>>(
   const marker = operation.pendingMarker?.(action);
   const facts = operation.facts(action);
   const pending = marker !== undefined && (await host.isPending(marker));
-  const decision = operation.decide(await gatherFacts(host, facts), action);
+  const decision = operation.decide(await gatherFacts(host, facts), action, { pending });
   if ('noop' in decision && !pending) return { changed: false, detail: decision.noop };
   const changes = 'changes' in decision ? decision.changes : [];
   const what = changes.map((c) => c.description).join('; ');
@@ -65,20 +87,28 @@ export async function runOperation<A, F extends Record<string, Fact<unknown>>>(
           : 'would verify a change an earlier run left unverified',
     };
   await context.aboutToChange();
-  if (marker !== undefined) await host.setPending(marker, what || 'verification due');
-  // Every change's commands in one batch (one round trip): a failed one skips the rest.
+  // A marker an earlier run left already says what is due: it stays as it is.
+  if (marker !== undefined && !pending) await host.setPending(marker, what || 'verification due');
+  // Every change's commands and files in one batch (one round trip): a failed one skips the rest.
   const calls = changes.flatMap((c) =>
-    c.calls.map((call) => ({ change: c, call: { ...call, mustSucceed: true } })),
+    c.calls.map(({ failure, ...call }) => ({
+      change: c,
+      failure,
+      call: { ...('write' in call ? fileWriteCall(host, call.write) : call), mustSucceed: true },
+    })),
   );
   const results = await host.batch(calls.map((c) => c.call));
   const failed = results.findIndex((r) => r.code !== 0);
   if (failed >= 0) {
     const result = results[failed];
+    const { change: failedChange, failure } = calls[failed];
     throw new StepFailure(
-      `${host.label}: ${calls[failed].change.description} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
+      failure
+        ? failure(result, host)
+        : `${host.label}: ${failedChange.description} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
     );
   }
-  const after = operation.decide(await gatherFacts(host, facts), action);
+  const after = operation.decide(await gatherFacts(host, facts), action, { pending: false });
   if ('changes' in after) throw new StepFailure(operation.notHeld(after, action, host));
   if (marker !== undefined) await host.clearPending(marker);
   return { changed: changes.length > 0, detail: changes.length > 0 ? what : `verified (${after.noop})` };

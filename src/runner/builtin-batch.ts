@@ -67,7 +67,51 @@ export async function runBuiltinSegment(
   actions: readonly BuiltinAction[],
   options: SegmentOptions,
 ): Promise<ActionReport[]> {
-  const label = host.label;
+  const segment = await readSegment(host, actions, options);
+  // 2. Decide, in order, on the host as the changes before each action will have left it.
+  for (let index = 0; index < actions.length; index++) {
+    const action = actions[index];
+    try {
+      if (action.kind === 'command') await decideCommand(segment, index, action);
+      else decideFileAction(segment, index, action);
+    } catch (error) {
+      throw asActionFailure(error, index, segment.decisions, actions, options);
+    }
+  }
+  if (options.checkOnly) return reports(segment.decisions, actions, options);
+
+  // 3. Changes, in one round trip (a failure stops the rest, on the host).
+  await flush(segment);
+  // 4. Verification: what was written reads back, every command that ran passes its verify.
+  await verify(host, segment.done, segment.clears, actions, segment.decisions, options);
+  return reports(segment.decisions, actions, options);
+}
+
+/** A segment being run: what it read, and what its decisions so far call for. */
+interface Segment {
+  readonly host: RemoteHost;
+  readonly actions: readonly BuiltinAction[];
+  readonly options: SegmentOptions;
+  /** Every file and marker the actions name, as the changes decided so far will leave them. */
+  readonly files: Map<string, FileFact>;
+  /** The check of each command that has one (and no marker), read with the files. */
+  readonly checks: Map<number, CommandResult>;
+  readonly decisions: Decision[];
+  /** Decided, not made yet. */
+  readonly pending: Change[];
+  /** Made. */
+  readonly done: Change[];
+  /** The markers the decided changes set. */
+  readonly setMarkers: Set<string>;
+  readonly clears: MarkerClear[];
+}
+
+/** 1. Facts: every file and marker in one command, every check beside it; one round trip. */
+async function readSegment(
+  host: RemoteHost,
+  actions: readonly BuiltinAction[],
+  options: SegmentOptions,
+): Promise<Segment> {
   const fileActions = actions.filter((a): a is FileKindAction => a.kind !== 'command');
   const markerPaths = actions
     .filter((a): a is CommandAction => a.kind === 'command' && a.whenNotified !== undefined)
@@ -76,8 +120,6 @@ export async function runBuiltinSegment(
   const checkIndexes = actions
     .map((a, i) => (a.kind === 'command' && !a.whenNotified && a.check ? i : -1))
     .filter((i) => i >= 0);
-
-  // 1. Facts: every file and marker in one command, every check beside it; one round trip.
   const factResults = await host.batch([
     ...(paths.length > 0
       ? [{ command: readFilesCommand(paths), what: 'reading the files of this step' }]
@@ -91,103 +133,109 @@ export async function runBuiltinSegment(
   const checks = new Map(
     checkIndexes.map((index, k) => [index, factResults[(paths.length > 0 ? 1 : 0) + k]]),
   );
-
-  // 2. Decide, in order, on the host as the changes before each action will have left it.
-  const decisions: Decision[] = [];
-  const pending: Change[] = [];
-  const done: Change[] = [];
-  const setMarkers = new Set<string>();
-  const clears: MarkerClear[] = [];
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    await applyChanges(host, pending.splice(0), actions, decisions, options, done);
+  return {
+    host,
+    actions,
+    options,
+    files,
+    checks,
+    decisions: [],
+    pending: [],
+    done: [],
+    setMarkers: new Set(),
+    clears: [],
   };
-  const noteChange = (index: number, action: BuiltinAction): void => {
-    if (!action.notifies) return;
-    const path = host.markerPath(action.notifies);
-    setMarkers.add(path);
-    pending.push({
-      type: 'marker',
-      index,
-      write: { path, content: `${options.stepId}: ${options.describe(action)}\n` },
-    });
-  };
+}
 
-  for (let index = 0; index < actions.length; index++) {
-    const action = actions[index];
-    try {
-      if (action.kind === 'command') {
-        let due: boolean;
-        if (action.whenNotified) {
-          const path = host.markerPath(action.whenNotified);
-          due = setMarkers.has(path) || files.get(path)?.state === 'file';
-        } else if (action.check) {
-          let check = checks.get(index)!;
-          // Checked before the earlier actions' changes were made: ask again once they are.
-          if (!options.checkOnly && pending.length + done.length > 0) {
-            await flush();
-            [check] = await host.batch([{ command: action.check, what: describeCheck(action) }]);
-          }
-          due = check.code !== 0;
-        } else due = true;
-        if (!due) {
-          decisions[index] = { outcome: 'ok' };
-          continue;
-        }
-        decisions[index] = {
-          outcome: 'changed',
-          ...(options.checkOnly ? { detail: wouldDo('would run', action) } : {}),
-        };
-        noteChange(index, action);
-        pending.push({ type: 'run', index, action });
-        // Cleared only once the command's verification passed (see verify): a restart that ran but
-        // never came back healthy stays due for the next run.
-        if (action.whenNotified) clears.push({ index, path: host.markerPath(action.whenNotified) });
-        continue;
-      }
-      const fact = files.get(action.path)!;
-      if (fact.state === 'directory' || fact.state === 'unreadable')
-        throw new StepFailure(
-          `${action.path} on ${label} is ${fact.state === 'directory' ? 'a directory' : 'not readable'}; it cannot be edited as a file.`,
-        );
-      const current = fact.state === 'file' ? fact.content : undefined;
-      const wanted = wantedContent(action, current, label);
-      const options_ = action.kind === 'file' ? fileOptions(action) : {};
-      if (current === wanted && !(fact.state === 'file' && metaDiffers(fact, options_))) {
-        decisions[index] = { outcome: 'ok' };
-        continue;
-      }
-      decisions[index] = {
-        outcome: 'changed',
-        ...(options.checkOnly
-          ? { detail: wouldDo(current === undefined ? 'would create' : 'would update', action) }
-          : {}),
-      };
-      noteChange(index, action);
-      pending.push({
-        type: 'write',
-        index,
-        write: { path: action.path, content: wanted, ...options_, backupSuffix: backupSuffix() },
-      });
-      // Later actions on the same file see what this one will have written.
-      files.set(action.path, {
-        state: 'file',
-        content: wanted,
-        mode: options_.mode ?? (fact.state === 'file' ? fact.mode : '0644'),
-        owner: options_.owner ?? (fact.state === 'file' ? fact.owner : ''),
-        group: options_.group ?? (fact.state === 'file' ? fact.group : ''),
-      });
-    } catch (error) {
-      throw asActionFailure(error, index, decisions, actions, options);
-    }
+/** Makes the changes decided so far (one round trip), so that a later check sees them. */
+async function flush(segment: Segment): Promise<void> {
+  if (segment.pending.length === 0) return;
+  const { host, actions, decisions, options, done } = segment;
+  await applyChanges(host, segment.pending.splice(0), actions, decisions, options, done);
+}
+
+/** A change of this action sets its notification's marker, with the change, in the same batch. */
+function noteChange(segment: Segment, index: number, action: BuiltinAction): void {
+  if (!action.notifies) return;
+  const path = segment.host.markerPath(action.notifies);
+  segment.setMarkers.add(path);
+  segment.pending.push({
+    type: 'marker',
+    index,
+    write: { path, content: `${segment.options.stepId}: ${segment.options.describe(action)}\n` },
+  });
+}
+
+/**
+ * Whether a command is due: its marker is set (on the host, or by an earlier action's change), its
+ * check fails, or it has neither.
+ */
+async function commandDue(segment: Segment, index: number, action: CommandAction): Promise<boolean> {
+  if (action.whenNotified) {
+    const path = segment.host.markerPath(action.whenNotified);
+    return segment.setMarkers.has(path) || segment.files.get(path)?.state === 'file';
   }
-  if (options.checkOnly) return reports(decisions, actions, options);
+  if (!action.check) return true;
+  let check = segment.checks.get(index)!;
+  // Checked before the earlier actions' changes were made: ask again once they are.
+  if (!segment.options.checkOnly && segment.pending.length + segment.done.length > 0) {
+    await flush(segment);
+    [check] = await segment.host.batch([{ command: action.check, what: describeCheck(action) }]);
+  }
+  return check.code !== 0;
+}
 
-  // 3. Changes, in one round trip (a failure stops the rest, on the host).
-  await flush();
-  // 4. Verification: what was written reads back, every command that ran passes its verify.
-  await verify(host, done, clears, actions, decisions, options);
-  return reports(decisions, actions, options);
+async function decideCommand(segment: Segment, index: number, action: CommandAction): Promise<void> {
+  if (!(await commandDue(segment, index, action))) {
+    segment.decisions[index] = { outcome: 'ok' };
+    return;
+  }
+  segment.decisions[index] = {
+    outcome: 'changed',
+    ...(segment.options.checkOnly ? { detail: wouldDo('would run', action) } : {}),
+  };
+  noteChange(segment, index, action);
+  segment.pending.push({ type: 'run', index, action });
+  // Cleared only once the command's verification passed (see verify): a restart that ran but
+  // never came back healthy stays due for the next run.
+  if (action.whenNotified) segment.clears.push({ index, path: segment.host.markerPath(action.whenNotified) });
+}
+
+/** A file, config or line action: its wanted content against the file as earlier actions leave it. */
+function decideFileAction(segment: Segment, index: number, action: FileKindAction): void {
+  const label = segment.host.label;
+  const fact = segment.files.get(action.path)!;
+  if (fact.state === 'directory' || fact.state === 'unreadable')
+    throw new StepFailure(
+      `${action.path} on ${label} is ${fact.state === 'directory' ? 'a directory' : 'not readable'}; it cannot be edited as a file.`,
+    );
+  const current = fact.state === 'file' ? fact.content : undefined;
+  const wanted = wantedContent(action, current, label);
+  const options = action.kind === 'file' ? fileOptions(action) : {};
+  if (current === wanted && !(fact.state === 'file' && metaDiffers(fact, options))) {
+    segment.decisions[index] = { outcome: 'ok' };
+    return;
+  }
+  segment.decisions[index] = {
+    outcome: 'changed',
+    ...(segment.options.checkOnly
+      ? { detail: wouldDo(current === undefined ? 'would create' : 'would update', action) }
+      : {}),
+  };
+  noteChange(segment, index, action);
+  segment.pending.push({
+    type: 'write',
+    index,
+    write: { path: action.path, content: wanted, ...options, backupSuffix: backupSuffix() },
+  });
+  // Later actions on the same file see what this one will have written.
+  segment.files.set(action.path, {
+    state: 'file',
+    content: wanted,
+    mode: options.mode ?? (fact.state === 'file' ? fact.mode : '0644'),
+    owner: options.owner ?? (fact.state === 'file' ? fact.owner : ''),
+    group: options.group ?? (fact.state === 'file' ? fact.group : ''),
+  });
 }
 
 /** What check mode says an action would do, with the notification its change would leave. */

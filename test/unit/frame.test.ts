@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { StepFailure } from '../../src/errors';
 import { Fact, gatherFacts } from '../../src/frame/fact';
 import { change, noop, Operation, runOperation } from '../../src/frame/operation';
 import type { ActionContext } from '../../src/runner/action-handler';
@@ -143,5 +144,125 @@ test('a change that fails, or does not hold, leaves its marker: the next run ver
     changed: false,
     detail: 'verified (the file holds the wanted content)',
   });
+  expect(await host.isPending('frame-test-write')).toBe(false);
+});
+
+test('a list of facts is read in the same round trip, and a fact may read a failure as its answer', async () => {
+  fs.writeFileSync(path.join(dir, 'a'), 'A');
+  const exists = (file: string): Fact<boolean> => ({
+    name: `whether ${file} exists`,
+    call: () => ({ command: { argv: ['test', '-e', file] } }),
+    parse: () => true,
+    failure: () => false,
+  });
+  const before = traffic.roundTrips;
+  const values = await gatherFacts(host, {
+    a: fileFact(path.join(dir, 'a')),
+    exist: [exists(path.join(dir, 'a')), exists(path.join(dir, 'b'))],
+    none: [],
+  });
+  expect(values).toEqual({ a: 'A', exist: [true, false], none: [] });
+  expect(traffic.roundTrips - before).toBe(1);
+});
+
+/** Writes a file as a change's data, then copies it: the copy shows the write ran first, in its place. */
+const WRITE_THEN_COPY: Operation<Wanted, { current: Fact<string | undefined> }> = {
+  facts: (action) => ({ current: fileFact(`${action.file}.copy`) }),
+  decide: ({ current }, action) =>
+    current === action.content
+      ? noop('the copy holds the wanted content')
+      : change({
+          description: `wrote and copied ${action.file}`,
+          calls: [
+            { write: { path: action.file, content: action.content } },
+            {
+              command: {
+                argv: ['sh', '-c', `cp -- "$1" "$1.copy"; exit ${action.failWith ?? 0}`, 'sh', action.file],
+              },
+              failure: (result, failedOn) =>
+                `copying ${action.file} on ${failedOn.label} failed (exit ${result.code})`,
+            },
+          ],
+        }),
+  notHeld: (_after, action) => `${action.file}.copy did not hold`,
+};
+
+test('a change writes its files atomically, with a backup of the previous content, in order among its commands', async () => {
+  const file = path.join(dir, 'f');
+  fs.writeFileSync(file, 'old');
+  await expect(runOperation(WRITE_THEN_COPY, { file, content: 'new' }, context())).resolves.toEqual({
+    changed: true,
+    detail: `wrote and copied ${file}`,
+  });
+  expect(fs.readFileSync(`${file}.copy`, 'utf8')).toBe('new');
+  const backups = fs.readdirSync(dir).filter((name) => name.startsWith('f.cdktf-failover-backup-'));
+  expect(backups.map((name) => fs.readFileSync(path.join(dir, name), 'utf8'))).toEqual(['old']);
+});
+
+test('a failed command of a change says its own sentence', async () => {
+  const file = path.join(dir, 'f');
+  await expect(
+    runOperation(WRITE_THEN_COPY, { file, content: 'new', failWith: 6 }, context()),
+  ).rejects.toThrow(`copying ${file} on local failed (exit 6)`);
+});
+
+test('a decision sees the marker an earlier run left; the marker stays as it was until verified; the verification decides on the facts alone', async () => {
+  const file = path.join(dir, 'f');
+  fs.writeFileSync(file, 'x');
+  await host.setPending('frame-test-write', 'left by an earlier run');
+  const markerFile = host.markerPath('frame-test-write');
+  const seen: { pending: boolean; marker: string }[] = [];
+  const resuming: Operation<Wanted, { current: Fact<string | undefined> }> = {
+    ...OPERATION,
+    decide: ({ current }, action, { pending }) => {
+      seen.push({ pending, marker: fs.readFileSync(markerFile, 'utf8') });
+      if (current !== action.content) return OPERATION.decide({ current }, action, { pending });
+      return pending
+        ? change({ description: 'finished the earlier change', calls: [{ command: { argv: ['true'] } }] })
+        : noop('the file holds the wanted content');
+    },
+  };
+  await expect(runOperation(resuming, { file, content: 'x' }, context())).resolves.toEqual({
+    changed: true,
+    detail: 'finished the earlier change',
+  });
+  expect(seen).toEqual([
+    { pending: true, marker: 'left by an earlier run\n' },
+    { pending: false, marker: 'left by an earlier run\n' },
+  ]);
+  expect(await host.isPending('frame-test-write')).toBe(false);
+});
+
+test('a fact reads its "missing" status as documented, any other failure through its own reading', async () => {
+  // As a service query answers: 0 running, 4 no such service, anything else stopped.
+  const service = (code: number): Fact<string> => ({
+    name: `a service answering ${code}`,
+    call: () => ({ command: { argv: ['sh', '-c', `exit ${code}`] } }),
+    parse: () => 'running',
+    missing: { status: 4, value: 'missing' },
+    failure: () => 'stopped',
+  });
+  await expect(
+    gatherFacts(host, { running: service(0), missing: service(4), stopped: service(3) }),
+  ).resolves.toEqual({ running: 'running', missing: 'missing', stopped: 'stopped' });
+});
+
+test('a decision that refuses: the failure is its sentence, and nothing is recorded or changed', async () => {
+  const file = path.join(dir, 'f');
+  fs.writeFileSync(file, 'someone else');
+  const refusing: Operation<Wanted, { current: Fact<string | undefined> }> = {
+    ...OPERATION,
+    decide: ({ current }, action, state) => {
+      if (current === 'someone else') throw new StepFailure(`${action.file} belongs to someone else`);
+      return OPERATION.decide({ current }, action, state);
+    },
+  };
+  const notified: string[] = [];
+  const watching: ActionContext = { ...context(), aboutToChange: async () => void notified.push('notified') };
+  await expect(runOperation(refusing, { file, content: 'x' }, watching)).rejects.toThrow(
+    `${file} belongs to someone else`,
+  );
+  expect(notified).toEqual([]);
+  expect(fs.readFileSync(file, 'utf8')).toBe('someone else');
   expect(await host.isPending('frame-test-write')).toBe(false);
 });
