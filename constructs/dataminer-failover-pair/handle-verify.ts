@@ -6,7 +6,8 @@ import type { FailoverEnabledAction, VerifyAction, WebServicesCredentials } from
 import { agentsInfoProblems, DmaInfo, readAgentsInfo } from './agents-info';
 import { Agent, AgentFacts, readAdapters, readAgentFacts } from './facts';
 import { planRedirects } from './redirects';
-import { agentPortProblems, connectAgents } from './handle-preflight';
+import { connectAgents } from './handle-preflight';
+import { agentPortProblems } from './preflight-checks';
 import { databasesForComparison } from './parse';
 import { failoverConfigured } from './preflight-rules';
 
@@ -16,6 +17,7 @@ const comparable = (xml: string, withoutPriority: boolean) =>
     withoutPriority ? d.replace(/\["priorityOrder","\d+"\],?/g, '') : d,
   );
 
+// Not an operation: it changes nothing, it only compares both agents' facts (gathered by the frame).
 export const verify: ActionHandler<VerifyAction> = async (action, context) => {
   const { primary, backup } = await connectAgents(action, context);
   // Side by side: each agent answers its own batch.
@@ -70,6 +72,7 @@ async function agentsInfoFromEither(
   return { failures };
 }
 
+// Not an operation: it changes nothing (Failover is switched on in Cube) and asks Web Services over HTTP, not a fact.
 export const failoverEnabled: ActionHandler<FailoverEnabledAction> = async (action, context) => {
   const { primary, backup } = await connectAgents(action, context);
   const problems: string[] = [];

@@ -1,4 +1,7 @@
 /** The preflight's decisions: facts of both agents in, problems (or notes) out. Pure. */
+import type { PreflightAction } from './actions';
+import { priorityOrderProblems } from './backup-changes';
+import { inInstallDir, NATS_REPAIR } from './commands';
 import type { AddressingConfig } from './props';
 import type { AgentFacts } from './facts';
 import { DmsView, usesCloudStorage } from './parse';
@@ -10,7 +13,17 @@ import {
   matchesDeclared,
   needsNatsRepair,
   parseDataMinerVersion,
+  withDeclaredCu,
 } from './versions';
+
+/** What a family of checks found: problems refuse the preparation, notes only inform. */
+export interface Findings {
+  readonly problems: string[];
+  readonly notes: string[];
+}
+
+/** Both agents, primary first, as their files and processes show them. */
+export type PairFacts = readonly [AgentFacts, AgentFacts];
 
 /** DataMiner installed and running: the SLDataMiner process, the ID, the version history, files that parse. */
 export function installationProblems(role: string, f: AgentFacts, installDir: string): string[] {
@@ -232,4 +245,72 @@ export function hostnameProblems(
       );
   }
   return problems;
+}
+
+/**
+ * What the agents' own files show: each installation, the versions against the declared one, the
+ * backup's database order, storage as a service; the version and NATSRepair.exe notes.
+ */
+export function agentFileFindings(
+  action: Pick<PreflightAction, 'primary' | 'backup' | 'storage'>,
+  facts: PairFacts,
+  declared: DataMinerVersion,
+): Findings {
+  const [primary, backup] = facts;
+  return {
+    problems: [
+      ...installationProblems('primary', primary, action.primary.installDir),
+      ...installationProblems('backup', backup, action.backup.installDir),
+      ...versionProblems(primary, backup, declared),
+      ...(primary.dbXml ? priorityOrderProblems(primary.dbXml, action.storage) : []),
+      ...(action.storage.type === 'storage-as-a-service'
+        ? storageAsAServiceProblems([
+            { role: 'primary', facts: primary },
+            { role: 'backup', facts: backup },
+          ])
+        : []),
+    ],
+    notes: [
+      ...versionNotes(primary, backup, declared),
+      ...natsRepairNotes(facts, declared, (f) =>
+        inInstallDir((f === primary ? action.primary : action.backup).installDir, NATS_REPAIR),
+      ),
+    ],
+  };
+}
+
+/** Both agents' DMS.xml already hold this Failover: the pair is configured (a re-run). */
+export function pairConfigured(facts: PairFacts, addressing: AddressingConfig): boolean {
+  return facts.every((f) => failoverConfigured(f.dms, addressing));
+}
+
+/** The no-mix rule for a new pair, gated on the primary's installed version read with the declared CU. */
+export function newPairMixFindings(
+  primary: AgentFacts,
+  addressing: AddressingConfig,
+  declared: DataMinerVersion,
+): Findings {
+  // The gates read the declared CU where the installed line states none.
+  const installed = primary.version ? parseDataMinerVersion(primary.version) : undefined;
+  return existingMixFindings(
+    primary.dms,
+    addressing,
+    installed ? withDeclaredCu(installed, declared) : undefined,
+  );
+}
+
+/** The backup's licence, which Failover needs before it is switched on: a note, not a refusal. */
+export function licenceNotes(backup: AgentFacts, installDir: string): string[] {
+  return backup.licence
+    ? []
+    : [
+        `${backup.label} has no licence file (dataminer.lic or response.lic) in ${installDir}: send its Request.lic to Skyline and place the licence there before switching Failover on`,
+      ];
+}
+
+/** The preflight's report when nothing refuses the preparation. */
+export function preflightDetail(configured: boolean, notes: readonly string[]): string {
+  return [configured ? 'Failover already configured for this pair' : 'both agents ready', ...notes].join(
+    '; ',
+  );
 }
