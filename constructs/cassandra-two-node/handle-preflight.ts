@@ -1,48 +1,80 @@
 /** The preflight of both nodes: every problem at once, nothing changed on either node. */
 import { setYamlValues } from '../../src/edit/yaml';
+import { gatherFacts } from '../../src/frame/fact';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { PreflightAction, PreflightNode } from './actions';
 import {
+  configFact,
   configValue,
-  firstDataFile,
-  readConfig,
+  firstDataFileFact,
+  nodetoolFact,
+  NodetoolResult,
+  pendingFact,
   ReleaseResult,
-  releaseOf,
+  releaseFrom,
   ServiceState,
-  serviceState,
+  serviceStateFact,
   storedClusterName,
 } from './facts';
 import type { CassandraLocations } from './props';
 import { checkReleases, connectBoth, failWith, portProblems } from './node-pair';
 
-/** What the preflight reads on one node. */
+/** What the preflight reads on one node, in one round trip. */
 interface NodeFacts {
   readonly state: ServiceState;
   readonly pendingRestart: boolean;
   readonly config?: string;
+  /** Known when the service runs. */
   readonly release?: ReleaseResult;
+  /** Read when clusterName is given: a running node's stored name. */
+  readonly described?: NodetoolResult;
+  /** Read when clusterName or numTokens is given. */
+  readonly dataFile?: string;
 }
 
-async function inspectForPreflight(
+/**
+ * Every fact the preflight needs of a node, whatever its state: nodetool on a stopped node fails
+ * fast and reads as a failure. describecluster and the data directory only when a rule needs them.
+ */
+async function readNode(host: RemoteHost, action: PreflightAction): Promise<NodeFacts> {
+  const { locations } = action;
+  const facts = await gatherFacts(host, {
+    state: serviceStateFact(locations),
+    pending: pendingFact(action.restartMarker),
+    config: configFact(locations, host.isWindows),
+    version: nodetoolFact(locations, 'version'),
+    ...(action.clusterName !== undefined ? { described: nodetoolFact(locations, 'describecluster') } : {}),
+    ...(action.clusterName !== undefined || action.numTokens !== undefined
+      ? { dataFile: firstDataFileFact(locations) }
+      : {}),
+  });
+  const { state, config, described, dataFile } = facts;
+  return {
+    state,
+    pendingRestart: action.mode === 'configure' && facts.pending,
+    ...(config !== undefined ? { config } : {}),
+    ...(state === 'running' ? { release: releaseFrom(host.label, facts.version) } : {}),
+    ...(described !== undefined ? { described } : {}),
+    ...(dataFile !== undefined ? { dataFile } : {}),
+  };
+}
+
+/** The service must exist and run (or be down with its restart due); a running node's release must be known. */
+function serviceProblems(
   host: RemoteHost,
   node: PreflightNode,
-  action: PreflightAction,
+  facts: NodeFacts,
+  locations: CassandraLocations,
   problems: string[],
   notes: string[],
-): Promise<NodeFacts> {
-  const { locations } = action;
-  const state = await serviceState(host, locations);
-  const pendingRestart = action.mode === 'configure' && (await host.isPending(action.restartMarker));
-  const config = await readConfig(host, locations);
-  if (state === 'missing') {
+): void {
+  if (facts.state === 'missing') {
     problems.push(
       `${node.name} has no service "${locations.serviceName}": install Cassandra there, or set serviceName to the name of its service`,
     );
-    return { state, pendingRestart, ...(config !== undefined ? { config } : {}) };
-  }
-  if (state === 'stopped') {
-    if (pendingRestart) {
+  } else if (facts.state === 'stopped') {
+    if (facts.pendingRestart) {
       notes.push(
         `${node.name} is down with a restart still pending from an earlier deploy; it restarts in its configure step and its release is checked in the verification`,
       );
@@ -51,24 +83,27 @@ async function inspectForPreflight(
         `the service "${locations.serviceName}" is not running on ${node.name}; nodetool needs a running node: start it (${host.isWindows ? `Start-Service ${locations.serviceName}` : `systemctl start ${locations.serviceName}`}) and deploy again`,
       );
     }
-    return { state, pendingRestart, ...(config !== undefined ? { config } : {}) };
-  }
-  const release = await releaseOf(host, locations);
-  if ('failure' in release) problems.push(release.failure);
-  return { state, pendingRestart, ...(config !== undefined ? { config } : {}), release };
+  } else if (facts.release && 'failure' in facts.release) problems.push(facts.release.failure);
 }
 
-async function clusterNameProblems(
-  host: RemoteHost,
+function clusterNameProblems(
   node: PreflightNode,
   facts: NodeFacts,
   action: PreflightAction,
   problems: string[],
   notes: string[],
-): Promise<void> {
+): void {
   const wanted = action.clusterName;
   if (wanted === undefined || facts.state === 'missing') return;
-  const stored = await storedClusterName(host, action.locations, facts.state, facts.config);
+  const stored = storedClusterName(
+    {
+      state: facts.state,
+      described: facts.described!,
+      dataFile: facts.dataFile,
+      config: facts.config,
+    },
+    action.locations,
+  );
   if (stored.name === undefined || stored.name === wanted) return;
   if (node.dataWipeAllowed) {
     notes.push(
@@ -83,17 +118,16 @@ async function clusterNameProblems(
   );
 }
 
-async function numTokensProblem(
-  host: RemoteHost,
+function numTokensProblem(
   node: PreflightNode,
   facts: NodeFacts,
   action: PreflightAction,
   problems: string[],
-): Promise<void> {
+): void {
   if (action.numTokens === undefined || facts.config === undefined) return;
   const current = configValue(facts.config, 'num_tokens');
   if (current === String(action.numTokens)) return;
-  const data = await firstDataFile(host, action.locations);
+  const data = facts.dataFile;
   if (data !== undefined && !node.dataWipeAllowed) {
     problems.push(
       `numTokens ${action.numTokens} differs from num_tokens ${current ?? '(unset)'} on ${node.name}, which already holds data (${data}): num_tokens cannot change after a node bootstrapped. Keep numTokens at ${current ?? 'the current value'}, or remove numTokens`,
@@ -128,9 +162,10 @@ export async function cassandraPreflightProblems(
   const hosts = await connectBoth(context, action.nodes);
   const problems: string[] = [];
   const notes: string[] = [];
-  const facts: NodeFacts[] = [];
+  // Both nodes read at once, then judged in order: the problems read the same as node by node.
+  const facts = await Promise.all([readNode(hosts[0], action), readNode(hosts[1], action)]);
   for (let i = 0; i < 2; i++)
-    facts.push(await inspectForPreflight(hosts[i], action.nodes[i], action, problems, notes));
+    serviceProblems(hosts[i], action.nodes[i], facts[i], action.locations, problems, notes);
   checkReleases(
     action.nodes,
     facts.map((f) => f.release ?? { failure: '' }),
@@ -140,9 +175,9 @@ export async function cassandraPreflightProblems(
   for (let i = 0; i < 2; i++) {
     const node = action.nodes[i];
     if (facts[i].state === 'running' || action.mode === 'configure') {
-      await clusterNameProblems(hosts[i], node, facts[i], action, problems, notes);
+      clusterNameProblems(node, facts[i], action, problems, notes);
     }
-    await numTokensProblem(hosts[i], node, facts[i], action, problems);
+    numTokensProblem(node, facts[i], action, problems);
     const edit = configEditProblem(node, facts[i], action.locations);
     if (edit) problems.push(edit);
   }

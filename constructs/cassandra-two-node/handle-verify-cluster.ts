@@ -3,7 +3,8 @@ import { sleep } from '../../src/runner/sleep';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { VerifyClusterAction } from './actions';
-import { configValue, nodetool, readConfig, releaseOf } from './facts';
+import { gatherFacts } from '../../src/frame/fact';
+import { configFact, configValue, nodetoolFact, releaseFrom, ReleaseResult } from './facts';
 import { clusterProblems, parseDescribeCluster, parseNodetoolStatus } from './parse';
 import type { CassandraLocations } from './props';
 import { checkReleases, connectBoth, failWith, portProblems } from './node-pair';
@@ -19,9 +20,16 @@ async function clusterViewProblems(
   const problems: string[] = [];
   const addresses = action.nodes.map((n) => n.listenAddress);
   const names = new Set<string>();
+  const views = await Promise.all(
+    hosts.map((host) =>
+      gatherFacts(host, {
+        status: nodetoolFact(action.locations, 'status'),
+        described: nodetoolFact(action.locations, 'describecluster'),
+      }),
+    ),
+  );
   for (let i = 0; i < 2; i++) {
-    const status = await nodetool(hosts[i], action.locations, 'status');
-    const described = await nodetool(hosts[i], action.locations, 'describecluster');
+    const { status, described } = views[i];
     if (!status.ok || !described.ok) {
       problems.push((status.failure ?? described.failure)!);
       continue;
@@ -56,7 +64,14 @@ async function configHints(
   hosts: readonly [RemoteHost, RemoteHost],
   locations: CassandraLocations,
 ): Promise<string[]> {
-  const configs = await Promise.all(hosts.map((h) => readConfig(h, locations).catch(() => undefined)));
+  const configs = await Promise.all(
+    hosts.map((h) =>
+      gatherFacts(h, { config: configFact(locations, h.isWindows) }).then(
+        (f) => f.config,
+        () => undefined,
+      ),
+    ),
+  );
   const hints: string[] = [];
   for (const [key, label] of [
     ['cluster_name', 'cluster_name'],
@@ -77,14 +92,21 @@ export const verifyCluster: ActionHandler<VerifyClusterAction> = async (action, 
   const deadline = Date.now() + action.healthTimeoutSeconds * 1000;
   const notes = new Set<string>();
   let problems: string[];
-  // Gossip needs a moment after the last restart before both views agree.
+  // A wait loop, not an operation: gossip needs a moment after the last restart before both views agree.
   for (;;) {
     notes.clear();
     problems = await clusterViewProblems(hosts, action, notes);
     if (problems.length === 0 || Date.now() + VERIFY_POLL_MS > deadline) break;
     await sleep(VERIFY_POLL_MS);
   }
-  const releases = await Promise.all(hosts.map((h) => releaseOf(h, action.locations)));
+  const releases: ReleaseResult[] = await Promise.all(
+    hosts.map(async (h) =>
+      releaseFrom(
+        h.label,
+        (await gatherFacts(h, { version: nodetoolFact(action.locations, 'version') })).version,
+      ),
+    ),
+  );
   releases.forEach((r) => 'failure' in r && problems.push(r.failure));
   checkReleases(action.nodes, releases, action.expectedReleaseVersion, problems);
   const portNotes: string[] = [];

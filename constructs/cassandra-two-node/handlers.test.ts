@@ -1,19 +1,38 @@
 /**
  * The runner actions against scripted hosts: a Windows (DataMiner) pair, whose PowerShell the lab
- * cannot run, and a Linux node down with a restart pending. Each fake host answers the commands
- * the actions send, decoded the way the host would receive them.
+ * cannot run, and a Linux node down with a restart pending, through the step executor; then each
+ * handler fed directly with fixture hosts (facts in, commands or a no-op reason or a failure out).
+ * Each fake host answers the commands the actions send, decoded the way the host would receive them.
  */
 import type { Action } from '../../src/actions';
 import { READ_FILE_PS } from '../../src/dialect/powershell';
 import { READ_FILE_SCRIPT } from '../../src/dialect/posix';
+import type { ActionContext } from '../../src/runner/action-handler';
+import { fixtureHost, ReceivedCommand } from '../../test/support/fixture-host';
+import {
+  PREFLIGHT_KIND,
+  PreflightAction,
+  SET_DATA_ASIDE_KIND,
+  SetDataAsideAction,
+  VERIFY_CLUSTER_KIND,
+  VerifyClusterAction,
+} from './actions';
 import { executeStep } from '../../src/runner/execute-step';
 import { CommandExecutor, RemoteHost } from '../../src/runner/remote-host';
 import type { ExecOptions, ExecResult } from '../../src/runner/ssh-session';
 import type { HostConfig } from '../../src/schema/host';
 import type { StepSpec } from '../../src/step';
-import { FIRST_DATA_FILE_PS, NODETOOL_PS, PORT_CHECK_PS, SERVICE_STATE_PS } from './commands';
+import {
+  FIRST_DATA_FILE_PS,
+  FIRST_DATA_FILE_SCRIPT,
+  NODETOOL_PS,
+  PORT_CHECK_PS,
+  PORT_CHECK_SCRIPT,
+  SERVICE_STATE_PS,
+  SET_ASIDE_SCRIPT,
+} from './commands';
 import { planCassandraTwoNodeSteps } from './plan';
-import { WindowsFixtureExecutor } from '../../test/support/windows-fixture-host';
+import { WindowsFixtureExecutor, windowsFixtureHost } from '../../test/support/windows-fixture-host';
 import { cassandraTwoNodeSchema, CassandraTwoNodeProps } from './props';
 import { ActionRegistry } from '../../src/runner/action-registry';
 import { CASSANDRA_TWO_NODE_HANDLERS } from './handlers';
@@ -331,4 +350,294 @@ test('a Windows command past its timeout: stopped with every process it started,
   await expect(host.run({ powershell: 'Start-Sleep 60' })).rejects.toThrow(
     'dma1: a remote command did not finish within 5 s; it was stopped, with every process it started.',
   );
+});
+
+// --- fixture hosts fed to each handler directly: facts in, commands or a no-op reason out -------
+
+/** A Linux Cassandra node as the set-aside, preflight and verification read it. */
+interface LinuxNode {
+  service: 'running' | 'stopped' | 'missing';
+  /** The cluster name it stored (what describecluster reports while it runs). */
+  stored: string;
+  /** cluster_name in its cassandra.yaml. */
+  configured: string;
+  data: boolean;
+  /** How the set-aside script ends; by default it moves the data. */
+  setAside?: { code: number; stderr: string };
+  /** The data directory fills again after the move (a service that restarted). */
+  refills?: boolean;
+  describeFails?: boolean;
+}
+
+const DATA_FILE = '/var/lib/cassandra/data/system/local-7ad54392bcdd35a684174e047860b377/nb-1-big-Data.db';
+const NODETOOL_DOWN =
+  "nodetool: Failed to connect to '127.0.0.1:7199' - ConnectException: 'Connection refused'.";
+
+function linuxNode(config: HostConfig, node: LinuxNode, peers: readonly string[] = []) {
+  return fixtureHost(config, ({ argv }: ReceivedCommand) => {
+    const line = argv.join(' ');
+    if (line === 'systemctl --no-pager status -- cassandra')
+      return { code: { running: 0, stopped: 3, missing: 4 }[node.service] };
+    if (argv[0] === 'nodetool') {
+      if (node.service !== 'running' || (argv[1] === 'describecluster' && node.describeFails))
+        return { code: 1, stderr: NODETOOL_DOWN };
+      const addresses = [config.address, ...peers].sort();
+      return {
+        stdout: {
+          version: 'ReleaseVersion: 4.1.5\n',
+          describecluster: describeOf(node.stored, addresses),
+          status: statusOf(...addresses.map(UN)),
+        }[argv[1]],
+      };
+    }
+    if (argv[2] === FIRST_DATA_FILE_SCRIPT) return { stdout: node.data ? `${DATA_FILE}\n` : '' };
+    if (argv[2] === READ_FILE_SCRIPT && argv[4] === '/etc/cassandra/cassandra.yaml')
+      return {
+        stdout: `cluster_name: '${node.configured}'\nnum_tokens: 16\nseed_provider:\n  - class_name: org.apache.cassandra.locator.SimpleSeedProvider\n    parameters:\n      - seeds: "127.0.0.1"\nlisten_address: ${config.address}\nrpc_address: ${config.address}\n`,
+      };
+    if (argv[2] === READ_FILE_SCRIPT && argv[4].includes('/pending/')) return { code: 3 };
+    if (argv[2] === PORT_CHECK_SCRIPT) return {};
+    if (line === 'systemctl stop -- cassandra') return ((node.service = 'stopped'), {});
+    if (argv[2] === SET_ASIDE_SCRIPT) {
+      if (node.setAside) return node.setAside;
+      node.data = node.refills ?? false;
+      return { stdout: `${argv[4]}${argv[5]}\n` };
+    }
+    throw new Error(`unexpected command: ${line}`);
+  });
+}
+
+const CAS1 = hostConfig('cas1', '10.0.0.21', 'linux');
+const CAS2 = hostConfig('cas2', '10.0.0.22', 'linux');
+const linuxProps = (extra: Partial<CassandraTwoNodeProps> = {}): CassandraTwoNodeProps => ({
+  nodes: [{ host: CAS1 }, { host: CAS2 }],
+  clusterName: 'Orders',
+  allowDataWipeOn: ['cas2'],
+  healthTimeoutSeconds: 30,
+  ...extra,
+});
+
+/** The action of this kind the plan gives the step `id`. */
+function plannedAction<A extends Action>(props: CassandraTwoNodeProps, id: string, kind: string): A {
+  const step = planCassandraTwoNodeSteps(cassandraTwoNodeSchema.parse(props)).find((s) => s.id === id)!;
+  return step.actions.find((a) => a.kind === kind) as A;
+}
+
+function handlerContext(host: RemoteHost, checkOnly = false, hosts: Record<string, RemoteHost> = {}) {
+  const notified: string[] = [];
+  const context: ActionContext = {
+    host,
+    connect: async (h) => hosts[h.name!],
+    checkOnly,
+    aboutToChange: async () => void notified.push('aboutToChange'),
+  };
+  return { context, notified };
+}
+
+const READS = [
+  'systemctl --no-pager status -- cassandra',
+  'nodetool describecluster',
+  `sh -c ${FIRST_DATA_FILE_SCRIPT} sh /var/lib/cassandra`,
+  `sh -c ${READ_FILE_SCRIPT} sh /etc/cassandra/cassandra.yaml`,
+];
+const SET_ASIDE_SUFFIX = /^\.cdktf-failover-set-aside-\d{8}T\d{9}Z$/;
+
+describe('set data aside', () => {
+  const action = plannedAction<SetDataAsideAction>(linuxProps(), 'configure-2-cas2', SET_DATA_ASIDE_KIND);
+  const setDataAside = CASSANDRA_TWO_NODE_HANDLERS[SET_DATA_ASIDE_KIND];
+  const sent = (executor: { received: ReceivedCommand[] }) => executor.received.map((c) => c.argv.join(' '));
+
+  it('the node stored the wanted name, or none: no change, the facts read in one round trip', async () => {
+    const same = linuxNode(CAS2, { service: 'running', stored: 'Orders', configured: 'Orders', data: true });
+    await expect(setDataAside(action, handlerContext(same.host).context)).resolves.toEqual({
+      changed: false,
+      detail: 'the stored cluster name is "Orders" (nodetool describecluster)',
+    });
+    expect(sent(same.executor)).toEqual(READS);
+    expect(same.traffic.roundTrips).toBe(1);
+    const empty = linuxNode(CAS2, {
+      service: 'stopped',
+      stored: 'x',
+      configured: 'Test Cluster',
+      data: false,
+    });
+    await expect(setDataAside(action, handlerContext(empty.host).context)).resolves.toEqual({
+      changed: false,
+      detail: 'no cluster name stored (no data in /var/lib/cassandra)',
+    });
+  });
+
+  it('a running node of another cluster: the restart recorded, the service stopped, the data moved beside, verified', async () => {
+    const node: LinuxNode = {
+      service: 'running',
+      stored: 'Test Cluster',
+      configured: 'Test Cluster',
+      data: true,
+    };
+    const { host, executor } = linuxNode(CAS2, node);
+    const { context, notified } = handlerContext(host);
+    const result = await setDataAside(action, context);
+    expect(notified).toEqual(['aboutToChange']);
+    const [stop, move] = executor.received.slice(4, 6).map((c) => c.argv);
+    expect(stop).toEqual(['systemctl', 'stop', '--', 'cassandra']);
+    expect(move.slice(0, 5)).toEqual(['sh', '-c', SET_ASIDE_SCRIPT, 'sh', '/var/lib/cassandra']);
+    expect(move[5]).toMatch(SET_ASIDE_SUFFIX);
+    expect(sent(executor).slice(6)).toEqual(READS);
+    expect(result).toEqual({
+      changed: true,
+      detail: `data of cluster "Test Cluster" moved to /var/lib/cassandra${move[5]}`,
+    });
+  });
+
+  it('a stopped node that holds data of another cluster: moved without a stop', async () => {
+    const { host, executor } = linuxNode(CAS2, {
+      service: 'stopped',
+      stored: 'Test Cluster',
+      configured: 'Test Cluster',
+      data: true,
+    });
+    await expect(setDataAside(action, handlerContext(host).context)).resolves.toMatchObject({
+      changed: true,
+      detail: expect.stringMatching(
+        /^data of cluster "Test Cluster" moved to \/var\/lib\/cassandra\.cdktf-failover-set-aside-/,
+      ),
+    });
+    expect(executor.received.map((c) => c.argv[0] === 'systemctl' && c.argv[1] === 'stop')).not.toContain(
+      true,
+    );
+  });
+
+  it('check mode says what would be set aside and changes nothing', async () => {
+    const { host, executor } = linuxNode(CAS2, {
+      service: 'running',
+      stored: 'Test Cluster',
+      configured: 'Test Cluster',
+      data: true,
+    });
+    const { context, notified } = handlerContext(host, true);
+    await expect(setDataAside(action, context)).resolves.toEqual({
+      changed: true,
+      detail: 'would set /var/lib/cassandra aside (stored cluster name "Test Cluster")',
+    });
+    expect(sent(executor)).toEqual(READS);
+    expect(notified).toEqual([]);
+  });
+
+  it('refuses without changing anything: no service, an unreadable stored name, a Windows host', async () => {
+    const missing = linuxNode(CAS2, { service: 'missing', stored: '', configured: 'x', data: true });
+    await expect(setDataAside(action, handlerContext(missing.host).context)).rejects.toThrow(
+      'cas2 has no service "cassandra"',
+    );
+    expect(sent(missing.executor)).toEqual(READS);
+    const mute = linuxNode(CAS2, {
+      service: 'running',
+      stored: 'Test Cluster',
+      configured: 'Test Cluster',
+      data: true,
+      describeFails: true,
+    });
+    await expect(setDataAside(action, handlerContext(mute.host).context)).rejects.toThrow(
+      `nodetool describecluster on cas2 failed (exit 1): ${NODETOOL_DOWN}. The stored cluster name cannot be read.`,
+    );
+    expect(sent(mute.executor)).toEqual(READS);
+    const windows = windowsFixtureHost(hostConfig('dma1', '10.0.0.31', 'windows'), () => {
+      throw new Error('no command may run');
+    });
+    await expect(setDataAside(action, handlerContext(windows.host).context)).rejects.toThrow(
+      'setting data aside is supported on Linux only; dma1 is a Windows host',
+    );
+  });
+
+  it('a move that fails says so with its output; one that does not hold says what to look at', async () => {
+    const blocked = linuxNode(CAS2, {
+      service: 'stopped',
+      stored: 'Test Cluster',
+      configured: 'Test Cluster',
+      data: true,
+      setAside: { code: 1, stderr: '/var/lib/cassandra.cdktf-failover-set-aside-x already exists\n' },
+    });
+    await expect(setDataAside(action, handlerContext(blocked.host).context)).rejects.toThrow(
+      'setting /var/lib/cassandra aside failed on cas2 (exit 1):\n/var/lib/cassandra.cdktf-failover-set-aside-x already exists',
+    );
+    const refilled = linuxNode(CAS2, {
+      service: 'stopped',
+      stored: 'Test Cluster',
+      configured: 'Test Cluster',
+      data: true,
+      refills: true,
+    });
+    await expect(setDataAside(action, handlerContext(refilled.host).context)).rejects.toThrow(
+      '/var/lib/cassandra was moved aside on cas2, but /var/lib/cassandra still holds the data of cluster "Test Cluster" (cluster_name in /etc/cassandra/cassandra.yaml (the node is stopped and holds data)): look at what recreated it',
+    );
+  });
+});
+
+describe('preflight and verification, fed directly', () => {
+  const pair = (one: Partial<LinuxNode> = {}) => {
+    const base = { service: 'running', stored: 'Orders', configured: 'Orders', data: true } as const;
+    return {
+      cas1: linuxNode(CAS1, { ...base, ...one }, [CAS2.address]),
+      cas2: linuxNode(CAS2, { ...base }, [CAS1.address]),
+    };
+  };
+  const hostsOf = (nodes: ReturnType<typeof pair>) => ({ cas1: nodes.cas1.host, cas2: nodes.cas2.host });
+
+  it("preflight: each node's facts in one round trip, its port tests in another", async () => {
+    const nodes = pair();
+    const action = plannedAction<PreflightAction>(
+      linuxProps({ allowDataWipeOn: [] }),
+      'preflight',
+      PREFLIGHT_KIND,
+    );
+    const { context } = handlerContext(nodes.cas1.host, false, hostsOf(nodes));
+    const result = await CASSANDRA_TWO_NODE_HANDLERS[PREFLIGHT_KIND](action, context);
+    expect(result.changed).toBe(false);
+    expect([nodes.cas1.traffic.roundTrips, nodes.cas2.traffic.roundTrips]).toEqual([2, 2]);
+    expect(
+      nodes.cas1.executor.received.filter((c) => c.argv[2] === PORT_CHECK_SCRIPT).map((c) => c.argv.slice(4)),
+    ).toEqual([
+      [CAS2.address, '7000', '5'],
+      [CAS2.address, '9042', '5'],
+    ]);
+  });
+
+  it('preflight: a stopped node is a problem, its nodetool failure no second one', async () => {
+    const nodes = pair({ service: 'stopped' });
+    const action = plannedAction<PreflightAction>(
+      linuxProps({ allowDataWipeOn: [] }),
+      'preflight',
+      PREFLIGHT_KIND,
+    );
+    const { context } = handlerContext(nodes.cas1.host, false, hostsOf(nodes));
+    const failure = await CASSANDRA_TWO_NODE_HANDLERS[PREFLIGHT_KIND](action, context).catch(
+      (e: Error) => e.message,
+    );
+    expect(failure).toBe(
+      'Cassandra preflight found 1 problem; nothing was changed on either node:\n  - the service "cassandra" is not running on cas1; nodetool needs a running node: start it (systemctl start cassandra) and deploy again',
+    );
+  });
+
+  it("verification: each node's view read in one round trip; a node that does not answer is named", async () => {
+    const healthy = pair();
+    const action = plannedAction<VerifyClusterAction>(linuxProps(), 'verify', VERIFY_CLUSTER_KIND);
+    const verify = CASSANDRA_TWO_NODE_HANDLERS[VERIFY_CLUSTER_KIND];
+    await expect(
+      verify(action, handlerContext(healthy.cas1.host, false, hostsOf(healthy)).context),
+    ).resolves.toEqual({
+      changed: false,
+    });
+    // The view (status and describecluster), the release, the ports.
+    expect(healthy.cas2.traffic.roundTrips).toBe(3);
+    expect(healthy.cas2.executor.received.slice(0, 2).map((c) => c.argv.join(' '))).toEqual([
+      'nodetool status',
+      'nodetool describecluster',
+    ]);
+    const down = pair({ service: 'stopped' });
+    const failure = await verify(
+      { ...action, healthTimeoutSeconds: 1 },
+      handlerContext(down.cas1.host, false, hostsOf(down)).context,
+    ).catch((e: Error) => e.message);
+    expect(failure).toContain(`  - nodetool status on cas1 failed (exit 1): ${NODETOOL_DOWN}`);
+    expect(failure).toContain(`  - nodetool version on cas1 failed (exit 1): ${NODETOOL_DOWN}`);
+  });
 });

@@ -16,6 +16,12 @@ export function parseReleaseVersion(output: string): string | undefined {
   return match && isReleaseVersion(match[1]) ? match[1] : undefined;
 }
 
+/** The first line FIRST_DATA_FILE_SCRIPT / _PS printed (a file below the data directory), or undefined for none. */
+export function parseFirstDataFile(output: string): string | undefined {
+  const first = output.trim().split(/\r?\n/)[0];
+  return first ? first : undefined;
+}
+
 /** Numeric order of two releases; a missing part counts as 0 ("3.11" < "3.11.1"). */
 export function compareReleases(a: string, b: string): number {
   const pa = a.split('.').map(Number);

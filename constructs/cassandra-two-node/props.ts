@@ -377,78 +377,91 @@ function locationIssues(props: Partial<ParsedProps>, platform: CassandraPlatform
   return issues;
 }
 
-function crossFieldIssues(props: Partial<ParsedProps>): Issue[] {
+/** Each node's host fits the platform, and its addresses are IPs cassandra.yaml can use. */
+function nodeIssues(node: ParsedNode | undefined, i: number, platform: CassandraPlatform): Issue[] {
+  if (!node?.host) return [];
   const issues: Issue[] = [];
-  const platform = platformOf(props);
-  const mode = modeOf(props);
-  const nodes = Array.isArray(props.nodes) ? props.nodes : [];
   const wantedOs = platform === 'linux' ? 'linux' : 'windows';
+  if (typeof node.host.os === 'string' && node.host.os !== wantedOs) {
+    issues.push({
+      path: ['nodes', i, 'host', 'os'],
+      input: node.host.os,
+      message: `platform "${platform}" runs on ${wantedOs} hosts: set os: "${wantedOs}" or choose platform "${platform === 'linux' ? 'windows-dataminer' : 'linux'}"`,
+    });
+  }
+  if (
+    node.listenAddress === undefined &&
+    typeof node.host.address === 'string' &&
+    !isIp(node.host.address) &&
+    !isToken(node.host.address)
+  ) {
+    issues.push({
+      path: ['nodes', i, 'listenAddress'],
+      input: node.listenAddress,
+      message: `the host address "${node.host.address}" is a hostname; cassandra.yaml wants the node's own IP: set listenAddress`,
+    });
+  }
+  return [...issues, ...wildcardIssues(node, i)];
+}
 
-  nodes.forEach((node, i) => {
-    if (!node?.host) return;
-    if (typeof node.host.os === 'string' && node.host.os !== wantedOs) {
-      issues.push({
-        path: ['nodes', i, 'host', 'os'],
-        input: node.host.os,
-        message: `platform "${platform}" runs on ${wantedOs} hosts: set os: "${wantedOs}" or choose platform "${platform === 'linux' ? 'windows-dataminer' : 'linux'}"`,
-      });
-    }
-    if (
-      node.listenAddress === undefined &&
-      typeof node.host.address === 'string' &&
-      !isIp(node.host.address) &&
-      !isToken(node.host.address)
-    ) {
-      issues.push({
-        path: ['nodes', i, 'listenAddress'],
-        input: node.listenAddress,
-        message: `the host address "${node.host.address}" is a hostname; cassandra.yaml wants the node's own IP: set listenAddress`,
-      });
-    }
-    if (
-      typeof node.rpcAddress === 'string' &&
-      WILDCARD.has(node.rpcAddress) &&
-      node.broadcastRpcAddress === undefined
-    ) {
-      issues.push({
-        path: ['nodes', i, 'broadcastRpcAddress'],
-        input: node.broadcastRpcAddress,
-        message: `rpcAddress ${node.rpcAddress} listens on every interface, so clients need broadcastRpcAddress: set it to the IP clients use for this node`,
-      });
-    }
-    if (typeof node.broadcastRpcAddress === 'string' && WILDCARD.has(node.broadcastRpcAddress)) {
-      issues.push({
-        path: ['nodes', i, 'broadcastRpcAddress'],
-        input: node.broadcastRpcAddress,
-        message: 'expected the IP clients use for this node, not a wildcard address',
-      });
-    }
-    if (typeof node.listenAddress === 'string' && WILDCARD.has(node.listenAddress)) {
-      issues.push({
-        path: ['nodes', i, 'listenAddress'],
-        input: node.listenAddress,
-        message: "expected the node's own IP: listen_address cannot be a wildcard address",
-      });
-    }
-  });
+/** A wildcard may be the RPC address only, and then clients need a broadcast address. */
+function wildcardIssues(node: ParsedNode, i: number): Issue[] {
+  const issues: Issue[] = [];
+  if (
+    typeof node.rpcAddress === 'string' &&
+    WILDCARD.has(node.rpcAddress) &&
+    node.broadcastRpcAddress === undefined
+  ) {
+    issues.push({
+      path: ['nodes', i, 'broadcastRpcAddress'],
+      input: node.broadcastRpcAddress,
+      message: `rpcAddress ${node.rpcAddress} listens on every interface, so clients need broadcastRpcAddress: set it to the IP clients use for this node`,
+    });
+  }
+  if (typeof node.broadcastRpcAddress === 'string' && WILDCARD.has(node.broadcastRpcAddress)) {
+    issues.push({
+      path: ['nodes', i, 'broadcastRpcAddress'],
+      input: node.broadcastRpcAddress,
+      message: 'expected the IP clients use for this node, not a wildcard address',
+    });
+  }
+  if (typeof node.listenAddress === 'string' && WILDCARD.has(node.listenAddress)) {
+    issues.push({
+      path: ['nodes', i, 'listenAddress'],
+      input: node.listenAddress,
+      message: "expected the node's own IP: listen_address cannot be a wildcard address",
+    });
+  }
+  return issues;
+}
 
-  const listen = nodes.map(listenAddressOf);
-  if (nodes.length === 2 && listen[0] !== undefined && listen[0] === listen[1] && !isToken(listen[0])) {
+/** The two nodes differ: each its own listen address and its own name. */
+function pairIssues(
+  nodeCount: number,
+  listen: readonly (string | undefined)[],
+  names: readonly (string | undefined)[],
+): Issue[] {
+  const issues: Issue[] = [];
+  if (nodeCount === 2 && listen[0] !== undefined && listen[0] === listen[1] && !isToken(listen[0])) {
     issues.push({
       path: ['nodes', 1, 'listenAddress'],
       input: listen[1],
       message: 'both nodes have the same listen address; expected a different IP for each node',
     });
   }
-  const names = nodes.map(nodeName);
-  if (nodes.length === 2 && names[0] !== undefined && names[0] === names[1]) {
+  if (nodeCount === 2 && names[0] !== undefined && names[0] === names[1]) {
     issues.push({
       path: ['nodes', 1, 'host', 'name'],
       input: names[1],
       message: 'both nodes go by the same name; give the hosts different names',
     });
   }
+  return issues;
+}
 
+/** Configure mode needs a cluster name and a platform it may configure; the other modes take no settings. */
+function modeIssues(props: Partial<ParsedProps>, mode: CassandraMode, platform: CassandraPlatform): Issue[] {
+  const issues: Issue[] = [];
   if (mode === 'configure') {
     if (platform === 'windows-dataminer') {
       issues.push({
@@ -465,78 +478,114 @@ function crossFieldIssues(props: Partial<ParsedProps>): Issue[] {
         message: 'configure mode sets cluster_name on both nodes: give clusterName',
       });
     }
-  } else {
-    for (const key of ['seeds', 'endpointSnitch', 'numTokens'] as const) {
-      if (props[key] !== undefined) {
-        issues.push({
-          path: [key],
-          input: props[key],
-          message: `${key} is applied in configure mode only; mode "${mode}" changes nothing: remove it or use mode "configure"`,
-        });
-      }
-    }
+    return issues;
   }
-
-  if (Array.isArray(props.seeds)) {
-    const known = listen.filter((a): a is string => a !== undefined);
-    props.seeds.forEach((seed, i) => {
-      if (typeof seed !== 'string' || isToken(seed) || known.length < 2 || known.some(isToken)) return;
-      if (!known.includes(seed)) {
-        issues.push({
-          path: ['seeds', i],
-          input: seed,
-          message: `a seed of this two-node cluster must be one of its listen addresses: ${known.join(' or ')}`,
-        });
-      }
-    });
-    if (new Set(props.seeds).size !== props.seeds.length) {
-      issues.push({ path: ['seeds'], input: props.seeds, message: 'expected each seed address once' });
-    }
-  }
-
-  if (Array.isArray(props.allowDataWipeOn)) {
-    const known = names.filter((n): n is string => n !== undefined);
-    props.allowDataWipeOn.forEach((name, i) => {
-      if (known.length === nodes.length && !known.includes(name)) {
-        issues.push({
-          path: ['allowDataWipeOn', i],
-          input: name,
-          message: `expected the name of a node: ${known.join(' or ')}`,
-        });
-      }
-    });
-    if (props.allowDataWipeOn.length > 0 && mode !== 'configure') {
+  for (const key of ['seeds', 'endpointSnitch', 'numTokens'] as const) {
+    if (props[key] !== undefined) {
       issues.push({
-        path: ['allowDataWipeOn'],
-        input: props.allowDataWipeOn,
-        message: `mode "${mode}" changes nothing, so no data is ever set aside: remove allowDataWipeOn`,
-      });
-    }
-    if (props.allowDataWipeOn.length > 0 && platform !== 'linux') {
-      issues.push({
-        path: ['allowDataWipeOn'],
-        input: props.allowDataWipeOn,
-        message: 'setting data aside is supported on linux only',
+        path: [key],
+        input: props[key],
+        message: `${key} is applied in configure mode only; mode "${mode}" changes nothing: remove it or use mode "configure"`,
       });
     }
   }
+  return issues;
+}
 
-  // In configure mode the wait after a restart is one remote command, bounded by the host's limit.
+/** Seeds are the nodes' own listen addresses, each once. */
+function seedIssues(seeds: unknown, listen: readonly (string | undefined)[]): Issue[] {
+  if (!Array.isArray(seeds)) return [];
+  const issues: Issue[] = [];
+  const known = listen.filter((a): a is string => a !== undefined);
+  seeds.forEach((seed, i) => {
+    if (typeof seed !== 'string' || isToken(seed) || known.length < 2 || known.some(isToken)) return;
+    if (!known.includes(seed)) {
+      issues.push({
+        path: ['seeds', i],
+        input: seed,
+        message: `a seed of this two-node cluster must be one of its listen addresses: ${known.join(' or ')}`,
+      });
+    }
+  });
+  if (new Set(seeds).size !== seeds.length) {
+    issues.push({ path: ['seeds'], input: seeds, message: 'expected each seed address once' });
+  }
+  return issues;
+}
+
+/** allowDataWipeOn names nodes of the pair, and only where data can be set aside: configure mode, on Linux. */
+function dataWipeIssues(
+  allowDataWipeOn: unknown,
+  names: readonly (string | undefined)[],
+  mode: CassandraMode,
+  platform: CassandraPlatform,
+): Issue[] {
+  if (!Array.isArray(allowDataWipeOn)) return [];
+  const issues: Issue[] = [];
+  const known = names.filter((n): n is string => n !== undefined);
+  allowDataWipeOn.forEach((name, i) => {
+    if (known.length === names.length && !known.includes(name)) {
+      issues.push({
+        path: ['allowDataWipeOn', i],
+        input: name,
+        message: `expected the name of a node: ${known.join(' or ')}`,
+      });
+    }
+  });
+  if (allowDataWipeOn.length > 0 && mode !== 'configure') {
+    issues.push({
+      path: ['allowDataWipeOn'],
+      input: allowDataWipeOn,
+      message: `mode "${mode}" changes nothing, so no data is ever set aside: remove allowDataWipeOn`,
+    });
+  }
+  if (allowDataWipeOn.length > 0 && platform !== 'linux') {
+    issues.push({
+      path: ['allowDataWipeOn'],
+      input: allowDataWipeOn,
+      message: 'setting data aside is supported on linux only',
+    });
+  }
+  return issues;
+}
+
+/** In configure mode the wait after a restart is one remote command, bounded by the host's limit. */
+function healthTimeoutIssues(
+  props: Partial<ParsedProps>,
+  nodes: readonly (ParsedNode | undefined)[],
+  mode: CassandraMode,
+): Issue[] {
   const timeout = props.healthTimeoutSeconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS;
   const shortest = nodes
     .map((node, i) => ({ i, limit: node?.host?.commandTimeoutSeconds ?? 300 }))
     .filter((n) => typeof n.limit === 'number')
     .sort((a, b) => a.limit - b.limit)[0];
-  if (mode === 'configure' && shortest && typeof timeout === 'number' && timeout >= shortest.limit) {
-    issues.push({
+  if (mode !== 'configure' || !shortest || typeof timeout !== 'number' || timeout < shortest.limit) return [];
+  return [
+    {
       path: ['healthTimeoutSeconds'],
       input: timeout,
       message: `the wait for UN after a restart runs as one remote command, which nodes[${shortest.i}].host.commandTimeoutSeconds (${shortest.limit}) would cut short: set healthTimeoutSeconds below ${shortest.limit} or raise commandTimeoutSeconds`,
-    });
-  }
+    },
+  ];
+}
 
-  issues.push(...locationIssues(props, platform));
-  return issues;
+/** Every rule across fields, one family after the other, so a user sees every problem at once. */
+function crossFieldIssues(props: Partial<ParsedProps>): Issue[] {
+  const platform = platformOf(props);
+  const mode = modeOf(props);
+  const nodes = Array.isArray(props.nodes) ? props.nodes : [];
+  const listen = nodes.map(listenAddressOf);
+  const names = nodes.map(nodeName);
+  return [
+    ...nodes.flatMap((node, i) => nodeIssues(node, i, platform)),
+    ...pairIssues(nodes.length, listen, names),
+    ...modeIssues(props, mode, platform),
+    ...seedIssues(props.seeds, listen),
+    ...dataWipeIssues(props.allowDataWipeOn, names, mode, platform),
+    ...healthTimeoutIssues(props, nodes, mode),
+    ...locationIssues(props, platform),
+  ];
 }
 
 function toCassandraTwoNodeConfig(props: ParsedProps): CassandraTwoNodeConfig {

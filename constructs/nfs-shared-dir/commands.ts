@@ -89,6 +89,36 @@ export function asOwner(owner: OwnerSpec, argv: readonly string[]): { argv: stri
   };
 }
 
+/**
+ * The mount on top of a path, from the kernel's mount table (/proc/self/mountinfo), with an NFS
+ * mount's options as the kernel applied them. Exit 1 and no output: nothing is mounted there.
+ */
+export function findMount(mountPath: string): { argv: string[] } {
+  return { argv: ['findmnt', '-J', '-o', 'TARGET,SOURCE,FSTYPE,OPTIONS', '--mountpoint', mountPath] };
+}
+
+/** Exit status of findmnt when nothing is mounted at the path. */
+export const NOTHING_MOUNTED_STATUS = 1;
+
+/** Mounts the share with the fstab line's options. */
+export function mountShare(
+  exportSource: string,
+  mountPath: string,
+  options: readonly string[],
+): { argv: string[] } {
+  return { argv: ['mount', '-t', 'nfs4', '-o', options.join(','), exportSource, mountPath] };
+}
+
+/** Unmounts what is mounted on top of the path. */
+export function unmountPath(mountPath: string): { argv: string[] } {
+  return { argv: ['umount', mountPath] };
+}
+
+/** Owner and mode of a path, as `uid:gid mode` (mode as `stat -c %a` prints it). */
+export function ownerAndMode(path: string): { argv: string[] } {
+  return { argv: ['stat', '-c', '%u:%g %a', '--', path] };
+}
+
 /** Commands every client needs: the NFS mount helper and what the steps and checks run. */
 export const CLIENT_COMMANDS = [
   'mount.nfs4',

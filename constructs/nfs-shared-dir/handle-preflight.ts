@@ -2,51 +2,30 @@
  * The preflight: visits every host of the share (server and clients) and reports every problem at
  * once, before any step changes anything.
  */
-import { shellScript } from '../../src/dialect/posix';
 import { problemList, StepFailure } from '../../src/errors';
+import { gatherFacts } from '../../src/frame/fact';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import { problemsOnHost } from '../../src/runner/host-problems';
 import type { RemoteHost } from '../../src/runner/remote-host';
-import { tail } from '../../src/runner/remote-host';
 import type { HostConfig } from '../../src/schema/host';
 import type { PreflightAction } from './actions';
-import { findExportsOf, findFstabEntries, HostFacts, parseHostFacts } from './parse';
+import { findFstabEntries } from './parse';
 import { exportProblems, identityProblems, mountPointProblems, platformProblems } from './preflight-rules';
-import { readMount } from './facts';
-import { CLIENT_COMMANDS, DUMP_EXPORTS_FILES, HOST_FACTS, SERVER_COMMANDS } from './commands';
+import { exportsFilesFact, FSTAB_FACT, hostFactsFact, mountFact } from './facts';
+import { CLIENT_COMMANDS, SERVER_COMMANDS } from './commands';
 
-async function gatherFacts(
-  host: RemoteHost,
-  action: PreflightAction,
-  commands: readonly string[],
-  path: string,
-  countEntries: boolean,
-): Promise<HostFacts> {
-  const { owner } = action;
-  const result = await host.runOrFail(
-    {
-      argv: shellScript(
-        HOST_FACTS,
-        commands.join(' '),
-        String(owner.uid),
-        owner.user,
-        String(owner.gid),
-        owner.group,
-        path,
-        countEntries ? 'count' : '',
-      ),
-    },
-    'gathering facts for the preflight',
-  );
-  return parseHostFacts(result.stdout);
-}
-
+/**
+ * Two round trips: the mount point's entries are counted only when nothing is mounted there (a
+ * mounted share may be large, and root may not list it), so the mount table is read first.
+ */
 async function checkClient(host: RemoteHost, action: PreflightAction): Promise<string[]> {
-  const mounted = await readMount(host, action.mountPath);
-  const facts = await gatherFacts(host, action, CLIENT_COMMANDS, action.mountPath, mounted === undefined);
+  const { mounted } = await gatherFacts(host, { mounted: mountFact(action.mountPath, host.label) });
+  const { facts, fstab } = await gatherFacts(host, {
+    facts: hostFactsFact(action.owner, CLIENT_COMMANDS, action.mountPath, mounted === undefined),
+    fstab: FSTAB_FACT,
+  });
   const platform = platformProblems(host.label, facts);
   if (facts.os !== 'Linux') return platform;
-  const fstab = (await host.readFile('/etc/fstab')) ?? '';
   return [
     ...platform,
     ...identityProblems(host.label, facts, action.owner),
@@ -63,15 +42,13 @@ async function checkClient(host: RemoteHost, action: PreflightAction): Promise<s
 
 async function checkServer(host: RemoteHost, action: PreflightAction): Promise<string[]> {
   const server = action.server!;
-  const facts = await gatherFacts(host, action, SERVER_COMMANDS, server.exportPath, true);
+  const { facts, exportsOf } = await gatherFacts(host, {
+    facts: hostFactsFact(action.owner, SERVER_COMMANDS, server.exportPath, true),
+    exportsOf: exportsFilesFact(server.exportPath),
+  });
   const platform = platformProblems(host.label, facts);
   if (facts.os !== 'Linux') return platform;
-  const dump = await host.run({ argv: shellScript(DUMP_EXPORTS_FILES) });
-  if (dump.code !== 0)
-    throw new StepFailure(`cannot read the exports files on ${host.label}: ${tail(dump.stderr, 3)}`);
-  const others = findExportsOf(dump.stdout, server.exportPath).filter(
-    (hit) => hit.file !== server.exportsFile,
-  );
+  const others = exportsOf.filter((hit) => hit.file !== server.exportsFile);
   return [
     ...platform,
     ...identityProblems(host.label, facts, action.owner),

@@ -8,11 +8,11 @@ import { shellScript } from '../../src/dialect/posix';
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
 import type { CommandResult, RemoteHost } from '../../src/runner/remote-host';
-import { tail } from '../../src/runner/remote-host';
 import type { VerifyAction } from './actions';
-import { localLockProblem, mountDifferences } from './mount-options';
+import { localLockProblem, MountEntry, mountDifferences } from './mount-options';
 import { asOwner } from './commands';
-import { readMount } from './facts';
+import { describeResult, mountFact, OwnerAndMode, ownerAndModeFact } from './facts';
+import { gatherFacts } from '../../src/frame/fact';
 import {
   HOLD_LOCK,
   LOCK_CONFLICT_STATUS,
@@ -26,17 +26,35 @@ import {
 export const LOCK_FILE = '.cdktf-failover-lock-check';
 const CHECK_FILE_PREFIX = '.cdktf-failover-check-';
 
-const describe = (r: CommandResult) =>
-  `exit ${r.code}${tail(r.stderr || r.stdout, 2) ? `: ${tail(r.stderr || r.stdout, 2)}` : ''}`;
+const describe = (r: CommandResult) => describeResult(r.code, r.stderr || r.stdout);
+
+/** What each client shows of the share: its mount, and the owner and mode of the mount point. */
+interface ClientView {
+  readonly label: string;
+  readonly mount: MountEntry | undefined;
+  readonly ownerAndMode: OwnerAndMode;
+}
+
+/** Both facts of every client, one round trip per client. */
+async function viewOfClients(hosts: readonly RemoteHost[], action: VerifyAction): Promise<ClientView[]> {
+  return Promise.all(
+    hosts.map(async (host) => ({
+      label: host.label,
+      ...(await gatherFacts(host, {
+        mount: mountFact(action.mountPath, host.label),
+        ownerAndMode: ownerAndModeFact(action.mountPath),
+      })),
+    })),
+  );
+}
 
 /** Mount table of every client; stops early when a client has no NFSv4 mount of the share at all. */
-async function mountProblems(hosts: readonly RemoteHost[], action: VerifyAction): Promise<string[]> {
+function mountProblems(views: readonly ClientView[], action: VerifyAction): string[] {
   const problems: string[] = [];
   let unusable = false;
-  for (const host of hosts) {
-    const entry = await readMount(host, action.mountPath);
+  for (const { label, mount: entry } of views) {
     if (!entry) {
-      problems.push(`${host.label}: nothing is mounted at ${action.mountPath}`);
+      problems.push(`${label}: nothing is mounted at ${action.mountPath}`);
       unusable = true;
       continue;
     }
@@ -48,31 +66,32 @@ async function mountProblems(hosts: readonly RemoteHost[], action: VerifyAction)
     const locks = localLockProblem(entry.options);
     const others = mountDifferences(entry, wanted, { includeLocks: false });
     if (entry.source !== action.exportSource || !['nfs4', 'nfs'].includes(entry.fstype)) unusable = true;
-    problems.push(...others.map((d) => `${host.label}: the mount at ${action.mountPath}: ${d}`));
-    if (locks) problems.push(`${host.label}: the lock check fails because ${locks}`);
+    problems.push(...others.map((d) => `${label}: the mount at ${action.mountPath}: ${d}`));
+    if (locks) problems.push(`${label}: the lock check fails because ${locks}`);
   }
   if (unusable) throw failure(problems);
   return problems;
 }
 
-async function ownershipProblems(hosts: readonly RemoteHost[], action: VerifyAction): Promise<string[]> {
+function ownershipProblems(views: readonly ClientView[], action: VerifyAction): string[] {
   const wanted = `${action.owner.uid}:${action.owner.gid} ${parseInt(action.mode, 8).toString(8)}`;
   const problems: string[] = [];
-  for (const host of hosts) {
-    const result = await host.run({ argv: ['stat', '-c', '%u:%g %a', '--', action.mountPath] });
-    const seen = result.stdout.trim();
-    if (result.code !== 0)
-      problems.push(`${host.label}: cannot stat ${action.mountPath} (${describe(result)})`);
-    else if (seen !== wanted) {
+  for (const { label, ownerAndMode } of views) {
+    if ('unreadable' in ownerAndMode)
+      problems.push(`${label}: cannot stat ${action.mountPath} (${ownerAndMode.unreadable})`);
+    else if (ownerAndMode.seen !== wanted) {
       problems.push(
-        `${host.label}: ${action.mountPath} shows owner and mode ${seen}, not ${wanted}; set them on the exported directory on the server (chown ${action.owner.uid}:${action.owner.gid}, chmod ${action.mode}), and check that every host maps IDs the same way (idmapDomain)`,
+        `${label}: ${action.mountPath} shows owner and mode ${ownerAndMode.seen}, not ${wanted}; set them on the exported directory on the server (chown ${action.owner.uid}:${action.owner.gid}, chmod ${action.mode}), and check that every host maps IDs the same way (idmapDomain)`,
       );
     }
   }
   return problems;
 }
 
-/** One client writes a new file as the owner; every other client reads it back and sees it owned by the owner. */
+/**
+ * One client writes a new file as the owner; every other client reads it back and sees it owned by
+ * the owner. A drill, not facts: each read depends on another host's write, and it cleans up.
+ */
 async function sharedDataProblems(
   hosts: readonly RemoteHost[],
   action: VerifyAction,
@@ -122,6 +141,7 @@ async function tryLock(host: RemoteHost, action: VerifyAction): Promise<boolean>
 }
 
 /**
+ * A drill, not facts: the holder keeps the lock while the others try it, so its steps wait on each other.
  * Holds the lock from the first client while every other client tries it, then releases it and
  * has them try again. With one client, a second session on it contends.
  */
@@ -185,7 +205,8 @@ export const verify: ActionHandler<VerifyAction> = async (action, context) => {
   const hosts: RemoteHost[] = [];
   for (const client of action.clients) hosts.push(await context.connect(client));
   const token = randomBytes(8).toString('hex');
-  const problems = [...(await mountProblems(hosts, action)), ...(await ownershipProblems(hosts, action))];
+  const views = await viewOfClients(hosts, action);
+  const problems = [...mountProblems(views, action), ...ownershipProblems(views, action)];
   problems.push(...(await sharedDataProblems(hosts, action, token)));
   problems.push(...(await lockProblems(hosts, action, token)));
   if (problems.length > 0) throw failure(problems);

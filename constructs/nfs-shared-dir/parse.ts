@@ -23,6 +23,17 @@ export function parseFindmntJson(stdout: string): MountEntry[] {
   }));
 }
 
+/** The mount on top of `mountPath` in findmnt's JSON (the last of mounts stacked there), or undefined. */
+export function mountOnTop(stdout: string, mountPath: string): MountEntry | undefined {
+  const entries = parseFindmntJson(stdout).filter((e) => e.target === mountPath);
+  return entries[entries.length - 1];
+}
+
+/** `stat -c '%u:%g %a'`: the owner and mode, as printed (`4500:4500 770`). */
+export function parseOwnerAndMode(stdout: string): string {
+  return stdout.trim();
+}
+
 /** One client of one export in the server's applied export table. */
 export interface ExportTableEntry {
   readonly path: string;
