@@ -20,7 +20,7 @@ function exampleHost(name: string, address: string, hostKeySha256: string): Host
  * names from it. The names below stand for yours.
  */
 const KEYS: InstallerKeys = {
-  sharedDirectory: 'SHARED_DIRECTORY_PROPERTY',
+  sharedDirectoryMountPath: 'SHARED_DIRECTORY_PROPERTY',
   proxyHost: 'PROXY_HOST_PROPERTY',
   aggregatorHost: 'AGGREGATOR_HOST_PROPERTY',
   failoverHost: 'FAILOVER_HOST_PROPERTY',

@@ -78,7 +78,7 @@ export function netOpsLabProps(
 ): FaultTolerantAggregatorProps {
   const r = NETOPS_LAB_ROLES;
   const keys = {
-    sharedDirectory: 'LAB_SHARED_DIR',
+    sharedDirectoryMountPath: 'LAB_SHARED_DIR',
     proxyHost: 'LAB_PROXY_HOST',
     aggregatorHost: 'LAB_DA_HOST',
     failoverHost: 'LAB_FAILOVER_DA_HOST',

@@ -24,12 +24,12 @@ export const NO_SHARED_DIRECTORY_KEY: AdviceRule<FaultTolerantAggregatorConfig> 
   id: 'NETOPS-NO-SHARED-DIRECTORY-KEY',
   summary: "The aggregators' response file gets no shared directory.",
   check: (config) =>
-    config.aggregators.installer.keys.sharedDirectory === undefined
+    config.aggregators.installer.keys.sharedDirectoryMountPath === undefined
       ? [
           {
-            property: 'aggregators.installer.keys.sharedDirectory',
+            property: 'aggregators.installer.keys.sharedDirectoryMountPath',
             message:
-              'aggregators.installer.keys.sharedDirectory is not set: the aggregators are installed without the shared directory in their response file. Name the property your installer reads it from.',
+              'aggregators.installer.keys.sharedDirectoryMountPath is not set: the aggregators are installed without the shared directory in their response file. Name the property your installer reads it from.',
           },
         ]
       : [],

@@ -156,7 +156,16 @@ describe('RUN_INSTALLER', () => {
     expect(fs.readFileSync(mark(), 'utf8')).toBe(`-i\nsilent\n-f\n${staging}/response.properties\n`);
     expect(fs.readFileSync(`${mark()}.response`, 'utf8')).toBe(RESPONSE);
     expect(fs.existsSync(staging)).toBe(false);
-    expect(fs.readFileSync(path.join(work, 'records', 'r'), 'utf8')).toMatch(/^1\.0 \d{8}T\d{6}Z\n$/);
+    // The completion record is the handler's to write, once the install is verified.
+    expect(fs.existsSync(path.join(work, 'records', 'r'))).toBe(false);
+  });
+
+  it('removes the completion record before the installer runs, so a failed run leaves none', () => {
+    const { staging, installer } = staged();
+    fs.mkdirSync(path.join(work, 'records'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'records', 'r'), '0.9 20260101T000000Z\n');
+    sh(RUN_INSTALLER, runArgs(installer, staging, sha256(INSTALLER)), RESPONSE, { FAKE_MARK: mark() });
+    expect(fs.existsSync(path.join(work, 'records', 'r'))).toBe(false);
   });
 
   it('refuses an installer whose SHA-256 is not the uploaded one, runs nothing, and removes the staging directory', () => {

@@ -188,9 +188,12 @@ export const INSTALLER_ALTERED_MESSAGE = 'cdktf-failover refused to run';
 /**
  * Runs an installer with a response file read from stdin, in the staging directory, which is
  * removed whatever happens (a kill by the runner's timeout runs no trap: the handler removes it
- * then). $1 installer, $2 unpack directory (IATEMPDIR), $3 install directory, $4 record file, $5
- * version ('' unknown), $6 staging directory (from MAKE_STAGING), $7 the installer's SHA-256 as
- * computed on the machine that runs terraform ('' when the installer was not uploaded).
+ * then). $1 installer, $2 unpack directory (IATEMPDIR), $3 install directory, $4 the completion
+ * record, removed before the installer touches the directory (the handler writes it again only
+ * once the install is verified, so an installer that fails midway leaves no record), $5 the
+ * version it installs ('' unknown; for messages), $6 staging directory (from MAKE_STAGING), $7 the
+ * installer's SHA-256 as computed on the machine that runs terraform ('' when the installer was
+ * not uploaded).
  */
 export const RUN_INSTALLER = `umask 077
 set -C
@@ -210,13 +213,13 @@ if [ -n "$7" ]; then
     exit ${INSTALLER_ALTERED_STATUS}
   fi
 fi
+rm -f -- "$4" || exit 70
 IATEMPDIR=$2; export IATEMPDIR
 "$1" -i silent -f "$r" </dev/null
 rc=$?
 rm -rf -- "$d"
 [ "$rc" -eq 0 ] || exit "$rc"
-[ -d "$3" ] || { printf 'the installer exited 0 but %s does not exist\\n' "$3" >&2; exit 65; }
-mkdir -p -- "$(dirname -- "$4")" && rm -f -- "$4.tmp" && printf '%s %s\\n' "\${5:--}" "$(date -u +%Y%m%dT%H%M%SZ)" > "$4.tmp" && mv -f -- "$4.tmp" "$4"`;
+[ -d "$3" ] || { printf 'the installer (version %s) exited 0 but %s does not exist\\n' "\${5:-not declared}" "$3" >&2; exit 65; }`;
 
 /** Removes a staging directory that a cut-off or failed run left; nothing when it is gone. $1 the directory. */
 export const REMOVE_STAGING = `d=$1
@@ -231,8 +234,97 @@ export const SHA256_OF = `[ -f "$1" ] || exit 3; sha256sum -- "$1" | cut -d' ' -
 export const DADAEMON_VERB = `[ -x "$1/scripts/dadaemon" ] || { printf 'no %s/scripts/dadaemon\\n' "$1" >&2; exit 127; }
 exec "$1/scripts/dadaemon" "$2"`;
 
-/** Exit 0 when karaf.log under $1 holds the line $2; 1 when not (yet). */
-export const READINESS_LOGGED = `for f in "$1"/apache-karaf-*/data/log/karaf.log; do
-  [ -f "$f" ] && grep -Fq -- "$2" "$f" && exit 0
+/**
+ * The aggregator's current start and its readiness lines, as lines parseDaRun reads. $1 install
+ * directory, $2 the log files (a glob relative to $1, current and rotated), $3 the readiness line.
+ *
+ * - `process=PID STARTED OFFSET` for each process whose command line names its Karaf home or base
+ *   under $1 (`-Dkaraf.home=$1/apache-karaf-…`, as Apache Karaf's launcher passes it): the DA
+ *   process. STARTED is its start in epoch seconds (/proc/PID/stat, to the clock tick), OFFSET the
+ *   host's UTC offset then, for the log's local timestamps. None on a standby, which runs no DA.
+ * - `logged=FILE<TAB>LINE`: the last readiness line of each log file that has one (gzip files are
+ *   read through gzip -dc); `logs=N`: how many files the glob matched.
+ */
+export const DA_RUN = `dir=$1 logs=$2 line=$3
+hz=$(getconf CLK_TCK 2>/dev/null) || hz=100
+boot=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+home="-Dkaraf.home=$dir/apache-karaf-" base="-Dkaraf.base=$dir/apache-karaf-"
+export home base
+for p in /proc/[0-9]*; do
+  tr '\\0' '\\n' < "$p/cmdline" 2>/dev/null |
+    awk 'index($0, ENVIRON["home"]) == 1 || index($0, ENVIRON["base"]) == 1 { found = 1 } END { exit !found }' || continue
+  ticks=$(awk '{ sub(/.*\\) /, ""); print $20 }' "$p/stat" 2>/dev/null)
+  case $ticks in '' | *[!0-9]*) continue ;; esac
+  started=$(awk -v b="$boot" -v t="$ticks" -v h="$hz" 'BEGIN { printf "%.2f", b + t / h }')
+  printf 'process=%s %s %s\\n' "\${p#/proc/}" "$started" "$(date -d "@\${started%.*}" +%z 2>/dev/null)"
 done
-exit 1`;
+IFS=
+n=0
+for f in "$dir"/$logs; do
+  [ -f "$f" ] || continue
+  n=$((n + 1))
+  case $f in
+    *.gz) last=$(gzip -dc -- "$f" 2>/dev/null | grep -F -- "$line" | tail -n 1) ;;
+    *) last=$(grep -F -- "$line" "$f" 2>/dev/null | tail -n 1) ;;
+  esac
+  [ -z "$last" ] || printf 'logged=%s\\t%s\\n' "$f" "$last"
+done
+printf 'logs=%s\\n' "$n"`;
+
+/** The name of the shared directory's probe file; the preflight adds a random token. */
+export const SHARE_PROBE_PREFIX = '.cdktf-failover-account-check-';
+/** Exit status of flock(1) when another process holds the lock (its `-E`). */
+export const SHARE_LOCK_CONFLICT_STATUS = 75;
+
+/**
+ * As the account, in the share: $1 the probe file, a new name. Creates it with its final mode
+ * (umask, no chmod after) and only if it does not exist (noclobber: O_EXCL), so no file of anyone
+ * else is ever touched; takes an exclusive lock on it through a descriptor open for writing (NFSv4
+ * grants an exclusive lock only then, and ActiveMQ's KahaDB lock is such a lock); deletes it, also
+ * when a stage failed or the session ends. Prints `stage=ok` or `stage=failed <message>` lines.
+ */
+export const SHARE_WRITE_LOCK_DELETE = `umask 077
+f=$1
+one_line() { printf '%s' "$1" | tr '\\n' ' '; }
+if ! err=$( (set -C; : > "$f") 2>&1 ); then printf 'create=failed %s\\n' "$(one_line "$err")"; exit 0; fi
+trap 'rm -f -- "$f"' EXIT
+trap 'rm -f -- "$f"; exit 1' HUP INT TERM
+echo 'create=ok'
+printf 'file=%s\\n' "$(stat -c '%u' -- "$f" 2>/dev/null)"
+if err=$( { exec 9>>"$f" && flock -x -n -E ${SHARE_LOCK_CONFLICT_STATUS} 9; } 2>&1 ); then echo 'lock=ok'
+elif [ $? -eq ${SHARE_LOCK_CONFLICT_STATUS} ]; then echo 'lock=conflict'
+else printf 'lock=failed %s\\n' "$(one_line "$err")"; fi
+if err=$(rm -f -- "$f" 2>&1) && [ ! -e "$f" ]; then echo 'remove=ok'
+else printf 'remove=failed %s\\n' "$(one_line "$err")"; fi`;
+
+/**
+ * The account the aggregators write the share as, on one aggregator: $1 the account, $2 the mount
+ * path, $3 the probe file's name, $4 SHARE_WRITE_LOCK_DELETE. Prints its IDs (or `account=missing`),
+ * whether the share is mounted there, and, when it is, the mount point's owner and mode and the
+ * probe's stages, run as the account with setpriv: the account's own UID, GID and groups, with no
+ * PAM session and no login shell (service accounts often have none, which su refuses), and root
+ * keeps its privileges, as a DA running as root would. NfsSharedDir already needs setpriv on the
+ * aggregators for its own checks.
+ */
+export const SHARE_ACCOUNT_PROBE = `if ! uid=$(id -u "$1" 2>/dev/null); then echo 'account=missing'; exit 0; fi
+gid=$(id -g "$1")
+printf 'account=present\\nuid=%s\\ngid=%s\\ngroups=%s\\n' "$uid" "$gid" "$(id -G "$1")"
+if ! findmnt -n -o TARGET -M "$2" >/dev/null 2>&1; then echo 'mounted=no'; exit 0; fi
+echo 'mounted=yes'
+printf 'share=%s\\n' "$(stat -c '%u:%g:%a' -- "$2" 2>/dev/null)"
+exec setpriv --reuid="$uid" --regid="$gid" --init-groups -- sh -c "$4" sh "$2/$3"`;
+
+/**
+ * What the host is connected to over TCP, as the kernel lists it (iproute2's `ss`, on every
+ * supported RHEL, OL and SLES), whatever a service's status says (a hung collector's status still
+ * says it runs, KB 233704). argv: the aggregators' addresses, each printed first with what it
+ * resolves to on this host ("address<TAB>NAME<TAB>IP…"), then "--", then `ss -tn state established`.
+ */
+export const ESTABLISHED_TCP = `command -v ss >/dev/null 2>&1 || { echo 'ss (iproute2) is not installed' >&2; exit 127; }
+for a in "$@"; do
+  printf 'address\t%s' "$a"
+  getent ahosts "$a" 2>/dev/null | awk '{print $1}' | sort -u | while read -r ip; do printf '\t%s' "$ip"; done
+  printf '\n'
+done
+echo --
+exec ss -tn state established`;

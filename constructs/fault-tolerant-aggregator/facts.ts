@@ -4,21 +4,33 @@
  */
 import { shellScript } from '../../src/dialect/posix';
 import { StepFailure } from '../../src/errors';
+import { type Fact, readFact } from '../../src/frame/fact';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { tail } from '../../src/runner/remote-host';
 import { httpGetThrough } from '../../src/runner/tunnel';
 import type { AggregatorRef, InstallerFacts } from './actions';
-import { DADAEMON_VERB, HOST_FACTS, INSTALL_RECORDS, READINESS_LOGGED } from './commands';
-import type { AggregatorStatus } from './health-rules';
+import {
+  DA_RUN,
+  DADAEMON_VERB,
+  HOST_FACTS,
+  INSTALL_RECORDS,
+  SHARE_ACCOUNT_PROBE,
+  SHARE_WRITE_LOCK_DELETE,
+} from './commands';
+import { type AggregatorStatus, readAggregatorState, readinessOfCurrentStart } from './health-rules';
 import { installRecordName } from './install-rules';
+import type { ShareAccountProbe } from './share-account-rules';
 import { ACTIVEMQ_STATUS, CONSUL_HTTP_PORT, READINESS_LINE } from './netops';
 import {
   ConsulView,
+  type DaRun,
   parseAggregatorState,
   parseConsulView,
+  parseDaRun,
   parseInstallRecord,
   parseKeyValues,
   parseServiceStatus,
+  parseShareAccountProbe,
   ServiceState,
 } from './parse';
 
@@ -31,7 +43,10 @@ export interface HostFacts {
   /** The nearest existing directory of the unpack directory, and its free space. */
   readonly unpackDirectory: string;
   readonly freeKiB: number;
+  /** The install directory exists (a half-failed install too: see `recorded`). */
   readonly installed: boolean;
+  /** The construct's completion record is there: written only after a verified install. */
+  readonly recorded: boolean;
   /** The version recorded at this construct's install; missing: undefined. */
   readonly recordedVersion?: string;
   readonly recordedStamp?: string;
@@ -63,6 +78,7 @@ export async function readHostFacts(host: RemoteHost, installer: InstallerFacts)
     unpackDirectory: kv.unpack ?? installer.unpackDirectory,
     freeKiB: Number(kv.freeKiB ?? 'NaN'),
     installed: kv.installed === 'yes',
+    recorded: kv.recorded !== undefined,
     ...(record.version ? { recordedVersion: record.version } : {}),
     ...(record.stamp ? { recordedStamp: record.stamp } : {}),
   };
@@ -86,25 +102,51 @@ export async function readInstalledVersion(
 }
 
 /**
- * Fact `aggregatorStatus`: `dadaemon status` read by `aggregator.statusLine`, and the readiness
- * line. Missing (or unreadable): state undefined, with what the command printed.
+ * Fact `daRun`: the aggregator's DA process (none on a standby) with its start, and the last
+ * readiness line of each of its log files (`logs`, relative to the install directory). Never
+ * missing: no process and no line are values.
+ */
+export function daRunFact(installDirectory: string, logs: string): Fact<DaRun> {
+  return {
+    name: 'the DA process and its readiness lines',
+    call: () => ({ command: { argv: shellScript(DA_RUN, installDirectory, logs, READINESS_LINE) } }),
+    parse: parseDaRun,
+  };
+}
+
+/**
+ * Fact `aggregatorStatus`: `dadaemon status` read by `aggregator.statusLine` (or, when it says no
+ * state, by `aggregator.unreadableStatus`), and readiness since the current start, in one round
+ * trip. Missing (or unreadable): state undefined, with what the command printed.
  */
 export async function readAggregatorStatus(
   host: RemoteHost,
   aggregator: AggregatorRef,
 ): Promise<AggregatorStatus> {
-  const [status, ready] = await host.batch([
+  const run = daRunFact(aggregator.installDirectory, aggregator.readinessLogs);
+  const [status, daRun] = await host.batch([
     { command: { argv: shellScript(DADAEMON_VERB, aggregator.installDirectory, 'status') } },
-    { command: { argv: shellScript(READINESS_LOGGED, aggregator.installDirectory, READINESS_LINE) } },
+    run.call(host),
   ]);
-  const state = parseAggregatorState(status.stdout, aggregator.statusLine);
+  const da = readFact(host, run, daRun);
+  const { state, readBy } = readAggregatorState(
+    parseAggregatorState(status.stdout, aggregator.statusLine),
+    status.code,
+    da.processes.length > 0,
+    aggregator.unreadableStatus,
+  );
+  const readiness = readinessOfCurrentStart(da, {
+    installDirectory: aggregator.installDirectory,
+    logs: aggregator.readinessLogs,
+  });
   return {
     label: host.label,
-    ...(state ? { state } : {}),
+    ...(state ? { state, readBy } : {}),
     said: `${status.stdout}${status.stderr}`.trim(),
     code: status.code,
     statusLine: aggregator.statusLine,
-    ready: ready.code === 0,
+    ready: readiness.ready,
+    ...(readiness.ready ? {} : { notReady: readiness.why }),
   };
 }
 
@@ -142,4 +184,29 @@ export async function readConsulView(proxy: RemoteHost): Promise<ConsulView> {
       `${proxy.label}: the Consul API returned something unexpected: ${(error as Error).message}`,
     );
   }
+}
+
+/** The longest the share's account probe may take: a hard NFS mount of a dead server hangs. */
+const SHARE_PROBE_TIMEOUT_SECONDS = 60;
+
+/**
+ * The account the aggregators write the shared directory as, on one aggregator: its IDs and, where
+ * the share is mounted, a new file `probeFile` written, locked and deleted in it as the account.
+ */
+export function shareAccountFact(
+  account: string,
+  mountPath: string,
+  probeFile: string,
+): Fact<ShareAccountProbe> {
+  return {
+    name: `the shared directory as ${account}`,
+    call: () => ({
+      command: {
+        argv: shellScript(SHARE_ACCOUNT_PROBE, account, mountPath, probeFile, SHARE_WRITE_LOCK_DELETE),
+      },
+      timeoutSeconds: SHARE_PROBE_TIMEOUT_SECONDS,
+      what: `the write, lock and delete probe in ${mountPath} as ${account}`,
+    }),
+    parse: parseShareAccountProbe,
+  };
 }

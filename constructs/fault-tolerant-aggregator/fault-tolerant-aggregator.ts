@@ -6,9 +6,16 @@ import { StepResources } from '../../src/engine/step-resources';
 import { hostSchema } from '../../src/schema/host';
 import type { Step } from '../../src/step';
 import { parsePropsAtSynth, REFUSED_PROPS } from '../../src/validate-at-synth';
-import { NfsSharedDir } from '../nfs-shared-dir';
-import type { NfsSharedDirProps } from '../nfs-shared-dir';
-import { DATA_REPOSITORY_STEP, planFaultTolerantAggregatorSteps, PROXY_STEP, readyStepId } from './plan';
+import { NfsSharedDir, SHARED_DIRECTORY_EXPORT_TABLE } from '../nfs-shared-dir';
+import type { NfsSharedDirProps, SharedDirectoryExportTableAction } from '../nfs-shared-dir';
+import {
+  DATA_REPOSITORY_STEP,
+  planFaultTolerantAggregatorSteps,
+  PROXY_STEP,
+  UPGRADE_STEP,
+  readyStepId,
+  SharedDirectorySummary,
+} from './plan';
 import {
   FaultTolerantAggregatorConfig,
   faultTolerantAggregatorSchema,
@@ -21,6 +28,29 @@ import {
 
 const isPlainObject = (value: unknown): value is object =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * What the plan needs of the shared directory: its mount path, its preflight, its owner and, when
+ * its own server step sets up the export, the export options and mode (the account check predicts
+ * from them what the aggregators may do in the share before it is mounted).
+ */
+function summaryOf(share: SharedDirectoryLike): SharedDirectorySummary {
+  const preflight = sharedDirectoryPreflight(share);
+  const table = share.steps
+    .flatMap((s) => s.actions)
+    .find((a) => a.kind === SHARED_DIRECTORY_EXPORT_TABLE) as SharedDirectoryExportTableAction | undefined;
+  const mode = preflight?.server?.mode;
+  return {
+    mountPath: share.mountPath,
+    ...(preflight ? { preflight } : {}),
+    owner: {
+      uid: share.ownerUid,
+      gid: share.ownerGid,
+      ...(preflight ? { user: preflight.owner.user } : {}),
+    },
+    ...(table && mode ? { plannedExport: { options: table.options, mode } } : {}),
+  };
+}
 
 /**
  * The DX NetOps Performance Management fault-tolerant data aggregator procedure, in the vendor's
@@ -70,21 +100,19 @@ export class FaultTolerantAggregator extends Construct {
       this.ready = REFUSED_PROPS;
       return;
     }
-    const sharePreflight = sharedDirectoryPreflight(share);
-    this.steps = planFaultTolerantAggregatorSteps(config, {
-      mountPath: share.mountPath,
-      ...(sharePreflight ? { preflight: sharePreflight } : {}),
-    });
+    this.steps = planFaultTolerantAggregatorSteps(config, summaryOf(share));
     const resources = new StepResources(this, 'Steps', {
       steps: this.steps,
       follows: share.steps,
       acknowledge: config.acknowledge,
     });
     // The vendor's order: the shared directory after the data repository (when it is ours to
-    // place), and verified before the proxy.
+    // place), and verified before the upgrade (an aggregator's upgrade fails over through it) and
+    // the proxy.
     if (share instanceof NfsSharedDir) {
       if (this.node.tryFindChild('SharedDirectory') === share)
         share.runAfter(resources.resources.get(DATA_REPOSITORY_STEP)!);
+      resources.addDependency(UPGRADE_STEP, share.ready);
       resources.addDependency(PROXY_STEP, share.ready);
     }
     this.ready = resources.resources.get(readyStepId(config))!;

@@ -1,7 +1,8 @@
 /**
  * The failover drill from the vendor's KB: maintenance on the active aggregator, time until the
- * other reports Active, activate the old one; then back. Refused while ActiveMQ would run twice on
- * one KahaDB (a split brain).
+ * other reports Active with its readiness line logged since its DA process started, activate the
+ * old one (which becomes the standby: Inactive, no DA process); then back. Refused while ActiveMQ
+ * would run twice on one KahaDB (a split brain).
  */
 import { sleep } from '../../src/runner/sleep';
 import { shellScript } from '../../src/dialect/posix';
@@ -27,7 +28,11 @@ async function dadaemon(side: Side, verb: 'maintenance' | 'activate'): Promise<v
   );
 }
 
-/** Polls until the aggregator reports the state; returns the seconds it took. */
+/**
+ * Polls until the aggregator reports the state (and, for Active, has logged its readiness line
+ * since its DA process started); returns the seconds it took. Inactive asks for no DA process:
+ * the standby runs none.
+ */
 async function waitForState(
   side: Side,
   state: AggregatorState,
@@ -38,15 +43,20 @@ async function waitForState(
   let last: AggregatorStatus | undefined;
   for (let attempt = 0; attempt < 100_000; attempt++) {
     last = await readAggregatorStatus(side.host, side.ref);
-    if (last.state === state) return (Date.now() - since) / 1000;
+    if (last.state === state && (state !== 'Active' || last.ready)) return (Date.now() - since) / 1000;
     if (Date.now() >= deadline) break;
     await sleep(500);
   }
   throw new StepFailure(
-    `${side.host.label} did not report ${state} within ${timeoutSeconds} s: ${
-      last?.state ? `it reports ${last.state}` : last ? unknownStateProblem(last) : 'no answer'
-    }`,
+    `${side.host.label} did not report ${state}${state === 'Active' ? ' and ready' : ''} within ${timeoutSeconds} s: ${whatItSays(last)}`,
   );
+}
+
+function whatItSays(last: AggregatorStatus | undefined): string {
+  if (!last) return 'no answer';
+  if (!last.state) return unknownStateProblem(last);
+  if (last.state === 'Active' && !last.ready) return `it is Active but not ready: ${last.notReady}`;
+  return `it reports ${last.state}`;
 }
 
 /**
@@ -84,6 +94,7 @@ async function sides(action: DrillAction, context: ActionContext): Promise<Side[
   return Promise.all(action.aggregators.map(async (ref) => ({ ref, host: await context.connect(ref.host) })));
 }
 
+// A handler, not an operation of the frame: each switch is a wait for the other side, not a decide → change.
 export const drill: ActionHandler<DrillAction> = async (action, context) => {
   const before = await lookAtHealth(action.aggregators, action.servers, context);
   if (before.problems.length > 0)

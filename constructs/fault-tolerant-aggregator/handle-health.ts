@@ -1,4 +1,8 @@
-/** Health: the aggregators' states, the Consul cluster on the proxy, and the readiness line. */
+/**
+ * Health: the aggregators' states, the Consul cluster on the proxy, and the Active one's readiness
+ * line since its current start. The standby runs no DA process (KB 106988): nothing here asks it
+ * for one, or for its ports.
+ */
 import { sleep } from '../../src/runner/sleep';
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionContext, ActionHandler } from '../../src/runner/action-handler';
@@ -50,6 +54,7 @@ export async function waitForHealth(
   return snapshot;
 }
 
+// A handler, not an operation of the frame: health is a wait that changes nothing (no decide → change).
 export const health: ActionHandler<HealthAction> = async (action, context) => {
   const snapshot = await waitForHealth(action.aggregators, action.servers, action.timeoutSeconds, context);
   if (snapshot.problems.length > 0)
@@ -59,7 +64,9 @@ export const health: ActionHandler<HealthAction> = async (action, context) => {
         snapshot.problems,
       ),
     );
-  const roles = snapshot.statuses.map((s) => `${s.label} ${s.state}`).join(', ');
+  const roles = snapshot.statuses
+    .map((s) => `${s.label} ${s.state}${s.readBy === 'process' ? ' (read from its DA process)' : ''}`)
+    .join(', ');
   return {
     changed: false,
     detail: `${roles}; Consul: leader, ${action.servers} peers, all alive, no critical check`,

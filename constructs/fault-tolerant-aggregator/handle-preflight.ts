@@ -2,6 +2,7 @@
  * The preflight: every host of the procedure, the shared directory and every network path, with
  * every problem reported at once, before anything is installed.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { problemList, StepFailure } from '../../src/errors';
 import type { ActionHandler } from '../../src/runner/action-handler';
@@ -9,10 +10,18 @@ import { problemsOnHost } from '../../src/runner/host-problems';
 import type { RemoteHost } from '../../src/runner/remote-host';
 import { HostConfig, hostLabel } from '../../src/schema/host';
 import { sharedDirectoryProblems } from '../nfs-shared-dir';
-import type { PreflightAction, ProcedureHost } from './actions';
-import { readHostFacts, readInstalledVersion } from './facts';
+import type { PreflightAction, ProcedureHost, ShareAccountCheck } from './actions';
+import { SHARE_PROBE_PREFIX } from './commands';
+import { readHostFacts, readInstalledVersion, shareAccountFact } from './facts';
+import { readFact } from '../../src/frame/fact';
 import { hostProblems } from './preflight-rules';
 import { checkPaths } from './probe-paths';
+import {
+  accountIdentityProblems,
+  predictedWriteProblems,
+  type ShareAccountProbe,
+  writeProbeProblems,
+} from './share-account-rules';
 
 async function checkHost(
   host: RemoteHost,
@@ -30,6 +39,57 @@ async function checkHost(
   return hostProblems(p, facts, version, local);
 }
 
+/**
+ * The account the aggregators write the shared directory as, from both aggregators: it exists with
+ * the same IDs on both; where the share is mounted (a deployed site, or a share mounted by other
+ * means), a new file is written, locked and deleted in it as the account; where it is not mounted
+ * yet, the export the share's own server step will set up is checked for what it lets the account
+ * do. Where neither can be known (another server, not mounted), the write is not checked here.
+ */
+export async function shareAccountProblems(
+  check: ShareAccountCheck,
+  connect: (h: HostConfig) => Promise<RemoteHost>,
+): Promise<{ problems: string[]; probed: number }> {
+  // A name of its own on each aggregator: both write in the same directory at the same time.
+  const token = randomBytes(8).toString('hex');
+  const answers: { label: string; probe: ShareAccountProbe; probeFile: string }[] = [];
+  const unreachable = await Promise.all(
+    check.aggregators.map((aggregator, i) =>
+      problemsOnHost(aggregator, connect, async (host) => {
+        const probeFile = `${SHARE_PROBE_PREFIX}${token}-${i + 1}`;
+        const fact = shareAccountFact(check.account, check.mountPath, probeFile);
+        const [result] = await host.batch([fact.call(host)]);
+        answers.push({ label: host.label, probe: readFact(host, fact, result), probeFile });
+        return [];
+      }),
+    ),
+  );
+  // In the aggregators' order, whichever answered first.
+  answers.sort((a, b) => a.probeFile.localeCompare(b.probeFile));
+  const problems = [...unreachable.flat(), ...accountIdentityProblems(check.account, answers, check.owner)];
+  let probed = 0;
+  for (const { label, probe, probeFile } of answers) {
+    if (probe.account !== 'present') continue;
+    if (probe.mounted) {
+      probed++;
+      problems.push(
+        ...writeProbeProblems(label, check.account, probe, check.mountPath, probe.probe, probeFile),
+      );
+    } else if (check.plannedExport)
+      problems.push(
+        ...predictedWriteProblems(
+          label,
+          check.account,
+          probe,
+          check.mountPath,
+          check.owner,
+          check.plannedExport,
+        ),
+      );
+  }
+  return { problems, probed };
+}
+
 export const preflight: ActionHandler<PreflightAction> = async (action, context) => {
   const connect = (h: HostConfig) => context.connect(h);
   // Hosts that answered and can run the probes; paths touching any other host are not probed.
@@ -37,20 +97,23 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   // Hosts whose component is installed: its service owns its ports, no listener of ours takes them.
   const installed = new Set<string>();
   const hosts = action.hosts;
-  const [hostResults, shared] = await Promise.all([
+  const [hostResults, shared, account] = await Promise.all([
     Promise.all(
       hosts.map((p) => problemsOnHost(p.host, connect, (h) => checkHost(h, p, probeable, installed))),
     ),
-    action.sharedDirectory
-      ? sharedDirectoryProblems(action.sharedDirectory, connect)
+    action.sharedDirectoryPreflight
+      ? sharedDirectoryProblems(action.sharedDirectoryPreflight, connect)
       : Promise.resolve({ problems: [] as string[], hosts: 0 }),
+    action.shareAccount
+      ? shareAccountProblems(action.shareAccount, connect)
+      : Promise.resolve({ problems: [] as string[], probed: 0 }),
   ]);
   const paths = action.paths.filter(
     (p) => probeable.has(hostLabel(p.from)) && (!p.toHost || probeable.has(hostLabel(p.toHost))),
   );
   const listenOn = new Set([...probeable].filter((label) => !installed.has(label)));
   const pathResults = await checkPaths(paths, connect, listenOn);
-  const problems = [...hostResults.flat(), ...shared.problems, ...pathResults];
+  const problems = [...hostResults.flat(), ...shared.problems, ...account.problems, ...pathResults];
   if (problems.length > 0)
     throw new StepFailure(
       problemList(
@@ -60,6 +123,13 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
     );
   return {
     changed: false,
-    detail: `${hosts.length} hosts ready, ${paths.length} network paths open${action.sharedDirectory ? ', shared directory ready' : ''}`,
+    detail: `${hosts.length} hosts ready, ${paths.length} network paths open${action.sharedDirectoryPreflight ? ', shared directory ready' : ''}${accountDetail(action.shareAccount, account.probed)}`,
   };
 };
+
+function accountDetail(check: ShareAccountCheck | undefined, probed: number): string {
+  if (!check) return '';
+  if (probed > 0)
+    return `, ${check.account} writes, locks and deletes in ${check.mountPath} on ${probed} aggregator(s)`;
+  return `, ${check.account} ready on both aggregators (the share is not mounted yet${check.plannedExport ? ': its planned export lets it write' : ''})`;
+}

@@ -19,7 +19,9 @@ import { toStepSpec } from '../../src/step';
 import { daStatusAnswer, DaStatusFormat } from '../../test/lab/emulators/netops/status-variants';
 import { FixtureExecutor, fixtureHost, ReceivedCommand } from '../../test/support/fixture-host';
 import {
+  DA_RUN,
   DADAEMON_VERB,
+  ESTABLISHED_TCP,
   HOST_FACTS,
   INSTALLER_ALTERED_MESSAGE,
   INSTALLER_ALTERED_STATUS,
@@ -29,6 +31,7 @@ import {
   REMOVE_STAGING,
   RUN_INSTALLER,
 } from './commands';
+import type { InstallAction } from './actions';
 import { FAULT_TOLERANT_AGGREGATOR_HANDLERS } from './handlers';
 import { planFaultTolerantAggregatorSteps } from './plan';
 import type { FaultTolerantAggregatorProps } from './props';
@@ -250,31 +253,79 @@ describe('install', () => {
   });
 });
 
-describe('collectors', () => {
+describe('collectors: wait for both aggregators, repair with stop then start', () => {
   const INSTALLED = `${NOT_INSTALLED.replace('installed=no', 'installed=yes')}recorded=24.3.0 20261124T090000Z\n`;
   const SEEN = '/var/lib/cdktf-failover/installed/opt_IMDataCollector.aggregators';
   const RECORD = '/var/lib/cdktf-failover/installed/opt_IMDataAggregator';
+  const AS_SEEN = 'da1 24.3.0 20261124T090000Z\nda2 24.3.0 20261124T090000Z\n';
+  /** What `ss -tn state established` prints on a collector connected to da1 on 8581 and 61616. */
+  const ss = (ports: readonly number[]) =>
+    [
+      'Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess',
+      '0      0         10.0.0.41:22     10.0.0.99:50122',
+      ...ports.map((p, i) => `0      0         10.0.0.41:${40100 + i}  10.0.0.11:${p}`),
+    ].join('\n');
+  /** The wait's probes as a collector sees them: da1 Active (web services and Consul), da2 a standby (Consul only). */
+  const STANDBY_CLOSED = (spec: string) =>
+    spec !== 'tcp:10.0.0.12:8581:connect' ? undefined : 'Connection refused';
+
+  interface CollectorSite {
+    /** The collector's record of the aggregators it last started after (undefined: none). */
+    readonly seen?: string;
+    readonly daStamps?: readonly [string, string];
+    /** Why a probed spec fails (undefined: it answers). */
+    readonly closed?: (spec: string) => string | undefined;
+    /** The ports the collector is connected on to da1, before and after a stop and start. */
+    readonly connected?: readonly number[];
+    readonly connectedAfterStart?: readonly number[];
+    readonly waitSeconds?: number;
+    readonly connectSeconds?: number;
+    readonly decision?: 'installed' | 'absent';
+  }
 
   /** A collector host and the two aggregators' hosts, whose install records say when they were installed. */
-  function collector(seen: string | undefined, daStamps: [string, string]) {
-    const step = spec('collector-dc1');
-    const files = new Map<string, string>(seen !== undefined ? [[SEEN, seen]] : []);
-    const answer = (c: ReceivedCommand, records?: string) => {
-      if (isScript(c, HOST_FACTS)) return { stdout: INSTALLED };
-      if (c.argv[2]?.startsWith('py='))
+  function collector(site: CollectorSite = {}) {
+    const planned = spec('collector-dc1');
+    const action = planned.actions[0] as InstallAction;
+    const step: StepSpec = {
+      ...planned,
+      actions: [
+        {
+          ...action,
+          waitFor: { ...action.waitFor!, seconds: site.waitSeconds ?? action.waitFor!.seconds },
+          repair: { ...action.repair!, connectSeconds: site.connectSeconds ?? 0, graceSeconds: 0 },
+        },
+      ],
+    };
+    const files = new Map<string, string>(site.seen !== undefined ? [[SEEN, site.seen]] : []);
+    let connected = site.connected ?? [8581, 61616];
+    const answer = (c: ReceivedCommand, records?: string): Answer => {
+      if (isScript(c, HOST_FACTS)) return { stdout: site.decision === 'absent' ? NOT_INSTALLED : INSTALLED };
+      if (c.argv[2]?.startsWith('py=') && c.argv[4] === PROBE_PY)
         return {
-          stdout: JSON.stringify([
-            { spec: c.argv.at(-2), ok: true },
-            { spec: c.argv.at(-1), ok: false, error: 'Connection refused' },
-          ]),
+          stdout: JSON.stringify(
+            c.argv.slice(8).map((spec) => {
+              const error = site.closed?.(spec);
+              return error === undefined ? { spec, ok: true } : { spec, ok: false, error };
+            }),
+          ),
         };
+      if (isScript(c, ESTABLISHED_TCP))
+        return {
+          stdout: `${c.argv
+            .slice(4)
+            .map((a) => `address\t${a}\t${a}\n`)
+            .join('')}--\n${ss(connected)}\n`,
+        };
+      if (c.argv.join(' ') === 'service dcmd start') connected = site.connectedAfterStart ?? [8581, 61616];
+      if (c.argv.join(' ') === 'service dcmd stop') connected = [];
       const path = c.argv[4];
       if (records !== undefined && path === RECORD) return { stdout: records };
       if (c.argv[2]?.includes('exec cat')) return files.has(path) ? { stdout: files.get(path) } : { code: 3 };
       return { code: 0 };
     };
     const dc = fixtureHost(step.host, (c) => answer(c));
-    const das = daStamps.map((stamp, i) =>
+    const das = (site.daStamps ?? ['20261124T090000Z', '20261124T090000Z']).map((stamp, i) =>
       fixtureHost({ ...step.host, name: `da${i + 1}` }, (c) => answer(c, `24.3.0 ${stamp}\n`)),
     );
     const connect = async (h: { name?: string }) =>
@@ -284,27 +335,75 @@ describe('collectors', () => {
       received: dc.executor.received,
     }));
   }
-  const restarted = (received: ReceivedCommand[]) =>
-    received.some((c) => c.argv.join(' ') === 'service dcmd restart');
+  const serviceCalls = (received: ReceivedCommand[]) =>
+    received.map((c) => c.argv.join(' ')).filter((line) => line.startsWith('service dcmd'));
+  const probed = (received: ReceivedCommand[]) =>
+    received.filter((c) => c.argv[2]?.startsWith('py=') && c.argv[4] === PROBE_PY);
 
-  it('waits for an aggregator to answer, then restarts a collector whose aggregators were installed after it started', async () => {
-    const { report, received } = await collector(
-      'da1 24.3.0 20261124T090000Z\nda2 24.3.0 20261124T090000Z\n',
-      ['20261124T100000Z', '20261124T090000Z'],
-    );
-    expect(report.outcome).toBe('changed');
-    expect(report.actions[0].detail).toMatch(/restarted after the aggregators changed/);
-    expect(received.filter((c) => c.argv[2]?.startsWith('py=') && c.argv[4] === PROBE_PY)).toHaveLength(1);
-    expect(restarted(received)).toBe(true);
+  it('waits for both aggregators: the standby on its Consul server port, the Active one on its web services', async () => {
+    const { report, received } = await collector({ seen: AS_SEEN, closed: STANDBY_CLOSED });
+    expect(report.outcome).toBe('ok');
+    expect(probed(received)[0].argv.slice(8)).toEqual([
+      'tcp:10.0.0.11:8300:connect',
+      'tcp:10.0.0.11:8581:connect',
+      'tcp:10.0.0.12:8300:connect',
+      'tcp:10.0.0.12:8581:connect',
+    ]);
   });
 
-  it('leaves a collector alone when the aggregators are as it last saw them', async () => {
-    const { report, received } = await collector(
-      'da1 24.3.0 20261124T090000Z\nda2 24.3.0 20261124T090000Z\n',
-      ['20261124T090000Z', '20261124T090000Z'],
+  it('does not install while one aggregator does not answer, and names it', async () => {
+    const down = (spec: string) => (spec.startsWith('tcp:10.0.0.12:') ? 'Connection refused' : undefined);
+    const { report, received } = await collector({ decision: 'absent', closed: down, waitSeconds: 0 });
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toMatch(
+      /^dc1: the collector waits for both aggregators, and after 0 s da2 does not answer on TCP 8300 \(its Consul server, which a standby runs too\): Connection refused\. .*nothing was installed/,
     );
+    expect(received.some((c) => isScript(c, RUN_INSTALLER))).toBe(false);
+    const noWeb = (spec: string) => (spec.endsWith(':8581:connect') ? 'Connection refused' : undefined);
+    const neither = await collector({ decision: 'absent', closed: noWeb, waitSeconds: 0 });
+    expect(neither.report.reason).toContain(
+      "no aggregator answers on TCP 8581 (the Active aggregator's web services): da1 Connection refused, da2 Connection refused",
+    );
+  });
+
+  it('stops, then starts (never restarts) a collector whose aggregators were installed after it started', async () => {
+    const { report, received } = await collector({
+      seen: AS_SEEN,
+      daStamps: ['20261124T100000Z', '20261124T090000Z'],
+    });
+    expect(report.outcome).toBe('changed');
+    expect(report.actions[0].detail).toMatch(
+      /stopped and started the collector: an aggregator was installed or upgraded/,
+    );
+    expect(serviceCalls(received)).toEqual(['service dcmd stop', 'service dcmd start']);
+  });
+
+  it('stops, then starts a collector that holds no connection on a port although its status would say it runs', async () => {
+    const { report, received } = await collector({ seen: AS_SEEN, connected: [8581], connectSeconds: 5 });
+    expect(report.outcome).toBe('changed');
+    expect(report.actions[0].detail).toContain('it holds no connection to an aggregator on TCP 61616');
+    expect(serviceCalls(received)).toEqual(['service dcmd stop', 'service dcmd start']);
+    // Read from the kernel's connections, never from `dcmd status`.
+    expect(serviceCalls(received)).not.toContain('service dcmd status');
+  });
+
+  it('fails, naming the host and the ports, when the collector still does not connect after stop and start', async () => {
+    const { report } = await collector({
+      seen: AS_SEEN,
+      connected: [],
+      connectedAfterStart: [8581],
+      connectSeconds: 0,
+    });
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toMatch(
+      /^dc1: the collector was stopped and started because it holds no connection to an aggregator on TCP 8581, 61616, and 0 s later it still holds no connection to da1 or da2 on TCP 61616: /,
+    );
+  });
+
+  it('leaves a connected collector alone when the aggregators are as it last saw them', async () => {
+    const { report, received } = await collector({ seen: AS_SEEN });
     expect(report.outcome).toBe('ok');
-    expect(restarted(received)).toBe(false);
+    expect(serviceCalls(received)).toEqual([]);
   });
 });
 
@@ -339,6 +438,27 @@ class ProxyFixtureExecutor extends FixtureExecutor {
 
 type DaState = 'Active' | 'Inactive' | 'Maintenance';
 
+/** When the fixture DAs' processes started (epoch ms), and a readiness line logged a second later. */
+const DA_STARTED_MS = Date.UTC(2026, 11, 2, 20, 0, 0, 0);
+const KARAF_LOG = '/opt/IMDataAggregator/apache-karaf-4.4.3/data/log/karaf.log';
+const readinessLine = (time: string) =>
+  `${time} | INFO  | FelixStartLevel  | RequestProcessor | Add RequestProcessor as messageListener for queue://DADistItemRepositoryMgr`;
+
+/**
+ * What DA_RUN prints on a DA as KB 106988 has it: the Active one runs the DA process and logged
+ * its readiness line since; any other runs no DA process (its karaf.log keeps an older line).
+ */
+function daRunAnswer(
+  state: DaState,
+  lines: readonly string[] = [readinessLine('2026-12-02T20:00:01,000')],
+): Answer {
+  const process = state === 'Active' ? [`process=4242 ${DA_STARTED_MS / 1000}.00 +0000`] : [];
+  const logged = (state === 'Active' ? lines : [readinessLine('2026-12-01T08:00:00,000')]).map(
+    (l) => `logged=${KARAF_LOG}\t${l}`,
+  );
+  return { stdout: [...process, ...logged, 'logs=1', ''].join('\n') };
+}
+
 /**
  * The proxy and an aggregator pair (da1 Active, da2 Inactive) that follow dadaemon's verbs as the
  * KB describes them: maintenance hands the Active role to the other, activate makes a candidate.
@@ -348,6 +468,7 @@ function pair(
   options: {
     format?: DaStatusFormat;
     activeMq?: (host: string, states: Record<string, DaState>) => Answer;
+    daRun?: (host: string, states: Record<string, DaState>) => Answer;
     props?: Partial<FaultTolerantAggregatorProps>;
   } = {},
 ) {
@@ -358,6 +479,7 @@ function pair(
     new RemoteHost(
       { ...from[0].host, name, address: name === 'da1' ? '10.0.0.11' : '10.0.0.12' },
       new FixtureExecutor((c) => {
+        if (isScript(c, DA_RUN)) return options.daRun?.(name, states) ?? daRunAnswer(states[name]);
         if (isScript(c, DADAEMON_VERB)) {
           const verb = c.argv[5];
           if (verb === 'status') return daStatusAnswer(options.format ?? 'line', states[name]);
@@ -489,5 +611,235 @@ describe('the drill guards against two brokers on one KahaDB', () => {
       /^ActiveMQ runs on da2, which is Inactive: two brokers on one KahaDB is a split brain\. Stop it there \(service activemq stop\); nothing was switched\.$/,
     );
     expect(sent.filter((s) => s.includes('dadaemon'))).toEqual([]);
+  });
+});
+
+describe('health and drill: the standby runs no DA process, readiness counts only this start', () => {
+  const withReading = (
+    unreadableStatus: 'unknown' | 'process',
+    extra: Partial<FaultTolerantAggregatorProps> = {},
+  ) => {
+    const props = validProps();
+    return { ...extra, aggregators: { ...props.aggregators, unreadableStatus } };
+  };
+
+  it.each<DaStatusFormat>(['systemd', 'empty'])(
+    'is healthy when status says no state (%s) and the reading is "process": the standby runs none',
+    async (format) => {
+      const report = await pair({ format, props: withReading('process') }).runStep('health');
+      expect(report.outcome).toBe('ok');
+      expect(report.actions[0].detail).toMatch(
+        /^da1 Active \(read from its DA process\), da2 Inactive \(read from its DA process\); Consul:/,
+      );
+    },
+  );
+
+  it('is healthy with a standby that runs no DA process and reports Inactive in its status line', async () => {
+    const { runStep } = pair({ daRun: (h, s) => daRunAnswer(s[h]) });
+    const report = await runStep('health');
+    expect(report.outcome).toBe('ok');
+    expect(report.actions[0].detail).toMatch(/^da1 Active, da2 Inactive;/);
+  });
+
+  it('counts a readiness line of this start found only in a rotated file', async () => {
+    const report = await pair({
+      daRun: (h, s) =>
+        s[h] === 'Active'
+          ? {
+              stdout: [
+                `process=4242 ${DA_STARTED_MS / 1000}.00 +0000`,
+                `logged=${KARAF_LOG}.1\t${readinessLine('2026-12-02T20:00:02,000')}`,
+                'logs=2',
+                '',
+              ].join('\n'),
+            }
+          : daRunAnswer(s[h]),
+    }).runStep('health');
+    expect(report.outcome).toBe('ok');
+  });
+
+  it('fails when the Active one has only a readiness line from an earlier start', async () => {
+    const report = await pair({
+      props: { healthTimeoutSeconds: 1 },
+      daRun: (h, s) => daRunAnswer(s[h], [readinessLine('2026-12-02T19:59:59,900')]),
+    }).runStep('health');
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toContain(
+      `da1 is Active but not ready: its readiness line ("Add RequestProcessor as messageListener for queue://DADistItemRepositoryMgr") is from an earlier start: the last one, in ${KARAF_LOG}, was logged at 2026-12-02T19:59:59.900Z, before the DA process (pid 4242) started at 2026-12-02T20:00:00.000Z`,
+    );
+    expect(report.reason).not.toMatch(/da2 .*not ready/);
+  });
+
+  it('fails when the Active one runs no DA process at all, or logged nothing since its start', async () => {
+    const none = await pair({
+      props: { healthTimeoutSeconds: 1 },
+      daRun: () => ({ stdout: 'logs=0\n' }),
+    }).runStep('health');
+    expect(none.reason).toContain('da1 is Active but not ready: no DA process runs');
+    const silent = await pair({
+      props: { healthTimeoutSeconds: 1 },
+      daRun: (h, s) => daRunAnswer(s[h], []),
+    }).runStep('health');
+    expect(silent.reason).toContain('da1 is Active but not ready: no readiness line');
+  });
+
+  it('drills with status read from the DA process: each new Active ready since its start, each old one a standby', async () => {
+    const { states, sent, runStep } = pair({
+      format: 'systemd',
+      props: withReading('process', { drill: true }),
+    });
+    const report = await runStep('drill');
+    expect(report.outcome).toBe('changed');
+    expect(sent.filter((s) => s.includes('dadaemon'))).toEqual([
+      'da1 dadaemon maintenance',
+      'da1 dadaemon activate',
+      'da2 dadaemon maintenance',
+      'da2 dadaemon activate',
+    ]);
+    expect(states).toEqual({ da1: 'Active', da2: 'Inactive' });
+  });
+
+  it('stops the drill when the new Active never logs readiness since its start, leaving the old one in Maintenance', async () => {
+    const { states, sent, runStep } = pair({
+      props: { drill: true, drillTimeoutSeconds: 1 },
+      daRun: (h, s) =>
+        h === 'da2' ? daRunAnswer(s[h], [readinessLine('2026-12-01T08:00:00,000')]) : daRunAnswer(s[h]),
+    });
+    const report = await runStep('drill');
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toMatch(
+      /^da2 did not report Active and ready within 1 s: it is Active but not ready: its readiness line .* is from an earlier start/,
+    );
+    expect(sent.filter((s) => s.includes('dadaemon'))).toEqual(['da1 dadaemon maintenance']);
+    expect(states).toEqual({ da1: 'Maintenance', da2: 'Active' });
+  });
+});
+
+describe('install: "installed" means a verified install', () => {
+  beforeEach(() => (process.env.DR_PASSWORD = 'hunter2-$(reboot)'));
+  afterEach(() => delete process.env.DR_PASSWORD);
+  const HALF_INSTALLED = NOT_INSTALLED.replace('installed=no', 'installed=yes');
+  const RECORD = '/var/lib/cdktf-failover/installed/opt_IMDataAggregator';
+
+  it('refuses a directory without a completion record (a half-failed install), running nothing and deleting nothing', async () => {
+    const { report, received } = await run('aggregator-active', HALF_INSTALLED);
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toBe(
+      'da1: the data aggregator is not installed completely: /opt/IMDataAggregator exists, but this construct holds no record of a verified install there (an installer that failed midway, or an install made by hand). Set installer.allowUpgrade to run the installer over it, or clean the directory up yourself; it is never deleted by this construct',
+    );
+    expect(received.some((c) => isScript(c, RUN_INSTALLER))).toBe(false);
+    expect(received.some((c) => c.argv.includes('rm') || c.argv.join(' ').includes('rm -rf -- /opt'))).toBe(
+      false,
+    );
+  });
+
+  it('writes the record only after the installer succeeded, and none when it failed', async () => {
+    const recordWrites = (received: ReceivedCommand[]) =>
+      // The atomic write's arguments: its backups kept, then the path.
+      received.filter((c) => c.argv[5] === RECORD);
+    const ok = await run('aggregator-active', NOT_INSTALLED);
+    expect(ok.report.outcome).toBe('changed');
+    const runAt = ok.received.findIndex((c) => isScript(c, RUN_INSTALLER));
+    const writes = recordWrites(ok.received);
+    expect(writes).toHaveLength(1);
+    expect(ok.received.indexOf(writes[0])).toBeGreaterThan(runAt);
+    expect(writes[0].stdin).toMatch(/^24\.3\.0 \d{8}T\d{6}Z\n$/);
+    const failed = await run('aggregator-active', NOT_INSTALLED, { code: 2, stderr: 'Installation failed' });
+    expect(failed.report.outcome).toBe('failed');
+    expect(recordWrites(failed.received)).toEqual([]);
+  });
+
+  it('reruns the installer over a half-failed install with allowUpgrade', async () => {
+    const p = validProps();
+    const from = planned({
+      ...p,
+      aggregators: { ...p.aggregators, installer: { ...p.aggregators.installer, allowUpgrade: true } },
+    });
+    const { report, received } = await run('aggregator-active', HALF_INSTALLED, undefined, { from });
+    expect(report.outcome).toBe('changed');
+    expect(report.actions[0].detail).toMatch(/^upgraded from an unfinished install by /);
+    expect(received.some((c) => isScript(c, RUN_INSTALLER))).toBe(true);
+  });
+});
+
+describe("ports: DA ↔ DA, the collectors' ports on the Active aggregator, collectors connected", () => {
+  const ADDRESSES: Record<string, string> = {
+    da1: '10.0.0.11',
+    da2: '10.0.0.12',
+    dc1: '10.0.0.41',
+    dc2: '10.0.0.42',
+  };
+  /** `ss -tn state established` on a collector connected to `to` on `ports`. */
+  const established = (to: string, ports: readonly number[]) =>
+    [
+      'Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess',
+      ...ports.map((p, i) => `0      0         10.0.0.4x:${40100 + i}  ${to}:${p}`),
+    ].join('\n');
+
+  /**
+   * The whole site for the ports step: da1 Active, da2 a standby; every probe answers; each
+   * collector's connections as `connections` says (default: to da1 on 8581 and 61616).
+   */
+  function site(connections: Record<string, string> = {}) {
+    const from = planned(validProps());
+    const probes: Record<string, string[]> = {};
+    const answer = (name: string) => (c: ReceivedCommand) => {
+      if (c.argv[2]?.startsWith('py=') && c.argv[4] === PROBE_PY) {
+        const specs = c.argv.slice(8);
+        probes[name] = [...(probes[name] ?? []), ...specs];
+        return { stdout: JSON.stringify(specs.map((spec) => ({ spec, ok: true }))) };
+      }
+      if (isScript(c, DA_RUN)) return daRunAnswer(name === 'da1' ? 'Active' : 'Inactive');
+      if (isScript(c, DADAEMON_VERB)) return daStatusAnswer('line', name === 'da1' ? 'Active' : 'Inactive');
+      if (isScript(c, ESTABLISHED_TCP))
+        return {
+          stdout: `${c.argv
+            .slice(4)
+            .map((a) => `address\t${a}\t${a}\n`)
+            .join('')}--\n${connections[name] ?? established('10.0.0.11', [8581, 61616])}\n`,
+        };
+      return { code: 0 };
+    };
+    const hosts = new Map(
+      Object.entries(ADDRESSES).map(([name, address]) => [
+        name,
+        new RemoteHost({ ...from[0].host, name, address }, new FixtureExecutor(answer(name))),
+      ]),
+    );
+    const proxy = new RemoteHost(from[0].host, new ProxyFixtureExecutor(answer('proxy')));
+    const connect = async (h: { name?: string }) => hosts.get(h.name ?? '') ?? proxy;
+    const runPorts = () =>
+      executeStep(spec('ports', from), { connect: connect as never, handlers: registry });
+    return { probes, runPorts };
+  }
+
+  it("probes DA ↔ DA on Consul's server ports, and each collector's ports on the Active aggregator only", async () => {
+    const { probes, runPorts } = site();
+    const report = await runPorts();
+    expect(report.outcome).toBe('ok');
+    expect(report.actions[0].detail).toContain('2 collector(s) connected');
+    expect(probes.da1).toEqual(
+      expect.arrayContaining(['tcp:10.0.0.12:8300:connect', 'tcp:10.0.0.12:8301:connect']),
+    );
+    expect(probes.da2).toEqual(
+      expect.arrayContaining(['tcp:10.0.0.11:8300:connect', 'tcp:10.0.0.11:8301:connect']),
+    );
+    expect(probes.dc1.sort()).toEqual(['tcp:10.0.0.11:61616:connect', 'tcp:10.0.0.11:8581:connect']);
+  });
+
+  it('fails when a collector holds no connection to the Active aggregator on a port, naming both', async () => {
+    const { runPorts } = site({
+      dc2: established('10.0.0.11', [8581]),
+      dc1: established('10.0.0.12', [8581, 61616]),
+    });
+    const report = await runPorts();
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toContain(
+      'dc2 holds no connection to the Active aggregator da1 on TCP 61616 (a collector started before its aggregator hangs while its service status still says it runs): stop, then start the collector',
+    );
+    // Connected to the standby is not connected: it runs no DA process (KB 106988).
+    expect(report.reason).toContain(
+      'dc1 holds no connection to the Active aggregator da1 on TCP 8581, 61616',
+    );
   });
 });

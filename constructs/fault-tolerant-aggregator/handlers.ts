@@ -8,6 +8,7 @@ import {
   INSTALL_KIND,
   PORTS_KIND,
   PREFLIGHT_KIND,
+  UPGRADE_KIND,
 } from './actions';
 import { dataRepository } from './handle-data-repository';
 import { drill } from './handle-drill';
@@ -16,6 +17,7 @@ import { https } from './handle-https';
 import { install } from './handle-install';
 import { ports } from './handle-ports';
 import { preflight } from './handle-preflight';
+import { upgrade } from './handle-upgrade';
 
 /** The runner's handler of each FaultTolerantAggregator action kind. */
 export const FAULT_TOLERANT_AGGREGATOR_HANDLERS: HandlerMap<FaultTolerantAggregatorAction> = {
@@ -26,4 +28,5 @@ export const FAULT_TOLERANT_AGGREGATOR_HANDLERS: HandlerMap<FaultTolerantAggrega
   [HEALTH_KIND]: health,
   [HTTPS_KIND]: https,
   [DRILL_KIND]: drill,
+  [UPGRADE_KIND]: upgrade,
 };

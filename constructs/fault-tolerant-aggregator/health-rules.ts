@@ -1,6 +1,7 @@
 /** What "healthy" means for the fault-tolerant aggregators, from the vendor reference. Pure. */
-import { AGGREGATOR_STATES, CONSUL_MEMBER_ALIVE, type AggregatorState } from './netops';
-import type { ConsulView } from './parse';
+import { AGGREGATOR_STATES, CONSUL_MEMBER_ALIVE, READINESS_LINE, type AggregatorState } from './netops';
+import { type ConsulView, type DaProcess, type DaRun, parseLogLineTime } from './parse';
+import type { UnreadableStatusReading } from './props';
 
 export interface AggregatorStatus {
   readonly label: string;
@@ -12,8 +13,83 @@ export interface AggregatorStatus {
   readonly code: number | null;
   /** The line it was read by (`aggregators.statusLine`). */
   readonly statusLine: string;
-  /** The readiness line is in its karaf.log. */
+  /** Where the state came from: its status line, or (`unreadableStatus: "process"`) its DA process. */
+  readonly readBy?: 'status' | 'process';
+  /** Its karaf.log (current or rotated) has a readiness line written since the DA process started. */
   readonly ready: boolean;
+  /** When not ready: why, in a sentence (readinessOfCurrentStart). */
+  readonly notReady?: string;
+}
+
+/**
+ * The state of an aggregator: the status line's word when there is one; else, with the `process`
+ * reading and an answer of the service control (exit 0 or 3, LSB's running and not running),
+ * Active when the DA process runs and Inactive when none does; else unknown. The process reading
+ * cannot tell a standby from a DA in Maintenance or stopped by hand (none runs a DA process): it
+ * is a choice for releases whose status says nothing usable, never the default.
+ */
+export function readAggregatorState(
+  fromStatus: AggregatorState | undefined,
+  code: number | null,
+  daProcessRuns: boolean,
+  reading: UnreadableStatusReading,
+): { state?: AggregatorState; readBy?: 'status' | 'process' } {
+  if (fromStatus) return { state: fromStatus, readBy: 'status' };
+  if (reading === 'process' && (code === 0 || code === 3))
+    return { state: daProcessRuns ? 'Active' : 'Inactive', readBy: 'process' };
+  return {};
+}
+
+/** The newest DA process: the current start (a second one would be a DA starting over). */
+export function currentDaProcess(run: DaRun): DaProcess | undefined {
+  return [...run.processes].sort((a, b) => b.startedMs - a.startedMs)[0];
+}
+
+const isoTime = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Whether the DA logged its readiness line since its current start: a line counts only when its
+ * timestamp is at or after the start of the running DA process (read on the host), whichever log
+ * file holds it, the current one or a rotated one. A line from an earlier start proves nothing
+ * about this one; a line whose time cannot be read does not count.
+ */
+export function readinessOfCurrentStart(
+  run: DaRun,
+  where: { readonly installDirectory: string; readonly logs: string },
+): { ready: true; line: string } | { ready: false; why: string } {
+  const current = currentDaProcess(run);
+  if (!current)
+    return {
+      ready: false,
+      why: `no DA process runs: no process names ${where.installDirectory}/apache-karaf-* as its Karaf home (-Dkaraf.home) on its command line; start it with dadaemon start`,
+    };
+  if (current.utcOffsetMinutes === undefined)
+    return {
+      ready: false,
+      why: `the host did not tell its UTC offset (date +%z), so the local times of karaf.log cannot be compared with the DA process's start (pid ${current.pid}, ${isoTime(current.startedMs)})`,
+    };
+  const offset = current.utcOffsetMinutes;
+  const timed = run.logged.map((l) => ({ ...l, at: parseLogLineTime(l.line, offset) }));
+  const since = timed.find((l) => l.at !== undefined && l.at >= current.startedMs);
+  if (since) return { ready: true, line: `${since.file}: ${since.line}` };
+  const looked = `${run.logFiles} file${run.logFiles === 1 ? '' : 's'} matching ${where.installDirectory}/${where.logs}`;
+  const earlier = timed
+    .filter((l): l is typeof l & { at: number } => l.at !== undefined)
+    .sort((a, b) => b.at - a.at)[0];
+  if (earlier)
+    return {
+      ready: false,
+      why: `its readiness line ("${READINESS_LINE}") is from an earlier start: the last one, in ${earlier.file}, was logged at ${isoTime(earlier.at)}, before the DA process (pid ${current.pid}) started at ${isoTime(current.startedMs)}; it has not logged it since (looked in ${looked})`,
+    };
+  if (timed.length > 0)
+    return {
+      ready: false,
+      why: `its readiness lines have no time this construct can read (expected log4j's ISO 8601 date first), so none proves this start: ${timed[0].file}: ${JSON.stringify(timed[0].line.slice(0, 160))}`,
+    };
+  return {
+    ready: false,
+    why: `no readiness line ("${READINESS_LINE}") since the DA process (pid ${current.pid}) started at ${isoTime(current.startedMs)} (looked in ${looked}; if your release rotates karaf.log under other names, set aggregators.readinessLogs)`,
+  };
 }
 
 /** The raw answer, whole but bounded, so a message shows what the host really printed. */
@@ -49,10 +125,13 @@ export function aggregatorProblems(statuses: readonly AggregatorStatus[]): strin
   }
   if (active.length === 1 && inactive.length === 0 && statuses.length === 2 && problems.length === 0)
     problems.push('no aggregator is Inactive: the pair has no failover candidate');
+  // Readiness is asked of the Active DA only: the standby runs no DA process to be ready.
   for (const s of active) {
     if (!s.ready)
       problems.push(
-        `${s.label} is Active but its karaf.log has no readiness line yet ("Add RequestProcessor as messageListener for queue://DADistItemRepositoryMgr")`,
+        s.notReady
+          ? `${s.label} is Active but not ready: ${s.notReady}`
+          : `${s.label} is Active but its karaf.log has no readiness line yet ("${READINESS_LINE}")`,
       );
   }
   return problems;

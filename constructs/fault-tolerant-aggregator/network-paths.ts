@@ -13,7 +13,12 @@ const CONSUL_PATHS = [
   { protocol: 'tcp', port: CONSUL_HTTP_PORT, purpose: 'Consul HTTP API' },
 ] as const;
 
-function between(from: HostConfig, to: HostConfig, p: (typeof CONSUL_PATHS)[number]): NetworkPath {
+/** What Consul needs between every two of its servers, HTTP API aside (HashiCorp's "Required ports"). */
+const CONSUL_SERVER_PATHS = CONSUL_PATHS.filter((p) => p.port !== CONSUL_HTTP_PORT);
+
+type PathPort = Pick<NetworkPath, 'protocol' | 'port' | 'purpose'>;
+
+function between(from: HostConfig, to: HostConfig, p: PathPort): NetworkPath {
   return { from, toHost: to, toAddress: to.address, toLabel: hostLabel(to), ...p };
 }
 
@@ -29,29 +34,37 @@ export function dataRepositoryPath(from: HostConfig, address: string, port: numb
   };
 }
 
+/** Why a collector reaches an aggregator on a port: the web services, else its data (ActiveMQ). */
+export function collectorPortPurpose(port: number, webServicesPort: number): string {
+  return port === webServicesPort ? 'data aggregator web services' : 'collector data (ActiveMQ)';
+}
+
 /**
- * Proxy ↔ each aggregator on 8300/tcp, 8301/tcp+udp and 8500/tcp (both directions: every server
- * of the cluster talks to the others); each aggregator → the data repository; each collector →
- * both aggregators' web services.
+ * Proxy ↔ each aggregator on 8300/tcp, 8301/tcp+udp and 8500/tcp, and aggregator ↔ aggregator on
+ * 8300/tcp and 8301/tcp+udp (both directions: Consul needs server RPC and LAN gossip between all
+ * three servers); each aggregator → the data repository; each collector → both aggregators on
+ * every port of `dataCollectors.aggregatorPorts`.
  */
 export function procedurePaths(config: FaultTolerantAggregatorConfig): NetworkPath[] {
-  const { proxy, aggregators, dataRepository } = config;
+  const { proxy, aggregators, dataRepository, dataCollectors } = config;
   const pair = [aggregators.active, aggregators.inactive];
+  const [first, second] = pair;
   return [
     ...pair.flatMap((da) =>
       CONSUL_PATHS.flatMap((p) => [between(proxy.host, da, p), between(da, proxy.host, p)]),
     ),
+    ...CONSUL_SERVER_PATHS.flatMap((p) => [between(first, second, p), between(second, first, p)]),
     ...pair.map((da) => dataRepositoryPath(da, dataRepository.address, dataRepository.port)),
-    ...config.dataCollectors.hosts.flatMap((dc) =>
-      pair.map((da): NetworkPath => ({
-        from: dc,
-        toHost: da,
-        toAddress: da.address,
-        toLabel: hostLabel(da),
-        protocol: 'tcp',
-        port: aggregators.webServicesPort,
-        purpose: 'data aggregator web services',
-      })),
+    ...dataCollectors.hosts.flatMap((dc) =>
+      pair.flatMap((da) =>
+        dataCollectors.aggregatorPorts.map((port) =>
+          between(dc, da, {
+            protocol: 'tcp',
+            port,
+            purpose: collectorPortPurpose(port, aggregators.webServicesPort),
+          }),
+        ),
+      ),
     ),
   ];
 }

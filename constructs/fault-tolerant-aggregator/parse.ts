@@ -1,5 +1,6 @@
 /** Pure parsers of what the remote commands and the Consul API return. */
 import { AGGREGATOR_STATES, AggregatorState, STATE_PLACEHOLDER } from './netops';
+import type { ProbeStage, ShareAccountProbe, ShareWriteProbe } from './share-account-rules';
 
 /** `key=value` lines; later keys win, lines without "=" are ignored. */
 export function parseKeyValues(text: string): Record<string, string> {
@@ -126,4 +127,162 @@ export function parseConsulView(
     members: parsedMembers as ConsulMember[],
     critical: parsedCritical as ConsulCheck[],
   };
+}
+
+/** A process of the aggregator's Karaf (the DA process): its pid, start, and the host's UTC offset then. */
+export interface DaProcess {
+  readonly pid: number;
+  /** Its start, in epoch milliseconds (to the clock tick). */
+  readonly startedMs: number;
+  /** The host's UTC offset at that start, in minutes east; undefined when the host did not say. */
+  readonly utcOffsetMinutes?: number;
+}
+
+/** One log file's last readiness line. */
+export interface LoggedReadiness {
+  readonly file: string;
+  readonly line: string;
+}
+
+/** What DA_RUN prints: the DA processes (none on a standby), the readiness lines, the files looked at. */
+export interface DaRun {
+  readonly processes: readonly DaProcess[];
+  readonly logged: readonly LoggedReadiness[];
+  readonly logFiles: number;
+}
+
+/** `+0100`, `-0530` → minutes east of UTC; anything else undefined. */
+export function parseUtcOffset(text: string | undefined): number | undefined {
+  const m = /^([+-])(\d{2})(\d{2})$/.exec(text ?? '');
+  if (!m) return undefined;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+/** DA_RUN's output (commands.ts); lines it does not know are ignored. */
+export function parseDaRun(text: string): DaRun {
+  const processes: DaProcess[] = [];
+  const logged: LoggedReadiness[] = [];
+  let logFiles = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('process=')) {
+      const [pid, started, offset] = line.slice('process='.length).trim().split(/\s+/);
+      const startedMs = Math.round(Number(started) * 1000);
+      if (!/^\d+$/.test(pid ?? '') || !Number.isFinite(startedMs)) continue;
+      const utcOffsetMinutes = parseUtcOffset(offset);
+      processes.push({
+        pid: Number(pid),
+        startedMs,
+        ...(utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes }),
+      });
+    } else if (line.startsWith('logged=')) {
+      const rest = line.slice('logged='.length);
+      const tab = rest.indexOf('\t');
+      if (tab > 0) logged.push({ file: rest.slice(0, tab), line: rest.slice(tab + 1) });
+    } else if (line.startsWith('logs=')) {
+      logFiles = Number(line.slice('logs='.length)) || 0;
+    }
+  }
+  return { processes, logged, logFiles };
+}
+
+/**
+ * The time a Karaf log line starts with, in epoch milliseconds: log4j's ISO 8601 date
+ * (`2026-12-02T20:13:32,123`, or with a space before the time), which is the host's local time,
+ * so the host's UTC offset turns it into an instant. Undefined when the line starts otherwise.
+ */
+export function parseLogLineTime(line: string, utcOffsetMinutes: number): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[,.](\d{1,3}))?/.exec(line);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const millis = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - utcOffsetMinutes * 60_000;
+}
+
+/** A probe stage's line: `ok`, or `failed <message>`; undefined when the probe did not get there. */
+function probeStage(value: string | undefined): ProbeStage | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'ok') return { ok: true };
+  return { ok: false, message: value.replace(/^failed\s*/, '') || 'no message' };
+}
+
+const numberOr = (text: string | undefined): number | undefined =>
+  text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+
+/**
+ * What SHARE_ACCOUNT_PROBE printed on one aggregator. A probe cut short (no create line) reads as a
+ * failed create with what it printed, never as a success.
+ */
+export function parseShareAccountProbe(stdout: string): ShareAccountProbe {
+  const v = parseKeyValues(stdout);
+  if (v.account !== 'present') return { account: 'missing' };
+  const ids = {
+    uid: Number(v.uid),
+    gid: Number(v.gid),
+    groups: (v.groups ?? '').split(/\s+/).filter(Boolean).map(Number),
+  };
+  if (v.mounted !== 'yes') return { account: 'present', mounted: false, ...ids };
+  const share = /^(\d+):(\d+):([0-7]+)$/.exec(v.share ?? '');
+  const lock = v.lock === 'conflict' ? ('conflict' as const) : probeStage(v.lock);
+  const remove = probeStage(v.remove);
+  const fileUid = numberOr(v.file);
+  const probe: ShareWriteProbe = {
+    ...(share
+      ? { share: { uid: Number(share[1]), gid: Number(share[2]), mode: parseInt(share[3], 8) } }
+      : {}),
+    create: probeStage(v.create) ?? { ok: false, message: 'the probe printed no result' },
+    ...(fileUid !== undefined ? { fileUid } : {}),
+    ...(lock ? { lock } : {}),
+    ...(remove ? { remove } : {}),
+  };
+  return { account: 'present', mounted: true, ...ids, probe };
+}
+
+/** One established TCP connection: the peer's address and port. */
+export interface EstablishedConnection {
+  readonly peerAddress: string;
+  readonly peerPort: number;
+}
+
+/** "198.18.0.12", "[::ffff:198.18.0.12]", "::ffff:198.18.0.12" → "198.18.0.12"; IPv6 without brackets. */
+function plainAddress(text: string): string {
+  const unbracketed = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  return unbracketed.replace(/^::ffff:/i, '');
+}
+
+/**
+ * `ss -tn state established`: a header (Recv-Q Send-Q Local Address:Port Peer Address:Port), then
+ * one connection a line. Throws on a line it cannot read, rather than miss a connection.
+ */
+export function parseEstablishedConnections(text: string): EstablishedConnection[] {
+  const connections: EstablishedConnection[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[0] === '' || fields[0] === 'Recv-Q') continue;
+    const peer = fields[3] ?? '';
+    const colon = peer.lastIndexOf(':');
+    const port = Number(peer.slice(colon + 1));
+    if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`not a line of ss -tn: ${JSON.stringify(line)}`);
+    connections.push({ peerAddress: plainAddress(peer.slice(0, colon)), peerPort: port });
+  }
+  return connections;
+}
+
+/** ESTABLISHED_TCP: what each address resolves to on the host (itself included), and the connections. */
+export interface ConnectionsReport {
+  readonly addresses: ReadonlyMap<string, readonly string[]>;
+  readonly connections: readonly EstablishedConnection[];
+}
+
+export function parseConnectionsReport(text: string): ConnectionsReport {
+  const at = text.split('\n').indexOf('--');
+  if (at < 0) throw new Error('the report has no "--" line before the connections');
+  const lines = text.split('\n');
+  const addresses = new Map<string, string[]>();
+  for (const line of lines.slice(0, at)) {
+    const [word, name, ...resolved] = line.split('\t');
+    if (word !== 'address' || !name) throw new Error(`not an address line: ${JSON.stringify(line)}`);
+    addresses.set(name, [...new Set([plainAddress(name), ...resolved.map(plainAddress)])]);
+  }
+  return { addresses, connections: parseEstablishedConnections(lines.slice(at + 1).join('\n')) };
 }

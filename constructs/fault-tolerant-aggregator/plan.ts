@@ -19,6 +19,9 @@ import {
   PREFLIGHT_KIND,
   PreflightAction,
   ProcedureHost,
+  ShareAccountCheck,
+  UPGRADE_KIND,
+  UpgradeAction,
 } from './actions';
 import { httpsRecord } from './https-rules';
 import { COMPONENT_NAMES, NetOpsComponent } from './netops';
@@ -29,6 +32,7 @@ import type { HostConfig } from '../../src/schema/host';
 
 export const PREFLIGHT_STEP = 'preflight';
 export const DATA_REPOSITORY_STEP = 'data-repository';
+export const UPGRADE_STEP = 'upgrade';
 export const PROXY_STEP = 'proxy';
 export const ACTIVE_AGGREGATOR_STEP = 'aggregator-active';
 export const INACTIVE_AGGREGATOR_STEP = 'aggregator-inactive';
@@ -49,14 +53,38 @@ export function readyStepId(config: { readonly https?: unknown; readonly drill?:
 
 /** The three Consul servers: the proxy and the two aggregators. */
 const SERVERS = 3;
-/** How long a collector waits for the aggregators' web services before it installs. */
+/** How long a collector waits for both aggregators before it installs. */
 const AGGREGATOR_WAIT_SECONDS = 900;
+/** How long a collector that was stopped and started has to connect to its aggregator. */
+const COLLECTOR_CONNECT_SECONDS = 120;
+/** A collector just started may still be connecting: how long before it counts as hung. */
+const COLLECTOR_CONNECT_GRACE_SECONDS = 10;
 
 /** What the plan needs of the shared directory (an NfsSharedDir, ours or the user's). */
 export interface SharedDirectorySummary {
   readonly mountPath: string;
   /** Its preflight, run inside this construct's preflight so that one run reports every problem. */
   readonly preflight?: SharedDirectoryPreflightAction;
+  /** Its owner: the account the aggregators write it as, unless `aggregators.shareAccount` says otherwise. */
+  readonly owner?: ShareAccountCheck['owner'];
+  /** The export options and mode its own server step sets (none when the server is not its to configure). */
+  readonly plannedExport?: ShareAccountCheck['plannedExport'];
+}
+
+/** The account check of the preflight, when the account is known (a name, given or the owner's). */
+function shareAccountCheck(
+  config: FaultTolerantAggregatorConfig,
+  share: SharedDirectorySummary,
+): ShareAccountCheck | undefined {
+  const account = config.aggregators.shareAccount;
+  if (account === undefined || share.owner === undefined) return undefined;
+  return {
+    account,
+    aggregators: [config.aggregators.active, config.aggregators.inactive],
+    mountPath: share.mountPath,
+    owner: share.owner,
+    ...(share.plannedExport ? { plannedExport: share.plannedExport } : {}),
+  };
 }
 
 export const collectorStepId = (host: HostConfig, i: number) =>
@@ -94,12 +122,44 @@ export function procedureHosts(config: FaultTolerantAggregatorConfig): Procedure
 }
 
 function aggregatorRefs(config: FaultTolerantAggregatorConfig): AggregatorRef[] {
-  const { active, inactive, installer, statusLine } = config.aggregators;
+  const { active, inactive, installer, statusLine, unreadableStatus, readinessLogs } = config.aggregators;
   return [active, inactive].map((host) => ({
     host,
     installDirectory: installer.installDirectory,
     statusLine,
+    unreadableStatus,
+    readinessLogs,
   }));
+}
+
+/** A component's install action: what its install step runs, and what the upgrade runs over it. */
+function installAction(
+  config: FaultTolerantAggregatorConfig,
+  share: SharedDirectorySummary,
+  component: NetOpsComponent,
+  installer: InstallerConfig,
+  extra: Partial<InstallAction> = {},
+): InstallAction {
+  const { proxy, aggregators, databaseCredentials, dataRepository } = config;
+  const passwordKey = installer.keys.databasePassword;
+  return {
+    kind: INSTALL_KIND,
+    description: `${COMPONENT_NAMES[component]} installed in ${installer.installDirectory}${installer.version ? ` at ${installer.version}` : ''}`,
+    component,
+    installer: { ...installerFacts(installer), timeoutSeconds: installer.timeoutSeconds },
+    properties: responseProperties(installer, {
+      sharedDirectoryMountPath: share.mountPath,
+      proxyHost: proxy.host.address,
+      aggregatorHost: aggregators.active.address,
+      failoverHost: aggregators.inactive.address,
+      databaseUser: databaseCredentials.user,
+      installDirectory: installer.installDirectory,
+      dataRepositoryHost: dataRepository.address,
+      dataRepositoryPort: String(dataRepository.port),
+    }),
+    ...(passwordKey ? { passwordKey, passwordEnv: databaseCredentials.passwordEnv } : {}),
+    ...extra,
+  };
 }
 
 function installStep(
@@ -112,26 +172,7 @@ function installStep(
   after: readonly string[],
   extra: Partial<InstallAction> = {},
 ): Step {
-  const { proxy, aggregators, databaseCredentials, dataRepository } = config;
-  const passwordKey = installer.keys.databasePassword;
-  const action: InstallAction = {
-    kind: INSTALL_KIND,
-    description: `${COMPONENT_NAMES[component]} installed in ${installer.installDirectory}${installer.version ? ` at ${installer.version}` : ''}`,
-    component,
-    installer: { ...installerFacts(installer), timeoutSeconds: installer.timeoutSeconds },
-    properties: responseProperties(installer, {
-      sharedDirectory: share.mountPath,
-      proxyHost: proxy.host.address,
-      aggregatorHost: aggregators.active.address,
-      failoverHost: aggregators.inactive.address,
-      databaseUser: databaseCredentials.user,
-      installDirectory: installer.installDirectory,
-      dataRepositoryHost: dataRepository.address,
-      dataRepositoryPort: String(dataRepository.port),
-    }),
-    ...(passwordKey ? { passwordKey, passwordEnv: databaseCredentials.passwordEnv } : {}),
-    ...extra,
-  };
+  const action = installAction(config, share, component, installer, extra);
   return {
     id,
     description: `install the ${COMPONENT_NAMES[component]} on ${hostLabel(host)} (InstallAnywhere, silent)`,
@@ -143,8 +184,60 @@ function installStep(
 }
 
 /**
+ * The collectors install (and upgrade) in batches of `batchSize`, each batch after the one before
+ * it, the first after the inactive aggregator: most collectors keep collecting while one batch
+ * restarts, and each is verified before the next batch starts.
+ */
+export function collectorBatchAfter(ids: readonly string[], index: number, batchSize: number): string[] {
+  const batch = Math.floor(index / batchSize);
+  if (batch === 0) return [INACTIVE_AGGREGATOR_STEP];
+  return ids.slice((batch - 1) * batchSize, batch * batchSize);
+}
+
+/**
+ * The upgrade of a deployed site, before the proxy's install step: the portal, the proxy, then the
+ * aggregators one at a time, health-gated (handle-upgrade.ts). It carries every installer's version,
+ * so it runs again whenever one changes; on a fresh site it finds nothing installed.
+ */
+function upgradeStep(config: FaultTolerantAggregatorConfig, share: SharedDirectorySummary): Step {
+  const { proxy, aggregators, portal, dataCollectors } = config;
+  const components = [
+    ...(portal ? [{ host: portal.host, component: 'portal' as const, installer: portal.installer }] : []),
+    { host: proxy.host, component: 'proxy' as const, installer: proxy.installer },
+  ];
+  const upgrade: UpgradeAction = {
+    kind: UPGRADE_KIND,
+    description:
+      'an installed site upgraded in order: portal, proxy, then each aggregator health-gated, one failover',
+    components: components.map((c) => ({
+      host: c.host,
+      install: installAction(config, share, c.component, c.installer),
+    })),
+    aggregators: aggregatorRefs(config),
+    aggregatorInstall: installAction(config, share, 'aggregator', aggregators.installer),
+    maintenanceCommand: aggregators.maintenanceCommand,
+    activateCommand: aggregators.activateCommand,
+    servers: SERVERS,
+    timeoutSeconds: config.healthTimeoutSeconds,
+    ...(dataCollectors.installer?.version !== undefined
+      ? { collectorVersion: dataCollectors.installer.version }
+      : {}),
+  };
+  return {
+    id: UPGRADE_STEP,
+    description:
+      'upgrade what is installed at another version: portal, proxy, aggregators one at a time (nothing on a fresh site)',
+    host: proxy.host,
+    actions: [upgrade],
+    after: [DATA_REPOSITORY_STEP],
+    when: 'create',
+  };
+}
+
+/**
  * The fault-tolerant data aggregator procedure in the vendor's order: preflight; the data
- * repository; (the shared directory's own steps, outside this plan); proxy; active aggregator;
+ * repository; the upgrade of a deployed site (nothing on a fresh one); (the shared directory's own
+ * steps, outside this plan); proxy; active aggregator;
  * inactive aggregator; each collector with the inactive aggregator as its failover host; portal;
  * ports; health; HTTPS; drill. Each step runs after the ones before it.
  */
@@ -154,12 +247,14 @@ export function planFaultTolerantAggregatorSteps(
 ): Step[] {
   const { proxy, aggregators, dataCollectors, portal, dataRepository } = config;
   const paths = procedurePaths(config);
+  const account = shareAccountCheck(config, share);
   const preflight: PreflightAction = {
     kind: PREFLIGHT_KIND,
     description: `every host, the shared directory and ${paths.length} network paths ready`,
     hosts: procedureHosts(config),
     paths,
-    ...(share.preflight ? { sharedDirectory: share.preflight } : {}),
+    ...(share.preflight ? { sharedDirectoryPreflight: share.preflight } : {}),
+    ...(account ? { shareAccount: account } : {}),
   };
   const steps: Step[] = [
     {
@@ -189,8 +284,13 @@ export function planFaultTolerantAggregatorSteps(
     after: [PREFLIGHT_STEP],
     when: 'create',
   });
+  steps.push(upgradeStep(config, share));
+  // After the data repository (the vendor's order) and after the upgrade, which leaves it in place.
   steps.push(
-    installStep(config, share, PROXY_STEP, proxy.host, 'proxy', proxy.installer, [DATA_REPOSITORY_STEP]),
+    installStep(config, share, PROXY_STEP, proxy.host, 'proxy', proxy.installer, [
+      DATA_REPOSITORY_STEP,
+      UPGRADE_STEP,
+    ]),
   );
   steps.push(
     installStep(
@@ -214,8 +314,9 @@ export function planFaultTolerantAggregatorSteps(
       [ACTIVE_AGGREGATOR_STEP],
     ),
   );
-  const collectorIds = dataCollectors.hosts.map((host, i) => {
-    const id = collectorStepId(host, i);
+  const collectorIds = dataCollectors.hosts.map((host, i) => collectorStepId(host, i));
+  dataCollectors.hosts.forEach((host, i) => {
+    const id = collectorIds[i];
     steps.push(
       installStep(
         config,
@@ -224,16 +325,23 @@ export function planFaultTolerantAggregatorSteps(
         host,
         'collector',
         dataCollectors.installer!,
-        [INACTIVE_AGGREGATOR_STEP],
+        collectorBatchAfter(collectorIds, i, dataCollectors.upgradeBatchSize),
         {
-          waitFor: [aggregators.active, aggregators.inactive].map((da) => ({
-            address: da.address,
-            port: aggregators.webServicesPort,
-            label: hostLabel(da),
-          })),
-          waitSeconds: AGGREGATOR_WAIT_SECONDS,
-          restartAfter: {
-            command: dataCollectors.restartCommand,
+          waitFor: {
+            aggregators: [aggregators.active, aggregators.inactive].map((da) => ({
+              address: da.address,
+              label: hostLabel(da),
+            })),
+            activePort: aggregators.webServicesPort,
+            standbyPort: dataCollectors.standbyWaitPort,
+            seconds: AGGREGATOR_WAIT_SECONDS,
+          },
+          repair: {
+            stopCommand: dataCollectors.stopCommand,
+            startCommand: dataCollectors.startCommand,
+            ports: dataCollectors.aggregatorPorts,
+            connectSeconds: COLLECTOR_CONNECT_SECONDS,
+            graceSeconds: COLLECTOR_CONNECT_GRACE_SECONDS,
             aggregators: aggregatorRefs(config).map(({ host, installDirectory }) => ({
               host,
               installDirectory,
@@ -242,7 +350,6 @@ export function planFaultTolerantAggregatorSteps(
         },
       ),
     );
-    return id;
   });
   const installed = collectorIds.length > 0 ? collectorIds : [INACTIVE_AGGREGATOR_STEP];
   if (portal)
@@ -254,7 +361,8 @@ export function planFaultTolerantAggregatorSteps(
     paths: paths.filter((p) => p.protocol === 'tcp'),
     servers: SERVERS,
     aggregators: aggregatorRefs(config),
-    webServicesPort: aggregators.webServicesPort,
+    activeOnlyPorts: [...new Set([aggregators.webServicesPort, ...dataCollectors.aggregatorPorts])],
+    collectors: { hosts: dataCollectors.hosts, ports: dataCollectors.aggregatorPorts },
   };
   steps.push({
     id: PORTS_STEP,

@@ -24,7 +24,12 @@ export function hostProblems(
     problems.push(
       `${label}: neither python3 nor /usr/libexec/platform-python is installed; the network checks run with it (install python3)`,
     );
-  const decision = installDecision(p.installer, facts.installed, installedVersion);
+  const decision = installDecision(
+    p.installer,
+    facts.installed && facts.recorded,
+    installedVersion,
+    facts.installed,
+  );
   if (decision.kind === 'refuse') problems.push(`${label}: the ${p.role} is ${decision.reason}`);
   const willRun = decision.kind === 'install' || decision.kind === 'upgrade';
   if (!willRun) return problems;

@@ -34,7 +34,10 @@ describe('FaultTolerantAggregator props', () => {
       timeoutSeconds: 3600,
     });
     expect(config.dataCollectors.installer!.installDirectory).toBe('/opt/IMDataCollector');
-    expect(config.dataCollectors.restartCommand).toEqual(['service', 'dcmd', 'restart']);
+    expect(config.dataCollectors.stopCommand).toEqual(['service', 'dcmd', 'stop']);
+    expect(config.dataCollectors.startCommand).toEqual(['service', 'dcmd', 'start']);
+    expect(config.dataCollectors.aggregatorPorts).toEqual([8581, 61616]);
+    expect(config.dataCollectors.standbyWaitPort).toBe(8300);
     expect(config).toMatchObject({ drill: false, healthTimeoutSeconds: 900, drillTimeoutSeconds: 900 });
     expect(config.portal).toBeUndefined();
     expect(config.https).toBeUndefined();
@@ -81,7 +84,7 @@ describe('FaultTolerantAggregator props', () => {
 
   it('refuses a property the construct fills in, and one property for two values', () => {
     expect(problems(withInstaller('aggregators', { properties: { LAB_SHARED_DIR: '/x' } }))).toEqual([
-      'aggregators.installer.properties.LAB_SHARED_DIR: LAB_SHARED_DIR is filled in by the construct (keys.sharedDirectory); remove it from properties',
+      'aggregators.installer.properties.LAB_SHARED_DIR: LAB_SHARED_DIR is filled in by the construct (keys.sharedDirectoryMountPath); remove it from properties',
     ]);
     expect(
       problems(withInstaller('aggregators', { keys: { proxyHost: 'SAME', aggregatorHost: 'SAME' } })),
@@ -184,6 +187,37 @@ describe('FaultTolerantAggregator props', () => {
     ]);
   });
 
+  it('reads a status without the line as unknown, and looks for readiness in karaf.log and its rotated files, unless told otherwise', () => {
+    const config = parse(props).aggregators;
+    expect([config.unreadableStatus, config.readinessLogs]).toEqual([
+      'unknown',
+      'apache-karaf-*/data/log/karaf.log*',
+    ]);
+    const withAggregators = (extra: Record<string, unknown>) => ({
+      ...props,
+      aggregators: { ...props.aggregators, ...extra },
+    });
+    const told = parse(
+      withAggregators({ unreadableStatus: 'process', readinessLogs: 'karaf/log/karaf-*.log.gz' }),
+    );
+    expect([told.aggregators.unreadableStatus, told.aggregators.readinessLogs]).toEqual([
+      'process',
+      'karaf/log/karaf-*.log.gz',
+    ]);
+    expect(problems(withAggregators({ unreadableStatus: 'Inactive' }))).toEqual([
+      'aggregators.unreadableStatus: expected one of "unknown", "process": how a dadaemon status answer without the status line is read',
+    ]);
+    expect(problems(withAggregators({ readinessLogs: '/var/log/karaf.log' }))).toEqual([
+      'aggregators.readinessLogs: expected a path relative to the install directory, such as "apache-karaf-*/data/log/karaf.log*"',
+    ]);
+    expect(problems(withAggregators({ readinessLogs: '../other/karaf.log' }))).toEqual([
+      'aggregators.readinessLogs: expected a glob inside the install directory, without control characters or ".."',
+    ]);
+    expect(problems(withAggregators({ readinessLogs: '' }))).toEqual([
+      'aggregators.readinessLogs: expected a glob of the karaf.log files relative to the install directory, such as "apache-karaf-*/data/log/karaf.log*"',
+    ]);
+  });
+
   it('reports every problem of the props at once', () => {
     expect(
       problems({
@@ -194,5 +228,125 @@ describe('FaultTolerantAggregator props', () => {
         drill: 'yes',
       }),
     ).toHaveLength(5);
+  });
+});
+
+describe('FaultTolerantAggregator upgrade props', () => {
+  it('defaults the hooks to dadaemon under the install directory, and the collector batch to 1', () => {
+    const config = parse(props);
+    expect(config.aggregators.maintenanceCommand).toEqual([
+      '/opt/IMDataAggregator/scripts/dadaemon',
+      'maintenance',
+    ]);
+    expect(config.aggregators.activateCommand).toEqual([
+      '/opt/IMDataAggregator/scripts/dadaemon',
+      'activate',
+    ]);
+    expect(config.dataCollectors.upgradeBatchSize).toBe(1);
+    const moved = parse(withInstaller('aggregators', { installDirectory: '/srv/da' }));
+    expect(moved.aggregators.maintenanceCommand).toEqual(['/srv/da/scripts/dadaemon', 'maintenance']);
+    const given = parse({
+      ...props,
+      aggregators: { ...props.aggregators, maintenanceCommand: ['service', 'dadaemon', 'maintenance'] },
+      dataCollectors: { ...props.dataCollectors!, upgradeBatchSize: 3 },
+    });
+    expect(given.aggregators.maintenanceCommand).toEqual(['service', 'dadaemon', 'maintenance']);
+    expect(given.dataCollectors.upgradeBatchSize).toBe(3);
+  });
+
+  it('refuses hooks that are not commands, and batches that are not whole numbers of at least 1', () => {
+    expect(
+      problems({
+        ...props,
+        aggregators: {
+          ...props.aggregators,
+          maintenanceCommand: 'dadaemon maintenance',
+          activateCommand: [],
+        },
+      }),
+    ).toEqual([
+      'aggregators.maintenanceCommand: expected a command as a list of arguments, such as ["service", "dcmd", "restart"]',
+      'aggregators.activateCommand: expected at least the program to run',
+    ]);
+    for (const [size, expected] of [
+      [0, 'expected at least 1 collector per batch'],
+      [1.5, 'expected a whole number of collectors'],
+      ['2', 'expected a number of collectors'],
+    ] as const)
+      expect(
+        problems({ ...props, dataCollectors: { ...props.dataCollectors!, upgradeBatchSize: size } }),
+      ).toEqual([`dataCollectors.upgradeBatchSize: ${expected}`]);
+  });
+
+  it("takes the collectors' aggregator ports as given, and refuses an empty list, a repeated port or one out of range", () => {
+    const collectors = (extra: object) => ({
+      ...props,
+      dataCollectors: { ...props.dataCollectors!, ...extra },
+    });
+    expect(
+      parse(collectors({ aggregatorPorts: [8581, 61616, 61618] })).dataCollectors.aggregatorPorts,
+    ).toEqual([8581, 61616, 61618]);
+    expect(
+      parse(collectors({ stopCommand: ['systemctl', 'stop', 'dcmd'], standbyWaitPort: 8301 })).dataCollectors,
+    ).toMatchObject({
+      stopCommand: ['systemctl', 'stop', 'dcmd'],
+      startCommand: ['service', 'dcmd', 'start'],
+      standbyWaitPort: 8301,
+    });
+    for (const [ports, expected] of [
+      [[], 'expected at least one port a collector reaches the aggregators on'],
+      [[8581, 61616, 8581], 'expected each port once: the list names a port twice'],
+      ['8581', 'expected a list of TCP port numbers'],
+    ] as const)
+      expect(problems(collectors({ aggregatorPorts: ports }))).toEqual([
+        `dataCollectors.aggregatorPorts: ${expected}`,
+      ]);
+    expect(problems(collectors({ aggregatorPorts: [8581, 70000] }))).toEqual([
+      'dataCollectors.aggregatorPorts[1]: expected a TCP port number between 1 and 65535',
+    ]);
+    expect(problems(collectors({ restartCommand: ['service', 'dcmd', 'restart'] }))).toHaveLength(1);
+  });
+});
+
+describe('aggregators.shareAccount', () => {
+  const withAccount = (shareAccount: unknown) => ({
+    ...props,
+    aggregators: { ...props.aggregators, shareAccount },
+  });
+
+  it("defaults to the share's owner, from its props or from the NfsSharedDir given", () => {
+    expect(parse(props).aggregators.shareAccount).toBe('dauser');
+    const given = {
+      mountPath: '/DASharedRepo',
+      nfsVersion: '4.1',
+      ownerUid: 4700,
+      ownerGid: 4700,
+      steps: [
+        {
+          id: 'preflight',
+          actions: [
+            {
+              kind: 'nfs-shared-dir.preflight',
+              owner: { user: 'netops', uid: 4700, group: 'netops', gid: 4700 },
+              clients: [props.aggregators.active, props.aggregators.inactive],
+            },
+          ],
+        },
+      ],
+    };
+    expect(parse({ ...props, sharedDirectory: given }).aggregators.shareAccount).toBe('netops');
+  });
+
+  it('takes the account given', () => {
+    expect(parse(withAccount('root')).aggregators.shareAccount).toBe('root');
+  });
+
+  it('refuses what is not a user name', () => {
+    expect(problems(withAccount('Root Admin'))).toEqual([
+      'aggregators.shareAccount: expected a POSIX name: lower-case letters, digits, "_" or "-", starting with a letter or "_", at most 32 characters',
+    ]);
+    expect(problems(withAccount(0))).toEqual([
+      'aggregators.shareAccount: expected the user name the aggregators run as, such as "dauser"',
+    ]);
   });
 });

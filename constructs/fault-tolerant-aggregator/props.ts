@@ -11,6 +11,7 @@ import {
   PATH_TOO_LONG,
   plainRecord,
   portSchema,
+  posixNameSchema,
   posixPathSchema,
   declaredSchema,
 } from '../../src/schema/common';
@@ -23,6 +24,8 @@ import {
   type SharedDirectoryPreflightAction,
 } from '../nfs-shared-dir';
 import {
+  CONSUL_SERVER_PORT,
+  DADAEMON,
   DEFAULT_INSTALL_DIRECTORY,
   DEFAULT_STATUS_LINE,
   DEFAULT_WEB_SERVICES_PORT,
@@ -38,7 +41,7 @@ import {
  */
 export interface InstallerKeys {
   /** Receives the shared directory's mount path, e.g. /DASharedRepo. @default not written */
-  readonly sharedDirectory?: string;
+  readonly sharedDirectoryMountPath?: string;
   /** Receives the proxy server's address. @default not written */
   readonly proxyHost?: string;
   /** Receives the active data aggregator's address. @default not written */
@@ -226,6 +229,25 @@ export interface FaultTolerantAggregatorProps {
     /** Installed second: Inactive, the failover host of every collector. */
     readonly inactive: HostProps;
     readonly installer: InstallerProps;
+    /**
+     * Sets an aggregator to Maintenance during an upgrade: the Inactive one before its installer
+     * runs, the Active one to fail over to the other (run on the aggregator's host; never a kill).
+     * @default ["<install dir>/scripts/dadaemon", "maintenance"]
+     */
+    readonly maintenanceCommand?: readonly string[];
+    /**
+     * Makes an upgraded aggregator a failover candidate again (run on its host).
+     * @default ["<install dir>/scripts/dadaemon", "activate"]
+     */
+    readonly activateCommand?: readonly string[];
+    /**
+     * The account the data aggregators write the shared directory as (which account the DA runs as
+     * is not public). The preflight checks it on both aggregators: it exists with the same UID and
+     * GID, and writes, locks and deletes a file in the share as this account. With root_squash (the
+     * NFS default) root cannot write in a share owned by another UID.
+     * @default the shared directory's owner (`sharedDirectory.owner.user`)
+     */
+    readonly shareAccount?: string;
     /** @default 8581 */
     readonly webServicesPort?: number;
     /**
@@ -236,16 +258,63 @@ export interface FaultTolerantAggregatorProps {
      * @default "Data Aggregator status: {state}" (this construct's default, not the vendor's)
      */
     readonly statusLine?: string;
+    /**
+     * How to read a `dadaemon status` answer that has no `statusLine` (a release that prints
+     * nothing, or only systemd's view of the process). `"unknown"`: a problem, reported with what
+     * was printed. `"process"`: when the service control answered (exit 0 or 3), a DA whose DA
+     * process runs is Active and one that runs none is Inactive, since the standby runs no DA
+     * process (KB 106988); it cannot tell a standby from a DA in Maintenance or stopped by hand,
+     * which is why it is not the default.
+     * @default "unknown"
+     */
+    readonly unreadableStatus?: 'unknown' | 'process';
+    /**
+     * The karaf.log files searched for the readiness line, current and rotated, as a glob relative
+     * to the install directory (files ending in `.gz` are read decompressed). The vendor's rotation
+     * names are not public; a line counts only when written after the DA process started.
+     * @default "apache-karaf-*&#47;data/log/karaf.log*" (karaf.log, karaf.log.1, …)
+     */
+    readonly readinessLogs?: string;
   };
   /** @default no collectors */
   readonly dataCollectors?: {
     readonly hosts: readonly HostProps[];
     readonly installer: InstallerProps;
     /**
-     * Restarts the collector service, when the aggregators were installed or upgraded after it started.
-     * @default ["service", "dcmd", "restart"]
+     * How many collectors install or upgrade at once: each batch starts once the one before it is
+     * done (and its collectors verified), so most collectors keep collecting while a batch upgrades.
+     * @default 1
      */
-    readonly restartCommand?: readonly string[];
+    readonly upgradeBatchSize?: number;
+    /**
+     * The ports each collector reaches on the aggregators (TCP): probed from every collector to
+     * both aggregators in the preflight, and after installation each collector must hold an
+     * established connection to the Active aggregator on every one of them. Collector data runs
+     * over ActiveMQ; Broadcom's list of its ports is not public, so the default is the web
+     * services port and Apache ActiveMQ's default OpenWire port. Add the ports your release
+     * documents (a review reports 61618, 61620 and 61622 on Broadcom's ActiveMQ encryption page).
+     * @default [8581, 61616]
+     */
+    readonly aggregatorPorts?: readonly number[];
+    /**
+     * The port a collector waits on, before it installs, for the aggregator that is not Active: the
+     * standby runs no DA process (KB 106988), so it serves neither web services nor ActiveMQ; what
+     * it does serve is its Consul server, on server RPC. Which endpoint the vendor's collector
+     * checks on a standby is not public.
+     * @default 8300
+     */
+    readonly standbyWaitPort?: number;
+    /**
+     * Stops the collector service. A collector started before its aggregators hangs; the repair
+     * is stop, then start, never restart (KB 233704).
+     * @default ["service", "dcmd", "stop"]
+     */
+    readonly stopCommand?: readonly string[];
+    /**
+     * Starts the collector service, after `stopCommand`.
+     * @default ["service", "dcmd", "start"]
+     */
+    readonly startCommand?: readonly string[];
   };
   /** @default no portal */
   readonly portal?: { readonly host: HostProps; readonly installer: InstallerProps };
@@ -270,7 +339,7 @@ export interface FaultTolerantAggregatorProps {
 }
 
 const INSTALLER_KEYS = [
-  'sharedDirectory',
+  'sharedDirectoryMountPath',
   'proxyHost',
   'aggregatorHost',
   'failoverHost',
@@ -364,6 +433,24 @@ const statusLineSchema = z
     error: 'remove the white space at either end: lines are compared without it',
   });
 
+/** How a dadaemon status answer without the status line is read (see `aggregators.unreadableStatus`). */
+export const UNREADABLE_STATUS_READINGS = ['unknown', 'process'] as const;
+export type UnreadableStatusReading = (typeof UNREADABLE_STATUS_READINGS)[number];
+/** karaf.log and its rotated files (karaf.log.1, …), relative to the install directory. */
+export const DEFAULT_READINESS_LOGS = 'apache-karaf-*/data/log/karaf.log*';
+
+const READINESS_LOGS_MESSAGE = `expected a glob of the karaf.log files relative to the install directory, such as "${DEFAULT_READINESS_LOGS}"`;
+const readinessLogsSchema = z
+  .string({ error: READINESS_LOGS_MESSAGE })
+  .min(1, { error: READINESS_LOGS_MESSAGE })
+  .max(MAX_PATH_LENGTH, { error: PATH_TOO_LONG })
+  .refine((v) => !v.startsWith('/'), {
+    error: `expected a path relative to the install directory, such as "${DEFAULT_READINESS_LOGS}"`,
+  })
+  .refine((v) => !hasControlCharacters(v) && !v.split('/').includes('..'), {
+    error: 'expected a glob inside the install directory, without control characters or ".."',
+  });
+
 const linuxHostSchema = hostSchema.refine((h) => h?.os !== 'windows', {
   error: 'DX NetOps Performance Management runs on Linux: expected a Linux host (os: "linux")',
 });
@@ -424,6 +511,16 @@ const sharedDirectorySchema = z.custom<SharedDirectoryProps | SharedDirectoryLik
   { error: 'expected the shared directory: NfsSharedDir props without clients, or an NfsSharedDir' },
 );
 
+/** Apache ActiveMQ's default OpenWire port: the collectors' data path unless the user lists others. */
+const ACTIVEMQ_OPENWIRE_DEFAULT_PORT = 61616;
+
+const aggregatorPortsSchema = z
+  .array(portSchema, { error: 'expected a list of TCP port numbers' })
+  .min(1, { error: 'expected at least one port a collector reaches the aggregators on' })
+  .refine((ports) => new Set(ports).size === ports.length, {
+    error: 'expected each port once: the list names a port twice',
+  });
+
 const ftaObject = z.strictObject({
   acknowledge: acknowledgementsSchema('NETOPS-NO-FAILOVER-HOST-KEY').optional(),
   dataRepository: z.strictObject({
@@ -444,14 +541,34 @@ const ftaObject = z.strictObject({
     active: linuxHostSchema,
     inactive: linuxHostSchema,
     installer: installerObject,
+    maintenanceCommand: argvSchema.optional(),
+    activateCommand: argvSchema.optional(),
+    shareAccount: z
+      .string({ error: 'expected the user name the aggregators run as, such as "dauser"' })
+      .pipe(posixNameSchema)
+      .optional(),
     webServicesPort: portSchema.optional(),
     statusLine: statusLineSchema.optional(),
+    unreadableStatus: z
+      .enum(UNREADABLE_STATUS_READINGS, {
+        error: `expected one of ${UNREADABLE_STATUS_READINGS.map((r) => `"${r}"`).join(', ')}: how a dadaemon status answer without the status line is read`,
+      })
+      .optional(),
+    readinessLogs: readinessLogsSchema.optional(),
   }),
   dataCollectors: z
     .strictObject({
       hosts: z.array(linuxHostSchema, { error: 'expected a list of hosts' }),
       installer: installerObject,
-      restartCommand: argvSchema.optional(),
+      upgradeBatchSize: z
+        .number({ error: 'expected a number of collectors' })
+        .int({ error: 'expected a whole number of collectors' })
+        .min(1, { error: 'expected at least 1 collector per batch' })
+        .optional(),
+      aggregatorPorts: aggregatorPortsSchema.optional(),
+      standbyWaitPort: portSchema.optional(),
+      stopCommand: argvSchema.optional(),
+      startCommand: argvSchema.optional(),
     })
     .optional(),
   portal: z.strictObject({ host: linuxHostSchema, installer: installerObject }).optional(),
@@ -505,13 +622,23 @@ export interface FaultTolerantAggregatorConfig {
     readonly active: HostConfig;
     readonly inactive: HostConfig;
     readonly installer: InstallerConfig;
+    readonly maintenanceCommand: readonly string[];
+    readonly activateCommand: readonly string[];
+    /** The account the aggregators write the shared directory as; undefined when the owner's name is unknown. */
+    readonly shareAccount?: string;
     readonly webServicesPort: number;
     readonly statusLine: string;
+    readonly unreadableStatus: UnreadableStatusReading;
+    readonly readinessLogs: string;
   };
   readonly dataCollectors: {
     readonly hosts: readonly HostConfig[];
     readonly installer?: InstallerConfig;
-    readonly restartCommand: readonly string[];
+    readonly upgradeBatchSize: number;
+    readonly aggregatorPorts: readonly number[];
+    readonly standbyWaitPort: number;
+    readonly stopCommand: readonly string[];
+    readonly startCommand: readonly string[];
   };
   readonly portal?: { readonly host: HostConfig; readonly installer: InstallerConfig };
   readonly https?: {
@@ -689,6 +816,31 @@ function toHttpsHostConfig(props: z.output<typeof httpsHostObject> | undefined):
   };
 }
 
+/**
+ * The upgrade's maintenance and activate commands: the vendor's documented service control,
+ * `<install dir>/scripts/dadaemon maintenance|activate`, unless given.
+ */
+function dadaemonHooks(aggregators: ParsedProps['aggregators']): {
+  maintenanceCommand: readonly string[];
+  activateCommand: readonly string[];
+} {
+  const dadaemon = `${aggregators.installer.installDirectory ?? DEFAULT_INSTALL_DIRECTORY.aggregator!}/${DADAEMON}`;
+  return {
+    maintenanceCommand: aggregators.maintenanceCommand ?? [dadaemon, 'maintenance'],
+    activateCommand: aggregators.activateCommand ?? [dadaemon, 'activate'],
+  };
+}
+
+/** `aggregators.shareAccount`, by default the share's owner: from its props, or from the NfsSharedDir given. */
+function shareAccountOf(props: ParsedProps): { shareAccount?: string } {
+  if (props.aggregators.shareAccount !== undefined) return { shareAccount: props.aggregators.shareAccount };
+  const share = props.sharedDirectory as unknown;
+  const owner = isSharedDirectoryLike(share)
+    ? sharedDirectoryPreflight(share)?.owner
+    : (share as Partial<SharedDirectoryProps>).owner;
+  return typeof owner?.user === 'string' ? { shareAccount: owner.user } : {};
+}
+
 /** Props to config: every default is applied here, and only here. */
 function toFaultTolerantAggregatorConfig(props: ParsedProps): FaultTolerantAggregatorConfig {
   return {
@@ -705,15 +857,26 @@ function toFaultTolerantAggregatorConfig(props: ParsedProps): FaultTolerantAggre
       active: props.aggregators.active,
       inactive: props.aggregators.inactive,
       installer: toInstallerConfig(props.aggregators.installer, 'aggregator'),
+      ...dadaemonHooks(props.aggregators),
+      ...shareAccountOf(props),
       webServicesPort: props.aggregators.webServicesPort ?? DEFAULT_WEB_SERVICES_PORT,
       statusLine: props.aggregators.statusLine ?? DEFAULT_STATUS_LINE,
+      unreadableStatus: props.aggregators.unreadableStatus ?? 'unknown',
+      readinessLogs: props.aggregators.readinessLogs ?? DEFAULT_READINESS_LOGS,
     },
     dataCollectors: {
       hosts: props.dataCollectors?.hosts ?? [],
+      upgradeBatchSize: props.dataCollectors?.upgradeBatchSize ?? 1,
       ...(props.dataCollectors
         ? { installer: toInstallerConfig(props.dataCollectors.installer, 'collector') }
         : {}),
-      restartCommand: props.dataCollectors?.restartCommand ?? ['service', 'dcmd', 'restart'],
+      aggregatorPorts: props.dataCollectors?.aggregatorPorts ?? [
+        DEFAULT_WEB_SERVICES_PORT,
+        ACTIVEMQ_OPENWIRE_DEFAULT_PORT,
+      ],
+      standbyWaitPort: props.dataCollectors?.standbyWaitPort ?? CONSUL_SERVER_PORT,
+      stopCommand: props.dataCollectors?.stopCommand ?? ['service', 'dcmd', 'stop'],
+      startCommand: props.dataCollectors?.startCommand ?? ['service', 'dcmd', 'start'],
     },
     ...(props.portal
       ? {

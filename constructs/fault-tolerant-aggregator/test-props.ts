@@ -13,7 +13,7 @@ export const testHost = (name: string, address: string, extra: object = {}) => (
 });
 
 export const KEYS = {
-  sharedDirectory: 'LAB_SHARED_DIR',
+  sharedDirectoryMountPath: 'LAB_SHARED_DIR',
   proxyHost: 'LAB_PROXY_HOST',
   aggregatorHost: 'LAB_DA_HOST',
   failoverHost: 'LAB_FAILOVER_DA_HOST',

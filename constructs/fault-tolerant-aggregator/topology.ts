@@ -32,7 +32,7 @@ export const FAULT_TOLERANT_AGGREGATOR_TOPOLOGY: TopologyReaderMap<FaultTolerant
   [PREFLIGHT_KIND]: (action, record) => {
     for (const h of action.hosts) record.host(h.host, h.role);
     paths(record, action.paths);
-    if (action.sharedDirectory) record.nested(action.sharedDirectory);
+    if (action.sharedDirectoryPreflight) record.nested(action.sharedDirectoryPreflight);
   },
   [DATA_REPOSITORY_KIND]: (action, record) => {
     record.address(action.address, DATA_REPOSITORY_ROLE);

@@ -6,6 +6,7 @@
  * Hosts: lab-a proxy, lab-b and lab-c DAs, lab-d and lab-e DCs, lab-f NFS server, lab-g repository.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { installNfsClientEmulator, installNfsServerEmulator } from '../lab/emulators/nfs/install';
 import {
   activeMqState,
@@ -23,6 +24,7 @@ import {
   daStatusFormat,
   dcmdState,
   DEFAULT_INSTALL_DIR,
+  failInstallMidway,
   forceDaStatus,
   installCount,
   installedComponent,
@@ -36,6 +38,8 @@ import {
   shellQuote,
   startDataRepository,
   stopDataRepository,
+  timesBecameActive,
+  unplannedFailovers,
   waitFor,
   writeResponseFile,
 } from '../lab/emulators/netops/setup';
@@ -89,6 +93,18 @@ const listens = (h: LabHost, protocol: 'tcp' | 'udp', port: number): boolean =>
   listeningSockets(h.name).some((s) => s.protocol === protocol && s.port === port);
 const memberStatus = (view: LabHost): Record<string, number> =>
   Object.fromEntries(consulMembers(view).map((m) => [m.Name, m.Status]));
+/**
+ * The ports of `to` that `h` holds established TCP connections to, as the host's kernel lists them
+ * (`ss -tn`): what a real collector host would show, not the emulator's own report.
+ */
+const establishedPorts = (h: LabHost, to: LabHost): number[] =>
+  ok(h, 'ss -tn state established')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/)[3] ?? '')
+    .filter((peer) => peer.replace(/^\[(::ffff:)?|\]/g, '').startsWith(`${to.address}:`))
+    .map((peer) => Number(peer.slice(peer.lastIndexOf(':') + 1)))
+    .sort((a, b) => a - b);
 
 /**
  * The DA response file in the syntax an operator might write by hand: comments of both kinds, all
@@ -154,6 +170,62 @@ const installDc = (h: LabHost) =>
     LAB_DA_HOST: 'lab-b',
     LAB_FAILOVER_DA_HOST: 'lab-c',
   });
+
+/** A knob file of the emulator on the host (README: knobs), set or removed. */
+function knob(h: LabHost, name: string, on: boolean): void {
+  const file = hostPath(h.name, `/var/lib/netops-lab/knobs/${name}`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (on) fs.writeFileSync(file, '');
+  else fs.rmSync(file, { force: true });
+}
+
+/** The processes of the host that name a Karaf home on their command line: its DA process, if any. */
+function karafProcesses(h: LabHost): { pid: number; argv: string[] }[] {
+  const listed = ok(
+    h,
+    'for p in /proc/[0-9]*; do printf "%s " "${p#/proc/}"; tr "\\0" "\\t" < "$p/cmdline" 2>/dev/null; echo; done',
+  );
+  return listed
+    .split('\n')
+    .map((line) => {
+      const at = line.indexOf(' ');
+      return {
+        pid: Number(line.slice(0, at)),
+        argv: line
+          .slice(at + 1)
+          .split('\t')
+          .filter(Boolean),
+      };
+    })
+    .filter((p) => p.argv.some((a) => a.startsWith('-Dkaraf.home=')));
+}
+
+/** When a process of the host started, in epoch ms (from /proc, as the kernel counts it). */
+function processStartMs(h: LabHost, pid: number): number {
+  const stat = fs.readFileSync(hostPath(h.name, `/proc/${pid}/stat`), 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[19]);
+  const boot = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))![1]);
+  const hz = Number(ok(h, 'getconf CLK_TCK').trim());
+  return (boot + ticks / hz) * 1000;
+}
+
+/** The readiness lines of every karaf.log file of the DA, with their times (the host's local time, in ISO 8601). */
+function readinessLines(h: LabHost): { file: string; atMs: number }[] {
+  const dir = hostPath(h.name, `${DA_DIR}/apache-karaf-4.4.3/data/log`);
+  const offset = ok(h, 'date +%z').trim();
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const offsetMs = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5))) * 60_000;
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('karaf.log'))
+    .flatMap((file) =>
+      fs
+        .readFileSync(path.join(dir, file), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(DA_READY_LINE))
+        .map((line) => ({ file, atMs: Date.parse(`${line.slice(0, 23).replace(',', '.')}Z`) - offsetMs })),
+    );
+}
 
 async function expectHealthyCluster(): Promise<void> {
   await waitFor(
@@ -356,6 +428,58 @@ describe('DX NetOps emulators on lab hosts', () => {
     );
   });
 
+  it('fails both DAs in Consul when UDP 8301 or TCP 8300 is blocked between the two DAs, and heals once unblocked', async () => {
+    await deploySite({ collectors: false });
+    const checkOutputs = () =>
+      consulCriticalChecks(proxy)
+        .map((c) => `${c.Node} ${c.CheckID} ${c.Output}`)
+        .sort();
+    for (const [protocol, port, problem] of [
+      ['udp', 8301, 'no Serf LAN gossip with lab-c over UDP 8301'],
+      ['tcp', 8300, 'server RPC to lab-c over TCP 8300 fails'],
+      ['tcp', 8301, 'Serf LAN to lab-c over TCP 8301 fails'],
+    ] as const) {
+      blockBetween(da1.name, da2.name, protocol, port);
+      await waitFor(`both DAs failed with ${protocol} ${port} blocked between them`, () => {
+        const s = memberStatus(proxy);
+        return s['lab-b'] === 4 && s['lab-c'] === 4;
+      });
+      expect(memberStatus(proxy)['lab-a']).toBe(1);
+      const checks = checkOutputs();
+      expect(checks).toHaveLength(2);
+      expect(checks[0]).toMatch(new RegExp(`^lab-b serfHealth Agent not live or unreachable: .*${problem}`));
+      expect(checks[1]).toMatch(/^lab-c serfHealth Agent not live or unreachable: .*lab-b/);
+      // Raft runs through the proxy, which both still reach.
+      expect(consulLeader(proxy)).toBe(`${proxy.address}:8300`);
+      for (const [from, to] of [
+        [da1, da2],
+        [da2, da1],
+      ])
+        unblockTraffic({ from: from.name, to: to.name, protocol, port });
+      await expectHealthyCluster();
+    }
+  });
+
+  it('connects each DC to the Active DA on its web services and ActiveMQ, as ss -tn shows there, and follows a failover', async () => {
+    await deploySite();
+    for (const dc of [dc1, dc2]) {
+      await waitFor(
+        `${dc.name} connected to lab-b on 8581 and 61616`,
+        () => establishedPorts(dc, da1).join() === '8581,61616',
+      );
+      expect(establishedPorts(dc, da2)).toEqual([]);
+    }
+    expect(listens(da2, 'tcp', 61616)).toBe(false);
+
+    expect(dadaemon(da1, 'maintenance').code).toBe(0);
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 5_000 });
+    for (const dc of [dc1, dc2])
+      await waitFor(
+        `${dc.name} connected to lab-c on 8581 and 61616, none left to lab-b`,
+        () => establishedPorts(dc, da2).join() === '8581,61616' && establishedPorts(dc, da1).length === 0,
+      );
+  });
+
   it('marks a DA failed in Consul when UDP 8301 is blocked between it and the proxy, and alive once unblocked', async () => {
     await deploySite({ collectors: false });
     const started = Date.now();
@@ -439,6 +563,87 @@ describe('DX NetOps emulators on lab hosts', () => {
     });
   });
 
+  it('runs no DA process on the standby (no Karaf, no port, no broker), and starts one there on failover or when the Active one dies', async () => {
+    await deploySite({ collectors: false });
+    // The Active one: one DA process, its port, its broker. The standby: none of them, yet it answers Inactive.
+    expect(karafProcesses(da1).map((p) => p.argv.find((a) => a.startsWith('-Dkaraf.home=')))).toEqual([
+      `-Dkaraf.home=${DA_DIR}/apache-karaf-4.4.3`,
+    ]);
+    expect(daDaemonState(da1)).toMatchObject({ running: true, state: 'Active' });
+    expect(karafProcesses(da2)).toEqual([]);
+    expect(daDaemonState(da2)).toMatchObject({ running: false, state: 'Inactive' });
+    expect([listens(da2, 'tcp', 8581), listens(da2, 'tcp', 61616), activeMqState(da2).running]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    for (const format of DA_STATUS_FORMATS) {
+      daStatusFormat(da2, format);
+      const r = dadaemon(da2, 'status');
+      expect([format, { stdout: r.stdout, code: r.code }]).toEqual([
+        format,
+        daStatusAnswer(format, 'Inactive'),
+      ]);
+    }
+    daStatusFormat(da2, undefined);
+    expect(consulCriticalChecks(proxy)).toEqual([]);
+
+    // Failover by maintenance: the standby starts its DA process, the old Active runs none.
+    expect(dadaemon(da1, 'maintenance').code).toBe(0);
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 5_000 });
+    expect(karafProcesses(da2)).toHaveLength(1);
+    expect(karafProcesses(da1)).toEqual([]);
+    expect(listens(da2, 'tcp', 8581)).toBe(true);
+    expect(dadaemon(da1, 'activate').stdout).toContain('Data Aggregator status: Inactive\n');
+    expect(karafProcesses(da1)).toEqual([]);
+    expect(daDaemonState(da1).running).toBe(false);
+
+    // The Active one dies (no graceful stop): the standby takes over within about a second.
+    const dying = karafProcesses(da2)[0].pid;
+    ok(da2, `kill -KILL ${dying}`);
+    await waitFor('lab-b Active after lab-c died', () => daStatus(da1) === 'Active', { timeoutMs: 5_000 });
+    expect(karafProcesses(da1)).toHaveLength(1);
+    expect(listens(da1, 'tcp', 8581)).toBe(true);
+    expect(daStatus(da2)).toBe('not running');
+    // Its broker outlived it: the new Active's broker waits for the KahaDB until it is stopped.
+    expect(activeMqState(da1)).toMatchObject({ running: true, kahadb: 'waiting' });
+    ok(da2, 'service activemq stop');
+    await waitFor('lab-b broker on KahaDB', () => activeMqState(da1).kahadb === 'locked', {
+      timeoutMs: 5_000,
+    });
+  });
+
+  it("logs the readiness line after its DA process's start, and can leave it only in a rotated file, withhold it, or keep only an earlier start's", async () => {
+    knob(da1, 'karaf-log-rotate-after-ready', true);
+    await deploySite({ collectors: false });
+    // This start's line, only in karaf.log.1, written after the DA process started.
+    const first = karafProcesses(da1)[0].pid;
+    const firstStart = processStartMs(da1, first);
+    expect(karafLog(da1)).not.toContain(DA_READY_LINE);
+    const rotated = readinessLines(da1);
+    expect(rotated.map((l) => l.file)).toEqual(['karaf.log.1']);
+    expect(rotated[0].atMs).toBeGreaterThanOrEqual(firstStart);
+
+    // Never ready: the standby takes over with the line withheld, and has none in any file.
+    knob(da2, 'da-readiness-withheld', true);
+    expect(dadaemon(da1, 'maintenance').code).toBe(0);
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 5_000 });
+    expect(readinessLines(da2)).toEqual([]);
+    expect(dadaemon(da1, 'activate').code).toBe(0);
+
+    // Back to lab-b with its line withheld: only the earlier start's line is there, older than this start.
+    knob(da1, 'da-readiness-withheld', true);
+    expect(dadaemon(da2, 'maintenance').code).toBe(0);
+    await waitFor('lab-b Active again', () => daStatus(da1) === 'Active', { timeoutMs: 5_000 });
+    const second = karafProcesses(da1)[0].pid;
+    expect(second).not.toBe(first);
+    const secondStart = processStartMs(da1, second);
+    expect(secondStart).toBeGreaterThan(firstStart);
+    const lines = readinessLines(da1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].atMs).toBeLessThan(secondStart);
+  });
+
   it('words dadaemon status in each format the reference leaves open, whatever the state', async () => {
     await deploySite({ collectors: false });
     const status = (h: LabHost) => {
@@ -471,7 +676,7 @@ describe('DX NetOps emulators on lab hosts', () => {
     expect(status(da2)).toEqual({ stdout: 'Data Aggregator status: Active\n', code: 0 });
   });
 
-  it('leaves a DC started before its DAs hung until dcmd is restarted', async () => {
+  it('leaves a DC started before its DAs hung through a restart, until dcmd is stopped, then started (KB 233704)', async () => {
     installProxy();
     installDc(dc1);
     expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'hung', da: null });
@@ -487,9 +692,22 @@ describe('DX NetOps emulators on lab hosts', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     expect(listens(da1, 'tcp', 8581)).toBe(true);
     expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'hung' });
+    // Its service still says it runs (exit 0): only its connections tell.
+    expect(runOnHost(dc1.name, 'service dcmd status').code).toBe(0);
+    expect(establishedPorts(dc1, da1)).toEqual([]);
 
+    // A restart leaves its ICMP process running, and the collector hung.
     expect(ok(dc1, 'service dcmd restart')).toContain('Starting dcmd');
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'hung', da: null });
+    expect(establishedPorts(dc1, da1)).toEqual([]);
+
+    expect(ok(dc1, 'service dcmd stop; service dcmd start')).toBe('Stopping dcmd...\nStarting dcmd...\n');
     expect(dcmdState(dc1)).toMatchObject({ running: true, state: 'connected', da: `${da1.address}:8581` });
+    await waitFor(
+      'lab-d connected to lab-b on 8581 and 61616',
+      () => establishedPorts(dc1, da1).join() === '8581,61616',
+    );
     expect(ok(dc1, 'service dcmd stop; service dcmd status; echo "exit $?"')).toBe(
       'Stopping dcmd...\ndcmd is not running\nexit 3\n',
     );
@@ -570,5 +788,87 @@ describe('DX NetOps emulators on lab hosts', () => {
     });
     expect(dcmdState(dc1)).toMatchObject({ state: 'connected', da: `${da1.address}:8581` });
     expect(installCount(dc1, 'collector')).toBe(2);
+  });
+
+  it('an installer run over the running Active DA stops it: the other takes over, counted as an unplanned failover', async () => {
+    await deploySite({ collectors: false });
+    const before = timesBecameActive(da2);
+    installNetOpsInstaller(da1, {
+      path: '/opt/installers/installDA-next.bin',
+      component: 'aggregator',
+      version: '24.4.0',
+    });
+    writeResponseFile(da1, '/root/upgrade.properties', { USER_INSTALL_DIR: DA_DIR });
+    const r = runInstaller(da1, '/opt/installers/installDA-next.bin', '/root/upgrade.properties');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('Stopped the Active Data Aggregator: the other one takes over.');
+    expect(unplannedFailovers(da1)).toEqual([
+      expect.objectContaining({
+        dir: DA_DIR,
+        version: '24.4.0',
+        reason: 'the installer stopped the Active Data Aggregator',
+      }),
+    ]);
+    expect(installRuns(da1, 'aggregator').at(-1)).toMatchObject({
+      result: 'upgraded',
+      unplannedFailover: true,
+    });
+    // Started again afterwards, as the standby of the other, which took over.
+    await waitFor('lab-c Active', () => daStatus(da2) === 'Active', { timeoutMs: 10_000 });
+    expect(daStatus(da1)).toBe('Inactive');
+    expect(timesBecameActive(da2)).toBe(before + 1);
+    // The two DAs now run different versions, and say so.
+    expect([
+      installedComponent(da1, 'aggregator')!.version,
+      installedComponent(da2, 'aggregator')!.version,
+    ]).toEqual(['24.4.0', VERSION]);
+    expect(ok(da1, `cat ${DA_DIR}/.lab/version`)).toBe('24.4.0\n');
+  });
+
+  it('an installer run over a DA in Maintenance leaves it in Maintenance, not running, and fails over nothing', async () => {
+    await deploySite({ collectors: false });
+    expect(dadaemon(da2, 'maintenance').code).toBe(0);
+    installNetOpsInstaller(da2, {
+      path: '/opt/installers/installDA-next.bin',
+      component: 'aggregator',
+      version: '24.4.0',
+    });
+    writeResponseFile(da2, '/root/upgrade.properties', { USER_INSTALL_DIR: DA_DIR });
+    expect(runInstaller(da2, '/opt/installers/installDA-next.bin', '/root/upgrade.properties').code).toBe(0);
+    expect(daStatus(da2)).toBe('Maintenance');
+    expect(daDaemonState(da2).running).toBe(false);
+    expect(daStatus(da1)).toBe('Active');
+    expect(unplannedFailovers(da2)).toEqual([]);
+    expect(dadaemon(da2, 'activate').stdout).toContain('Data Aggregator status: Inactive');
+  });
+
+  it('stops an installer midway when told: files and version left, no answers, no service; a later run installs over it', () => {
+    exportShare();
+    failInstallMidway(da1, ['aggregator']);
+    const r = install(da1, 'aggregator', DA_RESPONSE);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'Installation failed: the installation stopped midway (lab knob fail-install-midway)\n',
+    );
+    expect(fs.existsSync(hostPath(da1.name, `${DA_DIR}/scripts/dadaemon`))).toBe(true);
+    expect(fs.existsSync(hostPath(da1.name, `${DA_DIR}/.lab/answers.json`))).toBe(false);
+    expect(installedComponent(da1, 'aggregator')).toBeUndefined();
+    expect(runOnHost(da1.name, `${DA_DIR}/scripts/dadaemon status`)).toMatchObject({
+      code: 3,
+      stdout: 'Data Aggregator is not running\n',
+    });
+    expect(installRuns(da1, 'aggregator').map((run) => run.result)).toEqual(['failed']);
+
+    failInstallMidway(da1, []);
+    // Over the half-done install the run is a first install again: it asks every key.
+    expect(install(da1, 'aggregator', { USER_INSTALL_DIR: DA_DIR }).stderr).toContain(
+      'Installation failed: required property LAB_SHARED_DIR is missing',
+    );
+    expect(installOk(da1, 'aggregator', DA_RESPONSE)).toContain('Installing');
+    expect(installRuns(da1, 'aggregator').map((run) => run.result)).toEqual([
+      'failed',
+      'failed',
+      'installed',
+    ]);
   });
 });

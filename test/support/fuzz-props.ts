@@ -248,7 +248,7 @@ function generators(noisy: boolean) {
         keys: mostly(
           fc.record(
             {
-              sharedDirectory: fc.constantFrom('SHARED', 'A_KEY'),
+              sharedDirectoryMountPath: fc.constantFrom('SHARED', 'A_KEY'),
               failoverHost: fc.constantFrom('FAILOVER', 'SHARED'),
             },
             { requiredKeys: [] },

@@ -134,7 +134,7 @@ test('warns when the response file would miss the password, the shared directory
   });
   Testing.synth(stack);
   expect(warningsUnder(stack).join('\n')).toMatch(
-    /keys\.databasePassword is not set[\s\S]*keys\.sharedDirectory is not set[\s\S]*keys\.failoverHost is not set/,
+    /keys\.databasePassword is not set[\s\S]*keys\.sharedDirectoryMountPath is not set[\s\S]*keys\.failoverHost is not set/,
   );
 });
 

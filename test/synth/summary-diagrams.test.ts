@@ -72,7 +72,7 @@ test('lab-demo, planned: two hosts and no checked path', async () => {
   expect(drawn.edges).toBe(0);
 });
 
-test('netops-demo, planned: seven hosts by role and ten edges with their ports', async () => {
+test('netops-demo, planned: seven hosts by role and eleven edges with their ports', async () => {
   const drawn = await draw('netops-demo-planned', summarizeStack(stacks['netops-demo'], readers));
   expect(drawn.nodes).toEqual([
     'lab-a 198.18.0.11 proxy server',
@@ -83,17 +83,19 @@ test('netops-demo, planned: seven hosts by role and ten edges with their ports',
     'lab-f 198.18.0.16 NFS server',
     '198.18.0.17 data repository',
   ]);
-  expect(drawn.edges).toBe(10);
+  expect(drawn.edges).toBe(11);
   expect([...drawn.edgeLabels].sort()).toEqual(
     [
       'tcp 8300, 8301, 8500 · udp 8301',
       'tcp 8300, 8301, 8500 · udp 8301',
+      // Consul needs server RPC and LAN gossip between the two aggregators as well.
+      'tcp 8300, 8301 · udp 8301',
       'tcp 5433',
       'tcp 5433',
-      'tcp 8581',
-      'tcp 8581',
-      'tcp 8581',
-      'tcp 8581',
+      'tcp 8581, 61616',
+      'tcp 8581, 61616',
+      'tcp 8581, 61616',
+      'tcp 8581, 61616',
       'NFS mount',
       'NFS mount',
     ].sort(),
@@ -128,7 +130,7 @@ test('netops-demo after a run (fixture report): hosts marked, paths open, lab-b 
     'lab-c 198.18.0.13 inactive data aggregator NFS client Inactive (read by health) changed',
   );
   expect(node(drawn, 'lab-f')).toBe('lab-f 198.18.0.16 NFS server ok');
-  expect(drawn.edges).toBe(10);
+  expect(drawn.edges).toBe(11);
   expect(drawn.edgeLabels.every((l) => l.endsWith('(open)'))).toBe(true);
 });
 

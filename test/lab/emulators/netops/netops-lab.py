@@ -23,7 +23,8 @@ Host-local state:
   /var/lib/netops-lab/run/<daemon>.lock|.pid  a daemon holds its .lock (flock) while it runs
   /var/lib/netops-lab/state/<daemon>.json     what each daemon reports about itself
   /var/lib/netops-lab/dadaemon.mode           "maintenance" while the DA is in maintenance
-  /var/lib/netops-lab/knobs/                  force-da-status, da-status-format, keep-activemq-after-maintenance
+  /var/lib/netops-lab/knobs/                  force-da-status, da-status-format, keep-activemq-after-maintenance,
+                                              da-readiness-withheld, karaf-log-rotate-after-ready
   /var/lib/netops-lab/consul/members.json     the Consul server's remembered members
   /var/lib/netops-lab/repository/config.json  port, user and password of the data repository
   <install dir>/.lab/                         component, version, answers.json (0600)
@@ -31,18 +32,24 @@ Host-local state:
 
 Daemons (each started detached with setsid, so it belongs to the host and ends with it):
   dadaemon    the data aggregator: Active when it holds the exclusive flock on
-              <shared dir>/.lab-da-active.lock, Inactive while the other DA holds it (retried every
-              0.5 s), Failed when the shared directory is missing or not writable. The Active one
-              runs ActiveMQ, serves TCP 8581 and logs the readiness line in karaf.log.
+              <shared dir>/.lab-da-active.lock, Inactive while the other DA holds it, Failed when
+              the shared directory is missing or not writable. Only the Active one runs the DA
+              process (-Dkaraf.home=... on its command line): ActiveMQ, TCP 8581, the readiness
+              line in karaf.log. The standby runs a watcher (da-standby) that retries the lock
+              every 0.5 s and starts the DA process once it has it (KB 106988).
   activemq    the broker: holds <shared dir>/activemq-data/kahadb/lock (or waits for it), TCP 61616.
   consul      on the proxy the Consul server, on a DA host its agent. Both listen on TCP 8300,
               TCP 8301, UDP 8301 and the HTTP API on TCP 8500. Membership is real UDP: an agent
               sends a gossip datagram to the proxy's UDP 8301 every 0.25 s carrying its DA state,
               the server answers each from its UDP 8301 with its view of the cluster. A member is
               alive while the server heard it within 3 s and it heard the server within 3 s, so a
-              firewall on either side of UDP 8301 makes it failed.
-  dcmd        the data collector: connects at start to its DA (else the failover DA) on TCP 8581;
-              when neither answers then, it hangs (running, never connected) until restarted.
+              firewall on either side of UDP 8301 makes it failed. The agents also reach each
+              other (UDP 8301, TCP 8300 and 8301): a link between the DAs that fails makes both
+              failed.
+  dcmd        the data collector: connects at start to its DA (else the failover DA) on TCP 8581,
+              then to that DA's ActiveMQ on TCP 61616; when no DA answers then, it hangs (running,
+              never connected), and a restart leaves it hung: only stop, then start repairs it.
+  dcmd-icmp   the collector's ICMP process, which survives a restart of dcmd (KB 233704).
   repository  the data repository (Vertica) listener on TCP 5433 unless configured otherwise.
 """
 import datetime
@@ -51,6 +58,7 @@ import http.server
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -65,6 +73,7 @@ STATE_DIR = BASE + '/state'
 KNOBS = BASE + '/knobs'
 COMPONENTS = BASE + '/components'
 INSTALLS_LOG = BASE + '/installs.log'
+UNPLANNED_FAILOVERS_LOG = BASE + '/unplanned-failovers.log'
 DA_MODE = BASE + '/dadaemon.mode'
 CONSUL_MEMBERS = BASE + '/consul/members.json'
 REPOSITORY_CONFIG = BASE + '/repository/config.json'
@@ -435,6 +444,26 @@ def log_install(entry):
         f.write(json.dumps(entry, sort_keys=True) + '\n')
 
 
+def log_unplanned_failover(install_dir, version):
+    """An installer stopped the Active DA: the other one takes over without anyone asking for it."""
+    os.makedirs(BASE, exist_ok=True)
+    with open(UNPLANNED_FAILOVERS_LOG, 'a') as f:
+        f.write(json.dumps({'time': now_iso(), 'dir': install_dir, 'version': version,
+                            'reason': 'the installer stopped the Active Data Aggregator'}, sort_keys=True) + '\n')
+
+
+def fails_midway(kind):
+    """Knob fail-install-midway: the installer of these components (one per line) stops halfway."""
+    chosen = knob('fail-install-midway')
+    return chosen is not None and kind in chosen.split()
+
+
+def aggregator_was_active():
+    """Before an upgrade: whether this host's DA is the Active one (its DA process runs)."""
+    current = da_current()
+    return current is not None and current.get('state') == 'Active'
+
+
 def installer_args(program, argv):
     """-i silent -f FILE, in either order; None for anything else."""
     options = {}
@@ -475,7 +504,8 @@ def write_component_files(kind, install_dir, version):
 
 def stop_component(kind):
     if kind == 'aggregator':
-        stop_daemon('dadaemon')
+        # The standby's watcher and the DA process alike: a stopped Active one hands over the lock.
+        da_stop()
         stop_daemon('activemq')
         stop_daemon('consul')
     elif kind == 'collector':
@@ -532,7 +562,9 @@ def install(argv):
     install_dir = props.get('USER_INSTALL_DIR', '').strip()
     entry['dir'] = install_dir
     installed_kind = read(install_dir + '/.lab/component', '').strip() if install_dir else ''
-    upgrade = installed_kind == kind
+    # An upgrade needs a finished install: a run that stopped midway saved no answers, so the next
+    # run installs over it and asks them again.
+    upgrade = installed_kind == kind and os.path.exists(install_dir + '/.lab/answers.json')
     # The fault-tolerance answers are asked once, at the first install; an upgrade reuses them.
     required = ['USER_INSTALL_DIR'] + ([] if upgrade else COMPONENT_KEYS[kind])
     problems = []
@@ -543,7 +575,7 @@ def install(argv):
             problems.append('required property %s is empty' % key)
     if install_dir and not install_dir.startswith('/'):
         problems.append('USER_INSTALL_DIR must be an absolute path, got %s' % install_dir)
-    if installed_kind and not upgrade:
+    if installed_kind and installed_kind != kind:
         problems.append('%s already holds the %s, not the %s' % (
             install_dir, COMPONENT_TITLES.get(installed_kind, installed_kind), COMPONENT_TITLES[kind]))
     other = component(kind)
@@ -560,12 +592,20 @@ def install(argv):
         previous = read(install_dir + '/.lab/version', '').strip()
         print('Upgrading %s %s in %s to %s; the saved fault-tolerance settings are kept.' % (
             COMPONENT_TITLES[kind], previous, install_dir, version))
+        was_active = kind == 'aggregator' and aggregator_was_active()
         stop_component(kind)
+        if was_active:
+            log_unplanned_failover(install_dir, version)
+            entry['unplannedFailover'] = True
+            print('Stopped the Active Data Aggregator: the other one takes over.')
     else:
         # Values are kept exactly as Properties.load gives them (a password may end in a space).
         saved = dict({key: props[key] for key in COMPONENT_KEYS[kind]}, USER_INSTALL_DIR=install_dir)
         print('Installing %s %s in %s...' % (COMPONENT_TITLES[kind], version, install_dir))
     write_component_files(kind, install_dir, version)
+    if fails_midway(kind):
+        # Half the files are in place (the version too), nothing else is: no answers, no registry, no service.
+        return fail(['the installation stopped midway (lab knob fail-install-midway)'])
     # The product keeps its database credentials in its own configuration, readable by root only.
     write_json(install_dir + '/.lab/answers.json', saved, 0o600)
     write_json('%s/%s.json' % (COMPONENTS, kind), {'dir': install_dir, 'version': version})
@@ -579,15 +619,32 @@ def install(argv):
 
 # ---------------------------------------------------------------- data aggregator
 
+def karaf_log_path(install_dir):
+    return '%s/%s/data/log/karaf.log' % (install_dir, KARAF)
+
+
 def karaf_log(install_dir, message, logger='DataAggregator', level='INFO'):
+    """One line as Karaf's default layout writes it: an ISO 8601 local time, then level, thread, logger."""
     stamp = datetime.datetime.now()
     line = '%s,%03d | %-5s | %-16s | %-30s | %s\n' % (
         stamp.strftime('%Y-%m-%dT%H:%M:%S'), stamp.microsecond // 1000, level, 'FelixStartLevel', logger,
         message)
-    path = '%s/%s/data/log/karaf.log' % (install_dir, KARAF)
+    path = karaf_log_path(install_dir)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'a') as f:
         f.write(line)
+
+
+def rotate_karaf_log(install_dir, keep=5):
+    """Rolls karaf.log over as a size-based RollingFile appender does: .1 is the newest old file."""
+    path = karaf_log_path(install_dir)
+    if not os.path.exists(path):
+        return
+    for i in range(keep - 1, 0, -1):
+        if os.path.exists('%s.%d' % (path, i)):
+            os.replace('%s.%d' % (path, i), '%s.%d' % (path, i + 1))
+    os.replace(path, path + '.1')
+    write(path, '')
 
 
 def shared_usable(shared):
@@ -685,18 +742,109 @@ class WebServices:
             self.report()
 
 
+# The DA as KB 106988 describes it: the Active one runs the DA process (Karaf, TCP 8581, ActiveMQ);
+# the Inactive one runs none ("the DA will not start on that server, but it will be available to be
+# failed over to"). What stands ready on the standby is a small watcher, in the role the vendor's
+# service management plays: it waits for the Active lock in the shared directory and, once it has
+# it, starts the DA process there, handing the lock over, and ends. Both report the DA's state in
+# the same state file (state/dadaemon.json); lab-state dadaemon says whether the DA process runs.
+DA_PROCESS = 'dadaemon'
+DA_STANDBY = 'da-standby'
+
+
+def karaf_home(install_dir):
+    return '%s/%s' % (install_dir, KARAF)
+
+
+def da_runs():
+    """True while the DA process or, on the standby, its watcher runs."""
+    return is_running(DA_PROCESS) or is_running(DA_STANDBY)
+
+
+def in_maintenance():
+    return read(DA_MODE, '').strip() == 'maintenance'
+
+
+def spawn_da(install_dir, role, held=None, timeout=5.0):
+    """Starts the DA process (role 'process', given the Active lock `held`) or the standby's watcher."""
+    name = DA_PROCESS if role == 'process' else DA_STANDBY
+    args = [install_dir, role]
+    if role == 'process':
+        # Karaf's launcher names its home on the java command line; the construct finds the DA by it.
+        args += ['-Dkaraf.home=' + karaf_home(install_dir), str(held)]
+    os.makedirs(LOG_DIR, exist_ok=True)
+    with open('%s/%s.log' % (LOG_DIR, name), 'ab') as log, open(os.devnull, 'rb') as null:
+        subprocess.run(['/usr/bin/setsid', '-f', '/usr/bin/python3', CORE, 'run', 'dadaemon'] + args,
+                       stdin=null, stdout=log, stderr=log, timeout=10, check=False,
+                       pass_fds=(held,) if held is not None else ())
+    return wait_until(lambda: is_running(name), timeout)
+
+
+def da_state_file(install_dir, shared, lock_file):
+    return StateFile('dadaemon', installDir=install_dir, sharedDir=shared, lockFile=lock_file,
+                     state='Starting', reason='', collectors=[])
+
+
 def run_dadaemon(args):
     install_dir = args[0]
-    if claim('dadaemon') is None:
+    if len(args) >= 4 and args[1] == 'process':
+        return run_da_process(install_dir, int(args[3]))
+    return run_da_standby(install_dir)
+
+
+def run_da_standby(install_dir):
+    """The standby: no Karaf, no port, no broker; Inactive until it wins the Active lock."""
+    if claim(DA_STANDBY) is None:
         return 1
     started = time.monotonic()
     shared = answers_of(install_dir).get('LAB_SHARED_DIR', '')
     lock_file = os.path.join(shared, DA_LOCK) if shared else ''
-    state = StateFile('dadaemon', installDir=install_dir, sharedDir=shared, lockFile=lock_file,
-                      state='Starting', reason='', collectors=[])
+    state = da_state_file(install_dir, shared, lock_file)
+
+    def enter(new, reason=''):
+        if state.get('state') != new or state.get('reason') != reason:
+            state.update(state=new, reason=reason, since=now_iso())
+            print('%s Data Aggregator status: %s%s' % (now_iso(), new, ' (%s)' % reason if reason else ''),
+                  flush=True)
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    signal.signal(signal.SIGUSR1, lambda *_: None)
+    while not STOP.is_set() and lifetime_left(started):
+        if in_maintenance():
+            break
+        usable, reason = shared_usable(shared)
+        if not usable:
+            enter('Failed', reason)
+        else:
+            held = try_exclusive(lock_file)
+            if held is None:
+                enter('Inactive')
+            else:
+                os.ftruncate(held, 0)
+                os.pwrite(held, ('%s %d %s\n' % (node_name(), os.getpid(), now_iso())).encode(), 0)
+                handed = spawn_da(install_dir, 'process', held)
+                os.close(held)
+                if handed:
+                    # The DA process holds the lock now and writes the state: nothing more to do here.
+                    print('%s failed over: the DA process runs' % now_iso(), flush=True)
+                    return 0
+                enter('Failed', 'the Data Aggregator process did not start (see %s/dadaemon.log)' % LOG_DIR)
+        STOP.wait(LOCK_RETRY)
+    enter('Maintenance' if in_maintenance() else 'Stopped')
+    return 0
+
+
+def run_da_process(install_dir, held):
+    """The DA process, started holding the Active lock: ActiveMQ, TCP 8581, the readiness line."""
+    if claim(DA_PROCESS) is None:
+        os.close(held)
+        return 1
+    started = time.monotonic()
+    shared = answers_of(install_dir).get('LAB_SHARED_DIR', '')
+    lock_file = os.path.join(shared, DA_LOCK) if shared else ''
+    state = da_state_file(install_dir, shared, lock_file)
     web = WebServices(state)
     karaf_log(install_dir, 'Data Aggregator starting (fault tolerant, shared directory %s)' % shared)
-    held = None
 
     def enter(new, reason=''):
         if state.get('state') != new or state.get('reason') != reason:
@@ -712,52 +860,49 @@ def run_dadaemon(args):
 
     signal.signal(signal.SIGTERM, on_terminate)
     signal.signal(signal.SIGUSR1, lambda *_: None)
-    while not STOP.is_set() and lifetime_left(started):
-        if read(DA_MODE, '').strip() == 'maintenance':
-            break
+    if not is_running('activemq'):
+        spawn('activemq', [shared])
+    try:
+        web.open()
+    except OSError as e:
+        release(True)
+        enter('Failed', 'cannot listen on port %d: %s' % (DA_WEB_PORT, e.strerror))
+        return 1
+    enter('Active')
+    if knob('da-readiness-withheld') is None:
+        karaf_log(install_dir, READY_MESSAGE, logger='RequestProcessor')
+        if knob('karaf-log-rotate-after-ready') is not None:
+            rotate_karaf_log(install_dir)
+    lost = ''
+    while not STOP.is_set() and lifetime_left(started) and not in_maintenance():
         usable, reason = shared_usable(shared)
         if not usable:
-            if held is not None:
-                release(True)
-                held = None
-            enter('Failed', reason)
-        elif held is None:
-            held = try_exclusive(lock_file)
-            if held is None:
-                enter('Inactive')
-            else:
-                os.ftruncate(held, 0)
-                os.pwrite(held, ('%s %d %s\n' % (node_name(), os.getpid(), now_iso())).encode(), 0)
-                if not is_running('activemq'):
-                    spawn('activemq', [shared])
-                try:
-                    web.open()
-                except OSError as e:
-                    release(True)
-                    held = None
-                    enter('Failed', 'cannot listen on port %d: %s' % (DA_WEB_PORT, e.strerror))
-                else:
-                    enter('Active')
-                    karaf_log(install_dir, READY_MESSAGE, logger='RequestProcessor')
+            lost = reason
+            break
         STOP.wait(LOCK_RETRY)
-
-    maintenance = read(DA_MODE, '').strip() == 'maintenance'
-    if held is not None:
-        keep = maintenance and knob('keep-activemq-after-maintenance') is not None
-        release(not keep)
+    maintenance = in_maintenance()
+    keep = maintenance and knob('keep-activemq-after-maintenance') is not None
+    release(not keep)
+    if lost:
+        # Without its shared directory the DA cannot run: the watcher reports Failed and retries.
+        enter('Failed', lost)
+        karaf_log(install_dir, 'Data Aggregator stopped: %s' % lost, level='WARN')
+        spawn_da(install_dir, 'standby')
+        return 0
     enter('Maintenance' if maintenance else 'Stopped')
     karaf_log(install_dir, 'Data Aggregator %s' % ('in maintenance' if maintenance else 'stopped'))
     return 0
 
 
 def da_current():
-    """The running DA's state, once the daemon has written it (None when none runs)."""
-    pid = daemon_pid('dadaemon')
-    if pid is None:
-        return None
-    state = read_json(state_path('dadaemon'), {}) or {}
-    if state.get('pid') == pid and state.get('state') in DA_STATES:
-        return state
+    """The DA's state as its process, or the standby's watcher, wrote it (None when neither runs)."""
+    for name in (DA_PROCESS, DA_STANDBY):
+        pid = daemon_pid(name)
+        if pid is None:
+            continue
+        state = read_json(state_path('dadaemon'), {}) or {}
+        if state.get('pid') == pid and state.get('state') in DA_STATES:
+            return state
     return None
 
 
@@ -776,8 +921,8 @@ def da_status_format():
 def da_status_text(fmt, state, pid):
     """(text, exit code) in one wording; state None when the DA does not run (status-variants.ts)."""
     if fmt == 'systemd':
-        # systemd knows whether the process runs, not which role the DA has.
-        if state is not None and state != 'Maintenance':
+        # systemd knows whether the DA process runs, not which role the DA has: only the Active one runs it.
+        if state == 'Active':
             return SYSTEMD_HEAD + '   Active: active (running)\n Main PID: %d (java)\n' % (pid or 0), 0
         return SYSTEMD_HEAD + '   Active: inactive (dead)\n', 3
     if fmt == 'empty':
@@ -790,13 +935,13 @@ def da_status_text(fmt, state, pid):
 def da_status_line():
     """(text, exit code) as `dadaemon status` prints them, in this host's wording."""
     forced = (knob('force-da-status') or '').strip()
-    pid = daemon_pid('dadaemon')
+    pid = daemon_pid(DA_PROCESS)
     if forced:
         state = forced
-    elif is_running('dadaemon'):
+    elif da_runs():
         current = wait_until(da_current, 5)
         state = current['state'] if current else 'Starting'
-    elif read(DA_MODE, '').strip() == 'maintenance':
+    elif in_maintenance():
         state = 'Maintenance'
     else:
         state = None
@@ -804,12 +949,18 @@ def da_status_line():
 
 
 def da_start(install_dir):
-    """Starts the DA (and its Consul agent when down); its state once known, None when it did not start."""
+    """Starts the DA as a standby (and its Consul agent when down); its state once known, None when it did not start."""
     if not is_running('consul'):
         spawn('consul', ['agent', install_dir])
-    if not is_running('dadaemon') and not spawn('dadaemon', [install_dir]):
+    if not da_runs() and not spawn_da(install_dir, 'standby'):
         return None
     return wait_until(da_current, 10)
+
+
+def da_stop(timeout=30):
+    """Ends the standby's watcher first (so it cannot take the lock the DA process releases), then the DA."""
+    stop_daemon(DA_STANDBY, timeout)
+    stop_daemon(DA_PROCESS, timeout)
 
 
 def dadaemon(argv):
@@ -825,24 +976,25 @@ def dadaemon(argv):
         return code
     if verb in ('stop', 'restart'):
         print('Stopping Data Aggregator...')
-        stop_daemon('dadaemon', 30)
+        da_stop()
         if verb == 'stop':
             print('Data Aggregator stopped')
             return 0
     if verb == 'maintenance':
         write(DA_MODE, 'maintenance\n')
-        pid = daemon_pid('dadaemon')
-        if pid is not None:
-            os.kill(pid, signal.SIGUSR1)
-            if not wait_until(lambda: not is_running('dadaemon'), 30):
-                err('Data Aggregator did not enter maintenance within 30 s')
-                return 1
+        for name in (DA_STANDBY, DA_PROCESS):
+            pid = daemon_pid(name)
+            if pid is not None:
+                os.kill(pid, signal.SIGUSR1)
+        if not wait_until(lambda: not da_runs(), 30):
+            err('Data Aggregator did not enter maintenance within 30 s')
+            return 1
         sys.stdout.write(da_status_line()[0])
         return 0
     if verb == 'activate':
         if os.path.exists(DA_MODE):
             os.remove(DA_MODE)
-    elif read(DA_MODE, '').strip() == 'maintenance':
+    elif in_maintenance():
         err('Data Aggregator is in maintenance mode: run "dadaemon activate" to start it')
         return 1
     print('Starting Data Aggregator...')
@@ -854,6 +1006,22 @@ def dadaemon(argv):
 
 
 # ---------------------------------------------------------------- ActiveMQ
+
+def hold_client(conn, _peer):
+    """A broker client (a collector) stays connected until it leaves or the broker stops."""
+    conn.settimeout(0.5)
+    try:
+        while not STOP.is_set():
+            try:
+                if not conn.recv(1024):
+                    break
+            except socket.timeout:
+                continue
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
 
 def run_activemq(args):
     shared = args[0]
@@ -877,7 +1045,7 @@ def run_activemq(args):
                 state.update(kahadb='locked', since=now_iso())
                 print('%s broker started on KahaDB %s' % (now_iso(), kahadb), flush=True)
                 try:
-                    listener = TcpListener(OPENWIRE_PORT)
+                    listener = TcpListener(OPENWIRE_PORT, hold_client)
                 except OSError as e:
                     print('%s cannot listen on %d: %s' % (now_iso(), OPENWIRE_PORT, e.strerror), flush=True)
             elif not waiting_logged:
@@ -958,6 +1126,24 @@ def serve_consul_ports(view):
     return listeners, http_server, udp
 
 
+def peer_link_problems(heard, reachable):
+    """
+    By DA, the failing links between DAs the server hears (a DA it cannot hear is failed already,
+    and the others' complaints about it say nothing new): reported by the DA or about it.
+    """
+    found = {}
+    for name, last in heard.items():
+        if not reachable.get(name):
+            continue
+        for problem in last.get('peerProblems', []):
+            other = next((n for n in heard if n != name and (' %s ' % n) in (' %s ' % problem)), None)
+            if other is None or not reachable.get(other):
+                continue
+            found.setdefault(name, []).append(problem)
+            found.setdefault(other, []).append('%s reports: %s' % (name, problem))
+    return found
+
+
 def run_consul_server(install_dir):
     if claim('consul') is None:
         return 1
@@ -973,19 +1159,30 @@ def run_consul_server(install_dir):
         with lock:
             members = [member_entry(me['name'], me['addr'], True, 'proxy')]
             critical = []
+            reachable = {}
+            for name in remembered:
+                last = heard.get(name)
+                reachable[name] = (bool(last) and now - last['at'] <= ALIVE_WINDOW
+                                   and last['silentFor'] <= ALIVE_WINDOW)
+            links = peer_link_problems(heard, reachable)
             for name in sorted(remembered):
                 info = remembered[name]
                 last = heard.get(name)
-                alive = bool(last) and now - last['at'] <= ALIVE_WINDOW and last['silentFor'] <= ALIVE_WINDOW
+                alive = reachable[name] and not links.get(name)
                 members.append(member_entry(name, info['addr'], alive, info.get('role', 'aggregator')))
-                if not alive:
+                if not reachable[name]:
                     critical.append(critical_check(name, 'serfHealth', 'Serf Health Status',
                                                    'Agent not live or unreachable'))
+                elif links.get(name):
+                    critical.append(critical_check(name, 'serfHealth', 'Serf Health Status',
+                                                   'Agent not live or unreachable: ' + '; '.join(links[name])))
                 elif last.get('daState') == 'Failed':
                     critical.append(critical_check(
                         name, 'service:' + DA_SERVICE, 'Data Aggregator state',
                         'Data Aggregator status: Failed (%s)' % (last.get('daReason') or 'unknown'), DA_SERVICE))
-            alive_servers = sum(1 for m in members if m['Status'] == 1)
+            # Raft runs through the leader (the proxy here): a broken link between the two DAs fails
+            # their membership, not the proxy's leadership.
+            alive_servers = 1 + sum(1 for name in remembered if reachable[name])
             services = {'consul': []}
             if remembered:
                 services[DA_SERVICE] = []
@@ -1019,7 +1216,8 @@ def run_consul_server(install_dir):
                                     'firstSeen': now_iso()}
                 write_json(CONSUL_MEMBERS, remembered)
             heard[name] = {'at': time.monotonic(), 'silentFor': float(message.get('proxySilentFor', 0)),
-                           'daState': message.get('daState'), 'daReason': message.get('daReason')}
+                           'daState': message.get('daState'), 'daReason': message.get('daReason'),
+                           'peerProblems': [str(p) for p in message.get('peerProblems') or []]}
         reply = {'type': 'ack', 'node': me['name'], 'view': view()}
         try:
             udp.sendto(json.dumps(reply).encode(), peer)
@@ -1041,6 +1239,72 @@ def announced_da_state():
     if read(DA_MODE, '').strip() == 'maintenance':
         return 'Maintenance', ''
     return 'Failed', 'the Data Aggregator is not running'
+
+
+class PeerLinks:
+    """
+    What an agent knows of its links to the other DA (Consul needs server RPC and LAN gossip between
+    all its servers, not only with the proxy): a gossip datagram to the peer's UDP 8301 every
+    0.25 s, answered by an ack, and a TCP connection to its 8300 and 8301 every second. A link that
+    has not worked for 3 s (counted from when the peer became known) is a problem the agent reports.
+    """
+
+    TCP_PORTS = ((CONSUL_RPC_PORT, 'server RPC'), (SERF_LAN_PORT, 'Serf LAN'))
+
+    def __init__(self, me):
+        self.me = me
+        self.lock = threading.Lock()
+        self.peers = {}  # name -> {'addr', 'known', 'udp', 'tcp': {port: (ok_at, error)}}
+        threading.Thread(target=self.probe_tcp, daemon=True).start()
+
+    def learn(self, view):
+        """The other DAs of the server's view (the agent reaches only those the cluster knows)."""
+        now = time.monotonic()
+        with self.lock:
+            for m in (view or {}).get('members', []):
+                if m.get('Name') == self.me or (m.get('Tags') or {}).get('lab_role') != 'aggregator':
+                    continue
+                entry = self.peers.setdefault(m['Name'], {'known': now, 'udp': None, 'tcp': {}})
+                entry['addr'] = m.get('Addr')
+
+    def addresses(self):
+        with self.lock:
+            return [(name, e['addr']) for name, e in self.peers.items() if e.get('addr')]
+
+    def heard(self, address):
+        with self.lock:
+            for e in self.peers.values():
+                if e.get('addr') == address:
+                    e['udp'] = time.monotonic()
+
+    def probe_tcp(self):
+        while not STOP.is_set():
+            for name, address in self.addresses():
+                for port, _ in self.TCP_PORTS:
+                    try:
+                        socket.create_connection((address, port), timeout=0.5).close()
+                        outcome = (time.monotonic(), '')
+                    except OSError as e:
+                        outcome = (None, e.strerror or 'no answer within 0.5 s')
+                    with self.lock:
+                        old = self.peers.get(name, {}).get('tcp', {}).get(port, (None, ''))
+                        self.peers[name]['tcp'][port] = (outcome[0] or old[0], outcome[1])
+            STOP.wait(1)
+
+    def problems(self):
+        """One sentence per link to another DA that has not worked for ALIVE_WINDOW."""
+        now = time.monotonic()
+        found = []
+        with self.lock:
+            for name, e in sorted(self.peers.items()):
+                if now - (e['udp'] or e['known']) > ALIVE_WINDOW:
+                    found.append('no Serf LAN gossip with %s over UDP %d for %.1f s'
+                                 % (name, SERF_LAN_PORT, now - (e['udp'] or e['known'])))
+                for port, what in self.TCP_PORTS:
+                    ok_at, error = e['tcp'].get(port, (None, ''))
+                    if now - (ok_at or e['known']) > ALIVE_WINDOW:
+                        found.append('%s to %s over TCP %d fails: %s' % (what, name, port, error or 'not tried'))
+        return found
 
 
 def run_consul_agent(install_dir):
@@ -1072,6 +1336,7 @@ def run_consul_agent(install_dir):
 
     listeners, http_server, udp = serve_consul_ports(view)
     signal.signal(signal.SIGTERM, on_terminate)
+    links = PeerLinks(me['name'])
     proxy = {'addr': None, 'resolved': 0.0}
     next_ping = 0.0
     while not STOP.is_set() and lifetime_left(started):
@@ -1085,9 +1350,15 @@ def run_consul_agent(install_dir):
                     silent = now - (last['ack'] if last['ack'] is not None else started)
                 da_state, reason = announced_da_state()
                 ping = {'type': 'ping', 'node': me['name'], 'role': 'aggregator', 'daState': da_state,
-                        'daReason': reason, 'proxySilentFor': round(silent, 3)}
+                        'daReason': reason, 'proxySilentFor': round(silent, 3),
+                        'peerProblems': links.problems()}
                 try:
                     udp.sendto(json.dumps(ping).encode(), (proxy['addr'], SERF_LAN_PORT))
+                except OSError:
+                    pass
+            for _, address in links.addresses():
+                try:
+                    udp.sendto(json.dumps({'type': 'ping', 'node': me['name']}).encode(), (address, SERF_LAN_PORT))
                 except OSError:
                     pass
         try:
@@ -1105,7 +1376,10 @@ def run_consul_agent(install_dir):
         if message.get('type') == 'ack' and peer[0] == proxy['addr']:
             with lock:
                 last.update(ack=time.monotonic(), view=message.get('view'))
+            links.learn(message.get('view'))
             state.update(lastAck=now_iso())
+        elif message.get('type') == 'ack':
+            links.heard(peer[0])
         elif message.get('type') == 'ping':
             try:
                 udp.sendto(json.dumps({'type': 'ack', 'node': me['name']}).encode(), peer)
@@ -1125,8 +1399,14 @@ def run_consul(args):
 
 # ---------------------------------------------------------------- data collector
 
+DC_ICMP = 'dcmd-icmp'
+# Left by a collector that hung, naming the ICMP process of that start (KB 233704: the collector
+# dies but its ICMP process keeps running, so `dcmd status` still says it runs).
+DC_HUNG = RUN_DIR + '/dcmd.hung'
+
+
 def connect_da(hosts):
-    """The first DA that accepts the collector on TCP 8581, as (socket, "address:port"), else None."""
+    """The first DA that accepts the collector on TCP 8581, as (socket, address), else None."""
     for host in hosts:
         address = resolve(host)
         if not address:
@@ -1140,11 +1420,62 @@ def connect_da(hosts):
             conn.sendall(('HELLO dcmd %s\n' % node_name()).encode())
             answer = conn.makefile('rb').readline(256).decode('latin-1', 'replace')
             if answer.startswith('WELCOME '):
-                return conn, '%s:%d' % (address, DA_WEB_PORT)
+                return conn, address
         except OSError:
             pass
         conn.close()
     return None
+
+
+def connect_broker(address):
+    """The collector's data connection: the DA's ActiveMQ (OpenWire, TCP 61616), else None."""
+    try:
+        return socket.create_connection((address, OPENWIRE_PORT), timeout=1.5)
+    except OSError:
+        return None
+
+
+def closed_by_peer(sock):
+    """True when the peer closed the connection (or it broke); reads and drops what arrived."""
+    try:
+        return not sock.recv(1024)
+    except OSError:
+        return True
+
+
+def hang_left_by_earlier_start():
+    """The ICMP process of a hung start still runs: a collector started beside it hangs as well."""
+    icmp = daemon_pid(DC_ICMP)
+    return icmp is not None and read(DC_HUNG, '').strip() == str(icmp)
+
+
+def hold_da(conn, address, state, started):
+    """
+    Stays connected to the DA: its web services (TCP 8581) and its broker (TCP 61616, retried every
+    0.5 s while the broker is not up). Returns when the DA closes the web services connection.
+    """
+    da = '%s:%d' % (address, DA_WEB_PORT)
+    broker, next_try = None, 0.0
+    state.update(state='connected', da=da, broker=None, since=now_iso(), reason='')
+    try:
+        while not STOP.is_set() and lifetime_left(started):
+            if broker is None and time.monotonic() >= next_try:
+                broker = connect_broker(address)
+                next_try = time.monotonic() + 0.5
+                if broker is not None:
+                    state.update(broker='%s:%d' % (address, OPENWIRE_PORT))
+            ready, _, _ = select.select([conn] + ([broker] if broker else []), [], [], 0.5)
+            if conn in ready and closed_by_peer(conn):
+                return da
+            if broker is not None and broker in ready and closed_by_peer(broker):
+                broker.close()
+                broker = None
+                state.update(broker=None)
+    finally:
+        conn.close()
+        if broker is not None:
+            broker.close()
+    return da
 
 
 def run_dcmd(args):
@@ -1154,44 +1485,54 @@ def run_dcmd(args):
     started = time.monotonic()
     answers = answers_of(install_dir)
     hosts = [h for h in (answers.get('LAB_DA_HOST', ''), answers.get('LAB_FAILOVER_DA_HOST', '')) if h]
-    state = StateFile('dcmd', installDir=install_dir, daHosts=hosts, state='connecting', da=None)
+    state = StateFile('dcmd', installDir=install_dir, daHosts=hosts, state='connecting', da=None, broker=None)
     signal.signal(signal.SIGTERM, on_terminate)
-    found = connect_da(hosts)
+    earlier_hang = hang_left_by_earlier_start()
+    found = None if earlier_hang else connect_da(hosts)
     if found is None:
-        # As the product does when its DA is not up yet: the process runs but never connects.
-        state.update(state='hung', da=None, since=now_iso(),
-                     reason='no Data Aggregator answered on port %d at start (tried %s)' % (
-                         DA_WEB_PORT, ', '.join(hosts)))
+        # As the product does when its DA is not up yet: the collector never connects, and its ICMP
+        # process, which keeps running, carries the hang to any start beside it (only stop, then
+        # start clears it, KB 233704).
+        icmp = daemon_pid(DC_ICMP)
+        if icmp is not None:
+            write(DC_HUNG, '%d\n' % icmp)
+        reason = ('started beside the ICMP process of a hung start (stop, then start dcmd)' if earlier_hang
+                  else 'no Data Aggregator answered on port %d at start (tried %s)' % (DA_WEB_PORT, ', '.join(hosts)))
+        state.update(state='hung', da=None, since=now_iso(), reason=reason)
         while not STOP.is_set() and lifetime_left(started):
             STOP.wait(1)
         return 0
     while found is not None and not STOP.is_set():
-        conn, da = found
-        state.update(state='connected', da=da, since=now_iso(), reason='')
-        conn.settimeout(0.5)
-        while not STOP.is_set() and lifetime_left(started):
-            try:
-                if not conn.recv(1024):
-                    break
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-        conn.close()
+        da = hold_da(found[0], found[1], state, started)
         found = None
         if STOP.is_set() or not lifetime_left(started):
             break
-        state.update(state='reconnecting', da=None, since=now_iso(), reason='lost the connection to %s' % da)
+        state.update(state='reconnecting', da=None, broker=None, since=now_iso(),
+                     reason='lost the connection to %s' % da)
         while not STOP.is_set() and lifetime_left(started):
             found = connect_da(hosts)
             if found is not None:
                 break
             STOP.wait(0.5)
-    state.update(state='stopped', da=None)
+    state.update(state='stopped', da=None, broker=None)
+    return 0
+
+
+def run_dcmd_icmp(_args):
+    """The collector's ICMP process: it runs beside dcmd and, unlike it, survives a restart."""
+    if claim(DC_ICMP) is None:
+        return 1
+    started = time.monotonic()
+    StateFile(DC_ICMP, state='polling')
+    signal.signal(signal.SIGTERM, on_terminate)
+    while not STOP.is_set() and lifetime_left(started):
+        STOP.wait(1)
     return 0
 
 
 def dcmd_start(install_dir):
+    if not is_running(DC_ICMP) and not spawn(DC_ICMP, []):
+        return False
     if not is_running('dcmd') and not spawn('dcmd', [install_dir]):
         return False
     # Returns once the collector has tried its DAs, so its status right after says how that went.
@@ -1214,21 +1555,31 @@ def lsb_status(name, title, running_text):
 
 
 def service_dcmd(verb, entry):
+    # `restart` stops and starts dcmd but leaves its ICMP process running; `stop` ends both. So a
+    # collector that hung stays hung across a restart, and recovers with stop, then start (KB 233704).
     if verb in ('stop', 'restart'):
         print('Stopping dcmd...')
         stop_daemon('dcmd')
+    if verb == 'stop':
+        stop_daemon(DC_ICMP)
+        try:
+            os.unlink(DC_HUNG)
+        except FileNotFoundError:
+            pass
     if verb in ('start', 'restart'):
         print('Starting dcmd...')
         return 0 if dcmd_start(entry['dir']) else 1
     if verb == 'status':
-        pid = daemon_pid('dcmd')
+        # What the service reports: running while either process runs (a hung collector's ICMP
+        # process keeps it "running").
+        pid = daemon_pid('dcmd') or daemon_pid(DC_ICMP)
         if pid is None:
             print('dcmd is not running')
             return 3
         state = read_json(state_path('dcmd'), {}) or {}
-        if state.get('state') == 'connected':
+        if daemon_pid('dcmd') and state.get('state') == 'connected':
             print('dcmd is running (pid %d), connected to Data Aggregator %s' % (pid, state.get('da')))
-        elif state.get('state') == 'reconnecting':
+        elif daemon_pid('dcmd') and state.get('state') == 'reconnecting':
             print('dcmd is running (pid %d), not connected to a Data Aggregator (reconnecting)' % pid)
         else:
             print('dcmd is running (pid %d), not connected to a Data Aggregator' % pid)
@@ -1457,6 +1808,7 @@ DAEMONS = {
     'activemq': run_activemq,
     'consul': run_consul,
     'dcmd': run_dcmd,
+    'dcmd-icmp': run_dcmd_icmp,
     'repository': run_repository,
 }
 

@@ -150,6 +150,8 @@ export interface InstallRun {
   /** USER_INSTALL_DIR as given (absent when the response file could not be read). */
   dir?: string;
   result: 'installed' | 'upgraded' | 'failed';
+  /** The run stopped the Active DA, so the other one took over (see unplannedFailovers). */
+  unplannedFailover?: boolean;
   errors?: string[];
   warnings?: string[];
 }
@@ -386,4 +388,43 @@ export async function waitFor<T>(
   throw new Error(
     `Timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
   );
+}
+
+/**
+ * Knob: the installer of these components stops midway on the host (files and version written, no
+ * saved answers, no registry entry, no service started; exit 2), as a half-failed install leaves
+ * it. An empty list clears it.
+ */
+export function failInstallMidway(host: LabHost, components: readonly NetOpsComponent[]): void {
+  const knob = hostPath(host.name, `${STATE_DIR}/knobs/fail-install-midway`);
+  fs.mkdirSync(path.dirname(knob), { recursive: true });
+  if (components.length > 0) fs.writeFileSync(knob, `${components.join('\n')}\n`);
+  else fs.rmSync(knob, { force: true });
+}
+
+export interface UnplannedFailover {
+  time: string;
+  dir: string;
+  version: string;
+  reason: string;
+}
+
+/** Each time an installer stopped the host's Active DA (the other then took over unasked), oldest first. */
+export function unplannedFailovers(host: LabHost): UnplannedFailover[] {
+  try {
+    return fs
+      .readFileSync(hostPath(host.name, `${STATE_DIR}/unplanned-failovers.log`), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as UnplannedFailover);
+  } catch {
+    return [];
+  }
+}
+
+/** How many times the host's DA became Active, as its karaf.log tells (each start of the DA process). */
+export function timesBecameActive(host: LabHost): number {
+  return karafLog(host)
+    .split('\n')
+    .filter((line) => line.endsWith('| Data Aggregator status: Active')).length;
 }

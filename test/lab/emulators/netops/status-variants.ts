@@ -27,15 +27,17 @@ const SYSTEMD_HEAD = [
 ];
 
 /**
- * What `dadaemon status` prints: `state` for a DA that runs (or Maintenance, which runs no
- * process), `undefined` for one that does not run. `pid` is the DA process's, for systemd's line.
+ * What `dadaemon status` prints: `state` for a DA that is in one (Active, Inactive, Maintenance,
+ * Failed), `undefined` for one that does not run at all. Only the Active one runs the DA process
+ * (KB 106988: an Inactive DA "will not start on that server"), so systemd, which sees the process
+ * and not the role, says `inactive (dead)` for the standby. `pid` is the DA process's.
  */
 export function daStatusAnswer(
   format: DaStatusFormat,
   state: string | undefined,
   pid = SAMPLE_PID,
 ): DaStatusAnswer {
-  const running = state !== undefined && state !== 'Maintenance';
+  const running = state === 'Active';
   switch (format) {
     case 'line':
       return state === undefined
@@ -46,7 +48,7 @@ export function daStatusAnswer(
         ? { stdout: 'Data Aggregator is not running\n', code: 3 }
         : { stdout: `${state}\n`, code: 0 };
     case 'systemd':
-      // systemd knows whether the process runs, not which role the DA has.
+      // systemd knows whether the DA process runs, not which role the DA has.
       return running
         ? {
             stdout: [...SYSTEMD_HEAD, '   Active: active (running)', ` Main PID: ${pid} (java)`, ''].join(
