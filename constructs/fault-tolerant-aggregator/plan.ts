@@ -237,16 +237,29 @@ function upgradeStep(config: FaultTolerantAggregatorConfig, share: SharedDirecto
 /**
  * The fault-tolerant data aggregator procedure in the vendor's order: preflight; the data
  * repository; the upgrade of a deployed site (nothing on a fresh one); (the shared directory's own
- * steps, outside this plan); proxy; active aggregator;
- * inactive aggregator; each collector with the inactive aggregator as its failover host; portal;
- * ports; health; HTTPS; drill. Each step runs after the ones before it.
+ * steps, outside this plan); proxy; active aggregator; inactive aggregator; each collector with
+ * the inactive aggregator as its failover host; portal; ports; health; HTTPS; drill. Each step
+ * runs after the ones before it.
  */
 export function planFaultTolerantAggregatorSteps(
   config: FaultTolerantAggregatorConfig,
   share: SharedDirectorySummary,
 ): Step[] {
-  const { proxy, aggregators, dataCollectors, portal, dataRepository } = config;
   const paths = procedurePaths(config);
+  const checks = [
+    preflightStep(config, share, paths),
+    dataRepositoryStep(config),
+    upgradeStep(config, share),
+  ];
+  return [...checks, ...installSteps(config, share), ...verificationSteps(config, paths)];
+}
+
+/** Every host, network path and the shared directory checked before anything is installed. */
+function preflightStep(
+  config: FaultTolerantAggregatorConfig,
+  share: SharedDirectorySummary,
+  paths: PreflightAction['paths'],
+): Step {
   const account = shareAccountCheck(config, share);
   const preflight: PreflightAction = {
     kind: PREFLIGHT_KIND,
@@ -256,17 +269,20 @@ export function planFaultTolerantAggregatorSteps(
     ...(share.preflight ? { sharedDirectoryPreflight: share.preflight } : {}),
     ...(account ? { shareAccount: account } : {}),
   };
-  const steps: Step[] = [
-    {
-      id: PREFLIGHT_STEP,
-      rerunsWithAnyStep: true,
-      description: 'check every host and network path before installing anything',
-      host: proxy.host,
-      actions: [preflight],
-      after: [],
-      when: 'create',
-    },
-  ];
+  return {
+    id: PREFLIGHT_STEP,
+    rerunsWithAnyStep: true,
+    description: 'check every host and network path before installing anything',
+    host: config.proxy.host,
+    actions: [preflight],
+    after: [],
+    when: 'create',
+  };
+}
+
+/** The data repository is installed by its own procedure: both aggregators must reach it. */
+function dataRepositoryStep(config: FaultTolerantAggregatorConfig): Step {
+  const { aggregators, dataRepository } = config;
   const repository: DataRepositoryAction = {
     kind: DATA_REPOSITORY_KIND,
     description: `the data repository ${dataRepository.address}:${dataRepository.port} answers both aggregators${dataRepository.checkCommand ? ' and accepts the credentials' : ''}`,
@@ -276,23 +292,26 @@ export function planFaultTolerantAggregatorSteps(
     ...(dataRepository.checkCommand ? { checkCommand: dataRepository.checkCommand } : {}),
     passwordEnv: config.databaseCredentials.passwordEnv,
   };
-  steps.push({
+  return {
     id: DATA_REPOSITORY_STEP,
     description: `verify the data repository ${dataRepository.address} (installed by its own procedure)`,
     host: aggregators.active,
     actions: [repository],
     after: [PREFLIGHT_STEP],
     when: 'create',
-  });
-  steps.push(upgradeStep(config, share));
-  // After the data repository (the vendor's order) and after the upgrade, which leaves it in place.
-  steps.push(
+  };
+}
+
+/** Proxy, active aggregator, inactive aggregator, the collectors (in batches), the portal. */
+function installSteps(config: FaultTolerantAggregatorConfig, share: SharedDirectorySummary): Step[] {
+  const { proxy, aggregators, dataCollectors, portal } = config;
+  const collectorIds = dataCollectors.hosts.map((host, i) => collectorStepId(host, i));
+  const steps: Step[] = [
+    // After the data repository (the vendor's order) and after the upgrade, which leaves it in place.
     installStep(config, share, PROXY_STEP, proxy.host, 'proxy', proxy.installer, [
       DATA_REPOSITORY_STEP,
       UPGRADE_STEP,
     ]),
-  );
-  steps.push(
     installStep(
       config,
       share,
@@ -302,8 +321,6 @@ export function planFaultTolerantAggregatorSteps(
       aggregators.installer,
       [PROXY_STEP],
     ),
-  );
-  steps.push(
     installStep(
       config,
       share,
@@ -313,47 +330,68 @@ export function planFaultTolerantAggregatorSteps(
       aggregators.installer,
       [ACTIVE_AGGREGATOR_STEP],
     ),
-  );
-  const collectorIds = dataCollectors.hosts.map((host, i) => collectorStepId(host, i));
-  dataCollectors.hosts.forEach((host, i) => {
-    const id = collectorIds[i];
-    steps.push(
+    ...dataCollectors.hosts.map((host, i) =>
       installStep(
         config,
         share,
-        id,
+        collectorIds[i],
         host,
         'collector',
         dataCollectors.installer!,
         collectorBatchAfter(collectorIds, i, dataCollectors.upgradeBatchSize),
-        {
-          waitFor: {
-            aggregators: [aggregators.active, aggregators.inactive].map((da) => ({
-              address: da.address,
-              label: hostLabel(da),
-            })),
-            activePort: aggregators.webServicesPort,
-            standbyPort: dataCollectors.standbyWaitPort,
-            seconds: AGGREGATOR_WAIT_SECONDS,
-          },
-          repair: {
-            stopCommand: dataCollectors.stopCommand,
-            startCommand: dataCollectors.startCommand,
-            ports: dataCollectors.aggregatorPorts,
-            connectSeconds: COLLECTOR_CONNECT_SECONDS,
-            graceSeconds: COLLECTOR_CONNECT_GRACE_SECONDS,
-            aggregators: aggregatorRefs(config).map(({ host, installDirectory }) => ({
-              host,
-              installDirectory,
-            })),
-          },
-        },
+        collectorOptions(config),
+      ),
+    ),
+  ];
+  if (portal)
+    steps.push(
+      installStep(
+        config,
+        share,
+        PORTAL_STEP,
+        portal.host,
+        'portal',
+        portal.installer,
+        collectorsOrInactive(config),
       ),
     );
-  });
-  const installed = collectorIds.length > 0 ? collectorIds : [INACTIVE_AGGREGATOR_STEP];
-  if (portal)
-    steps.push(installStep(config, share, PORTAL_STEP, portal.host, 'portal', portal.installer, installed));
+  return steps;
+}
+
+/**
+ * A collector's install waits for an aggregator to answer (the Active one on its web services
+ * port, the standby on its Consul port), and repairs a collector left hung by stopping, then
+ * starting it.
+ */
+function collectorOptions(config: FaultTolerantAggregatorConfig): Partial<InstallAction> {
+  const { aggregators, dataCollectors } = config;
+  return {
+    waitFor: {
+      aggregators: [aggregators.active, aggregators.inactive].map((da) => ({
+        address: da.address,
+        label: hostLabel(da),
+      })),
+      activePort: aggregators.webServicesPort,
+      standbyPort: dataCollectors.standbyWaitPort,
+      seconds: AGGREGATOR_WAIT_SECONDS,
+    },
+    repair: {
+      stopCommand: dataCollectors.stopCommand,
+      startCommand: dataCollectors.startCommand,
+      ports: dataCollectors.aggregatorPorts,
+      connectSeconds: COLLECTOR_CONNECT_SECONDS,
+      graceSeconds: COLLECTOR_CONNECT_GRACE_SECONDS,
+      aggregators: aggregatorRefs(config).map(({ host, installDirectory }) => ({ host, installDirectory })),
+    },
+  };
+}
+
+/**
+ * After the installs: ports, health, then HTTPS and the drill when asked for; each runs after the
+ * one before, so the last of them is the construct's `ready`.
+ */
+function verificationSteps(config: FaultTolerantAggregatorConfig, paths: PreflightAction['paths']): Step[] {
+  const { proxy, aggregators, dataCollectors } = config;
   const ports: PortsAction = {
     kind: PORTS_KIND,
     description:
@@ -364,15 +402,6 @@ export function planFaultTolerantAggregatorSteps(
     activeOnlyPorts: [...new Set([aggregators.webServicesPort, ...dataCollectors.aggregatorPorts])],
     collectors: { hosts: dataCollectors.hosts, ports: dataCollectors.aggregatorPorts },
   };
-  steps.push({
-    id: PORTS_STEP,
-    description:
-      'verify the ports between the proxy, the aggregators, the collectors and the data repository',
-    host: proxy.host,
-    actions: [ports],
-    after: portal ? [PORTAL_STEP] : installed,
-    when: 'create',
-  });
   const health: HealthAction = {
     kind: HEALTH_KIND,
     description:
@@ -381,55 +410,79 @@ export function planFaultTolerantAggregatorSteps(
     servers: SERVERS,
     timeoutSeconds: config.healthTimeoutSeconds,
   };
-  steps.push({
-    id: HEALTH_STEP,
-    description: 'verify the health of the fault-tolerant aggregators',
-    host: proxy.host,
-    actions: [health],
-    after: [PORTS_STEP],
-    when: 'create',
-  });
-  let last = HEALTH_STEP;
-  if (config.https) {
-    const https: HttpsAction = {
-      kind: HTTPS_KIND,
-      description: `HTTPS files and commands applied; ${config.https.endpoints.length} endpoint(s) answer TLS with a certificate naming them`,
-      hosts: [
-        { host: proxy.host, ...config.https.proxy },
-        ...[aggregators.active, aggregators.inactive].map((host) => ({ host, ...config.https!.aggregators })),
-      ]
-        .filter((h) => h.files.length > 0 || h.commands.length > 0)
-        .map((h) => (h.commands.length > 0 ? { ...h, record: httpsRecord(h.commands) } : h)),
-      endpoints: config.https.endpoints,
-      ...(config.https.caBundleFile !== undefined ? { caBundleFile: config.https.caBundleFile } : {}),
-    };
-    steps.push({
-      id: HTTPS_STEP,
-      description: 'enable HTTPS (your files and commands) and check every endpoint over TLS',
-      host: proxy.host,
-      actions: [https],
-      after: [last],
-      when: 'create',
-    });
-    last = HTTPS_STEP;
-  }
-  if (config.drill) {
-    const drill: DrillAction = {
-      kind: DRILL_KIND,
-      description: 'fail over to the other aggregator and back, timed; health verified after',
-      aggregators: aggregatorRefs(config),
-      servers: SERVERS,
-      timeoutSeconds: config.drillTimeoutSeconds,
-    };
-    steps.push({
-      id: DRILL_STEP,
+  const steps: Step[] = [
+    {
+      id: PORTS_STEP,
       description:
-        'failover drill: maintenance on the active aggregator, time the switch, activate, switch back',
+        'verify the ports between the proxy, the aggregators, the collectors and the data repository',
       host: proxy.host,
-      actions: [drill],
-      after: [last],
+      actions: [ports],
+      after: config.portal ? [PORTAL_STEP] : collectorsOrInactive(config),
       when: 'create',
-    });
-  }
+    },
+    {
+      id: HEALTH_STEP,
+      description: 'verify the health of the fault-tolerant aggregators',
+      host: proxy.host,
+      actions: [health],
+      after: [PORTS_STEP],
+      when: 'create',
+    },
+  ];
+  const https = httpsStep(config);
+  if (https) steps.push({ ...https, after: [steps[steps.length - 1].id] });
+  const drill = drillStep(config);
+  if (drill) steps.push({ ...drill, after: [steps[steps.length - 1].id] });
   return steps;
+}
+
+/** Every collector's step (the portal's follows them), or the inactive aggregator's when there is none. */
+function collectorsOrInactive(config: FaultTolerantAggregatorConfig): string[] {
+  const ids = config.dataCollectors.hosts.map((host, i) => collectorStepId(host, i));
+  return ids.length > 0 ? ids : [INACTIVE_AGGREGATOR_STEP];
+}
+
+/** Your HTTPS files and commands applied per host, then every endpoint checked over TLS. */
+function httpsStep(config: FaultTolerantAggregatorConfig): Omit<Step, 'after'> | undefined {
+  const { https: props, proxy, aggregators } = config;
+  if (!props) return undefined;
+  const https: HttpsAction = {
+    kind: HTTPS_KIND,
+    description: `HTTPS files and commands applied; ${props.endpoints.length} endpoint(s) answer TLS with a certificate naming them`,
+    hosts: [
+      { host: proxy.host, ...props.proxy },
+      ...[aggregators.active, aggregators.inactive].map((host) => ({ host, ...props.aggregators })),
+    ]
+      .filter((h) => h.files.length > 0 || h.commands.length > 0)
+      .map((h) => (h.commands.length > 0 ? { ...h, record: httpsRecord(h.commands) } : h)),
+    endpoints: props.endpoints,
+    ...(props.caBundleFile !== undefined ? { caBundleFile: props.caBundleFile } : {}),
+  };
+  return {
+    id: HTTPS_STEP,
+    description: 'enable HTTPS (your files and commands) and check every endpoint over TLS',
+    host: proxy.host,
+    actions: [https],
+    when: 'create',
+  };
+}
+
+/** The timed failover drill, when asked for. */
+function drillStep(config: FaultTolerantAggregatorConfig): Omit<Step, 'after'> | undefined {
+  if (!config.drill) return undefined;
+  const drill: DrillAction = {
+    kind: DRILL_KIND,
+    description: 'fail over to the other aggregator and back, timed; health verified after',
+    aggregators: aggregatorRefs(config),
+    servers: SERVERS,
+    timeoutSeconds: config.drillTimeoutSeconds,
+  };
+  return {
+    id: DRILL_STEP,
+    description:
+      'failover drill: maintenance on the active aggregator, time the switch, activate, switch back',
+    host: config.proxy.host,
+    actions: [drill],
+    when: 'create',
+  };
 }
