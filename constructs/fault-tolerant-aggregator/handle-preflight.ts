@@ -14,6 +14,8 @@ import type { PreflightAction, ProcedureHost, ShareAccountCheck } from './action
 import { SHARE_PROBE_PREFIX } from './commands';
 import { readHostFacts, readInstalledVersion, shareAccountFact } from './facts';
 import { readFact } from '../../src/frame/fact';
+import { installDecision } from './install-rules';
+import { COMPONENT_NAMES } from './netops';
 import { hostProblems } from './preflight-rules';
 import { checkPaths } from './probe-paths';
 import {
@@ -22,21 +24,47 @@ import {
   type ShareAccountProbe,
   writeProbeProblems,
 } from './share-account-rules';
+import { aggregatorVersionProblems, type AggregatorUpgradeFacts } from './upgrade-rules';
 
-async function checkHost(
-  host: RemoteHost,
-  p: ProcedureHost,
-  ready: Set<string>,
-  installed: Set<string>,
-): Promise<string[]> {
+/** What the preflight learns of the hosts beside their problems. */
+interface Learned {
+  /** Hosts that answered and can run the probes. */
+  readonly probeable: Set<string>;
+  /** Hosts whose component is installed: its service owns its ports, no listener of ours takes them. */
+  readonly installed: Set<string>;
+  /** Each aggregator's install, for the rule that both end this deploy on one version. */
+  readonly aggregators: AggregatorUpgradeFacts[];
+}
+
+async function checkHost(host: RemoteHost, p: ProcedureHost, learned: Learned): Promise<string[]> {
   const facts = await readHostFacts(host, p.installer);
-  if (facts.installed) installed.add(host.label);
+  if (facts.installed) learned.installed.add(host.label);
   const version = facts.installed
     ? await readInstalledVersion(host, p.installer, facts.recordedVersion)
     : undefined;
   const local = p.installer.localFile !== undefined ? fs.existsSync(p.installer.localFile) : undefined;
-  if (facts.os === 'Linux' && facts.python) ready.add(host.label);
+  if (facts.os === 'Linux' && facts.python) learned.probeable.add(host.label);
+  if (p.component === 'aggregator')
+    learned.aggregators.push({
+      label: host.label,
+      name: COMPONENT_NAMES.aggregator,
+      present: facts.installed,
+      ...(version !== undefined ? { version } : {}),
+      decision: installDecision(p.installer, facts.installed && facts.recorded, version, facts.installed),
+      marked: false,
+    });
   return hostProblems(p, facts, version, local);
+}
+
+/**
+ * The two aggregators must end this deploy on one version (an upgrade refused on one side, or a
+ * version that cannot be read, would leave the pair mixed): refused here, before anything changes.
+ * A host that already has a problem of its own is left to it.
+ */
+function pairVersionProblems(action: PreflightAction, learned: Learned, hostProblemCount: number): string[] {
+  if (learned.aggregators.length !== 2 || hostProblemCount > 0) return [];
+  const wanted = action.hosts.find((h) => h.component === 'aggregator')?.installer.version;
+  return aggregatorVersionProblems(learned.aggregators, wanted);
 }
 
 /**
@@ -92,15 +120,11 @@ export async function shareAccountProblems(
 
 export const preflight: ActionHandler<PreflightAction> = async (action, context) => {
   const connect = (h: HostConfig) => context.connect(h);
-  // Hosts that answered and can run the probes; paths touching any other host are not probed.
-  const probeable = new Set<string>();
-  // Hosts whose component is installed: its service owns its ports, no listener of ours takes them.
-  const installed = new Set<string>();
+  const learned: Learned = { probeable: new Set(), installed: new Set(), aggregators: [] };
+  const { probeable, installed } = learned;
   const hosts = action.hosts;
   const [hostResults, shared, account] = await Promise.all([
-    Promise.all(
-      hosts.map((p) => problemsOnHost(p.host, connect, (h) => checkHost(h, p, probeable, installed))),
-    ),
+    Promise.all(hosts.map((p) => problemsOnHost(p.host, connect, (h) => checkHost(h, p, learned)))),
     action.sharedDirectoryPreflight
       ? sharedDirectoryProblems(action.sharedDirectoryPreflight, connect)
       : Promise.resolve({ problems: [] as string[], hosts: 0 }),
@@ -113,7 +137,13 @@ export const preflight: ActionHandler<PreflightAction> = async (action, context)
   );
   const listenOn = new Set([...probeable].filter((label) => !installed.has(label)));
   const pathResults = await checkPaths(paths, connect, listenOn);
-  const problems = [...hostResults.flat(), ...shared.problems, ...account.problems, ...pathResults];
+  const problems = [
+    ...hostResults.flat(),
+    ...pairVersionProblems(action, learned, hostResults.flat().length),
+    ...shared.problems,
+    ...account.problems,
+    ...pathResults,
+  ];
   if (problems.length > 0)
     throw new StepFailure(
       problemList(

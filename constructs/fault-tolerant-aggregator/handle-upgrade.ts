@@ -3,6 +3,11 @@
  * portal, the proxy, then the aggregators one at a time, each gated on health, with one planned
  * failover. Each host's moves run under this upgrade's pending marker, so a run that stops midway
  * is resumed by the next deploy where it stopped, without a second failover.
+ *
+ * Not an operation of the frame: its moves span several hosts and wait, between them, on the
+ * health of the whole site (a failover, a health gate), where an operation changes one host and
+ * verifies that host's facts. It keeps the frame's rules by hand: check mode reports the order and
+ * changes nothing, a marker is set on a host before its first move and cleared after its last.
  */
 import { sleep } from '../../src/runner/sleep';
 import { problemList, StepFailure } from '../../src/errors';

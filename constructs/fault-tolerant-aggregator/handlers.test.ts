@@ -31,7 +31,7 @@ import {
   REMOVE_STAGING,
   RUN_INSTALLER,
 } from './commands';
-import type { InstallAction } from './actions';
+import type { InstallAction, PreflightAction } from './actions';
 import { FAULT_TOLERANT_AGGREGATOR_HANDLERS } from './handlers';
 import { planFaultTolerantAggregatorSteps } from './plan';
 import type { FaultTolerantAggregatorProps } from './props';
@@ -841,5 +841,53 @@ describe("ports: DA ↔ DA, the collectors' ports on the Active aggregator, coll
     expect(report.reason).toContain(
       'dc1 holds no connection to the Active aggregator da1 on TCP 8581, 61616',
     );
+  });
+});
+
+describe('preflight: both aggregators end the deploy on one version', () => {
+  const INSTALLED_AT = (recorded: string) =>
+    `${NOT_INSTALLED.replace('installed=no', 'installed=yes')}recorded=${recorded} 20261124T090000Z\n`;
+
+  /** The host checks alone (no paths, no shared directory): every host answers its facts. */
+  function preflightWith(records: { da1: string; da2: string }) {
+    const planned = spec('preflight');
+    const step: StepSpec = {
+      ...planned,
+      actions: [{ ...(planned.actions[0] as PreflightAction), paths: [] }],
+    };
+    const hosts = new Map<string, ReturnType<typeof fixtureHost>>();
+    const hostFor = (h: { name?: string }) => {
+      const name = h.name ?? 'host';
+      if (!hosts.has(name))
+        hosts.set(
+          name,
+          fixtureHost({ ...step.host, name }, (c) => {
+            if (isScript(c, HOST_FACTS))
+              return {
+                stdout: name === 'da1' || name === 'da2' ? INSTALLED_AT(records[name]) : NOT_INSTALLED,
+              };
+            return { code: 0 };
+          }),
+        );
+      return hosts.get(name)!.host;
+    };
+    return executeStep(step, {
+      connect: (async (h: { name?: string }) => hostFor(h)) as never,
+      handlers: registry,
+    });
+  }
+
+  it('refuses before anything changes when one aggregator runs a version it cannot read', async () => {
+    const report = await preflightWith({ da1: '24.3.0', da2: '-' });
+    expect(report.outcome).toBe('failed');
+    expect(report.reason).toContain(
+      'the version of the data aggregator cannot be read (installed in /opt/IMDataAggregator at a version this construct did not record',
+    );
+  });
+
+  it('passes the pair when both run the declared version', async () => {
+    const report = await preflightWith({ da1: '24.3.0', da2: '24.3.0' });
+    expect(report.outcome).toBe('ok');
+    expect(report.actions[0].detail).toMatch(/^\d+ hosts ready, 0 network paths open/);
   });
 });
