@@ -265,7 +265,7 @@ describe('FaultTolerantAggregator upgrade props', () => {
         },
       }),
     ).toEqual([
-      'aggregators.maintenanceCommand: expected a command as a list of arguments, such as ["service", "dcmd", "restart"]',
+      'aggregators.maintenanceCommand: expected a command as a list of arguments, such as ["service", "dcmd", "start"]',
       'aggregators.activateCommand: expected at least the program to run',
     ]);
     for (const [size, expected] of [

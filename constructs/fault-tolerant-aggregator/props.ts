@@ -367,7 +367,7 @@ const argvSchema = z
     z
       .string({ error: 'expected each argument as a string' })
       .refine((v) => !v.includes('\0'), { error: 'an argument cannot contain a NUL character' }),
-    { error: 'expected a command as a list of arguments, such as ["service", "dcmd", "restart"]' },
+    { error: 'expected a command as a list of arguments, such as ["service", "dcmd", "start"]' },
   )
   .min(1, { error: 'expected at least the program to run' });
 
