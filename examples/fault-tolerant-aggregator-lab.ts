@@ -50,24 +50,25 @@ export function prepareNetOpsLab(hosts: readonly LabHost[]): void {
     installNfsClientEmulator(da);
     fs.rmSync(hostPath(da, '/DASharedRepo'), { recursive: true, force: true });
   }
-  installNetOpsInstaller(byName(r.proxy), {
-    path: INSTALLERS.proxy,
-    component: 'proxy',
-    version: NETOPS_LAB_VERSION,
-  });
-  for (const da of [r.active, r.inactive])
-    installNetOpsInstaller(byName(da), {
-      path: INSTALLERS.aggregator,
-      component: 'aggregator',
-      version: NETOPS_LAB_VERSION,
-    });
-  for (const dc of r.collectors)
-    installNetOpsInstaller(byName(dc), {
-      path: INSTALLERS.collector,
-      component: 'collector',
-      version: NETOPS_LAB_VERSION,
-    });
+  placeNetOpsInstallers(byName, INSTALLERS, NETOPS_LAB_VERSION);
   startDataRepository(byName(r.repository), { user: NETOPS_LAB_DB.user, password: NETOPS_LAB_DB.password });
+}
+
+/** One release's installers of the proxy, the aggregators and the collectors, on their lab hosts. */
+export function placeNetOpsInstallers(
+  byName: (name: string) => LabHost,
+  paths: Readonly<Record<'proxy' | 'aggregator' | 'collector', string>>,
+  version: string,
+): void {
+  const r = NETOPS_LAB_ROLES;
+  const hosts = [
+    { names: [r.proxy], component: 'proxy' as const },
+    { names: [r.active, r.inactive], component: 'aggregator' as const },
+    { names: r.collectors, component: 'collector' as const },
+  ];
+  for (const { names, component } of hosts)
+    for (const name of names)
+      installNetOpsInstaller(byName(name), { path: paths[component], component, version });
 }
 
 /** The construct's props for the lab; `host` turns a lab host name into HostProps. */

@@ -18,6 +18,7 @@ import {
   NETOPS_LAB_DB,
   NETOPS_LAB_ROLES as R,
   netOpsLabProps,
+  placeNetOpsInstallers,
   prepareNetOpsLab,
 } from '../../examples/fault-tolerant-aggregator-lab';
 import {
@@ -30,7 +31,6 @@ import {
   forceDaStatus,
   installCount,
   installedComponent,
-  installNetOpsInstaller,
   installRuns,
   NetOpsComponent,
   stopDataRepository,
@@ -593,23 +593,7 @@ const UPGRADE_MARKER = '/var/lib/cdktf-failover/pending/fault-tolerant-aggregato
 const DA_VERSION_COMMAND = ['cat', '/opt/IMDataAggregator/.lab/version'];
 
 function placeNextInstallers(): void {
-  installNetOpsInstaller(labHostNamed(R.proxy), {
-    path: NEXT_INSTALLERS.proxy,
-    component: 'proxy',
-    version: NEXT,
-  });
-  for (const da of [R.active, R.inactive])
-    installNetOpsInstaller(labHostNamed(da), {
-      path: NEXT_INSTALLERS.aggregator,
-      component: 'aggregator',
-      version: NEXT,
-    });
-  for (const dc of R.collectors)
-    installNetOpsInstaller(labHostNamed(dc), {
-      path: NEXT_INSTALLERS.collector,
-      component: 'collector',
-      version: NEXT,
-    });
+  placeNetOpsInstallers(labHostNamed, NEXT_INSTALLERS, NEXT);
 }
 
 type Installer = FaultTolerantAggregatorProps['proxy']['installer'];
@@ -777,6 +761,7 @@ describe('FaultTolerantAggregator: verified installs and ordered upgrades', () =
     failInstallMidway(labHostNamed(R.active), ['aggregator']);
     const dir = await synthAndInit(versionedProps(true));
     const broken = await apply(dir, { env });
+    if (outcomes(broken.reports).upgrade !== 'failed') console.log(broken.output);
     expect(broken.code).not.toBe(0);
     expect(outcomes(broken.reports)).toMatchObject({ upgrade: 'failed' });
     expect(broken.reports.find((r) => r.step === 'upgrade')!.reason).toMatch(
