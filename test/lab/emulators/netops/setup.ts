@@ -7,10 +7,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { hostPath, installEmulator, LabHost, runOnHost, RunResult } from '../../lab';
+import {
+  EMULATOR_LIBRARY,
+  hostPath,
+  installEmulator,
+  installEmulatorModules,
+  LabHost,
+  runOnHost,
+  RunResult,
+} from '../../lab';
 import type { DaStatusFormat } from './status-variants';
 
-const SCRIPT = fs.readFileSync(path.join(__dirname, 'netops-lab.py'), 'utf8');
+/** The executable installed under each command name; the programs are the package netops beside it (README). */
+const LAUNCHER = fs.readFileSync(path.join(__dirname, 'netops-lab'), 'utf8');
+const COMMANDS = ['netops-lab', 'service', 'vsql'];
 
 /** The emulator inside a host; the installers, dadaemon and `service` all call it. */
 export const NETOPS_LAB = '/lab/bin/netops-lab';
@@ -61,9 +71,40 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The emulator, and the `service` and `vsql` commands it answers as, in the host's /lab/bin. */
+/** Each file the emulator needs in a host, with its text here: the commands, the package, labemu. */
+function emulatorFiles(): { inHost: string; source: string }[] {
+  const modules = (directory: string, inHost: string) =>
+    fs
+      .readdirSync(directory)
+      .filter((name) => name.endsWith('.py') && !name.startsWith('test_'))
+      .map((name) => ({ inHost: `${inHost}/${name}`, source: path.join(directory, name) }));
+  return [
+    ...COMMANDS.map((name) => ({ inHost: `/lab/bin/${name}`, source: path.join(__dirname, 'netops-lab') })),
+    ...modules(__dirname, `${EMULATOR_LIBRARY}/netops`),
+    ...modules(path.join(__dirname, '..', 'common'), EMULATOR_LIBRARY),
+  ];
+}
+
+function installedAlready(host: LabHost): boolean {
+  return emulatorFiles().every(({ inHost, source }) => {
+    try {
+      return fs.readFileSync(hostPath(host.name, inHost)).equals(fs.readFileSync(source));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The emulator, and the `service` and `vsql` commands it answers as, in the host's /lab/bin, with
+ * its package in /lab/lib/python/netops. Written only when a file differs: a file is rewritten in
+ * place, and a daemon starting while its module is rewritten would read half of it.
+ */
 export function installNetOpsEmulators(host: LabHost): void {
-  for (const name of ['netops-lab', 'service', 'vsql']) installEmulator(host.name, name, SCRIPT);
+  if (installedAlready(host)) return;
+  // The package before the commands, so that no command runs without its modules.
+  installEmulatorModules(host.name, __dirname, 'netops');
+  for (const name of COMMANDS) installEmulator(host.name, name, LAUNCHER);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The answers the NetOps emulator's `dadaemon status` can give, one per plausible wording (the
- * vendor's text is not public, so the library is tested against each). netops-lab.py prints
- * exactly these (test/e2e/fault-tolerant-aggregator-emulators.test.ts checks it); the construct's unit tests read
+ * vendor's text is not public, so the library is tested against each). The emulator's
+ * netops/dadaemon.py prints exactly these (test/unit/lab-emulators.test.ts and
+ * test/e2e/fault-tolerant-aggregator-emulators.test.ts check it); the construct's unit tests read
  * them from here, so both sides agree on every byte. No lab import: unit tests load this file.
  */
 
