@@ -1,15 +1,24 @@
+/**
+ * The lab's NFS emulation on a host: nfs-lab.py, installed in /lab/bin under each command name it
+ * answers to, runs the nfslab package, installed beside the shared helpers in /lab/lib/python.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { installEmulator } from '../../lab';
+import { installEmulator, installEmulatorModules } from '../../lab';
 
-const SCRIPT = fs.readFileSync(path.join(__dirname, 'nfs-emulator.js'), 'utf8');
+const ENTRY = fs.readFileSync(path.join(__dirname, 'nfs-lab.py'), 'utf8');
+
+function install(hostName: string, commands: readonly string[]): void {
+  installEmulatorModules(hostName, path.join(__dirname, 'nfslab'), 'nfslab');
+  for (const command of commands) installEmulator(hostName, command, ENTRY);
+}
 
 /** The server side: exportfs with its applied table, and systemctl for nfs-server. */
 export function installNfsServerEmulator(hostName: string): void {
-  for (const command of ['exportfs', 'systemctl']) installEmulator(hostName, command, SCRIPT);
+  install(hostName, ['exportfs', 'systemctl']);
 }
 
 /** The client side: mount, umount and findmnt for emulated NFS mounts. */
 export function installNfsClientEmulator(hostName: string): void {
-  for (const command of ['mount', 'umount', 'findmnt']) installEmulator(hostName, command, SCRIPT);
+  install(hostName, ['mount', 'umount', 'findmnt']);
 }
