@@ -47,19 +47,33 @@ export async function gatherFacts<F extends Record<string, FactEntry>>(
   host: RemoteHost,
   facts: F,
 ): Promise<FactValues<F>> {
+  const batch = factBatch(host, facts);
+  return batch.read(await host.batch(batch.calls));
+}
+
+/**
+ * The calls that read every fact of the record, and how to read their results: for a caller that
+ * sends them in a batch of its own, beside other calls (the frame reads its marker with them).
+ */
+export function factBatch<F extends Record<string, FactEntry>>(
+  host: RemoteHost,
+  facts: F,
+): { readonly calls: RemoteCall[]; readonly read: (results: readonly CommandResult[]) => FactValues<F> } {
   const names = Object.keys(facts) as (keyof F & string)[];
   const flat = names.flatMap((name) => {
     const entry: FactEntry = facts[name];
     return (Array.isArray(entry) ? entry : [entry]).map((fact: Fact<unknown>) => ({ name, fact }));
   });
-  const results = await host.batch(flat.map(({ fact }) => fact.call(host)));
-  const values = Object.fromEntries(
-    names.map((name) => [name, Array.isArray(facts[name]) ? ([] as unknown[]) : undefined]),
-  ) as Record<string, unknown>;
-  flat.forEach(({ name, fact }, i) => {
-    const value = readFact(host, fact, results[i]);
-    if (Array.isArray(facts[name])) (values[name] as unknown[]).push(value);
-    else values[name] = value;
-  });
-  return values as FactValues<F>;
+  const read = (results: readonly CommandResult[]) => {
+    const values = Object.fromEntries(
+      names.map((name) => [name, Array.isArray(facts[name]) ? ([] as unknown[]) : undefined]),
+    ) as Record<string, unknown>;
+    flat.forEach(({ name, fact }, i) => {
+      const value = readFact(host, fact, results[i]);
+      if (Array.isArray(facts[name])) (values[name] as unknown[]).push(value);
+      else values[name] = value;
+    });
+    return values as FactValues<F>;
+  };
+  return { calls: flat.map(({ fact }) => fact.call(host)), read };
 }

@@ -13,7 +13,7 @@ import { StepFailure } from '../errors';
 import type { ActionContext, ActionResult } from '../runner/action-handler';
 import type { CommandResult, RemoteCall, RemoteHost } from '../runner/remote-host';
 import { tail } from '../runner/remote-host';
-import { FactEntry, FactValues, gatherFacts } from './fact';
+import { factBatch, FactEntry, FactValues } from './fact';
 import { fileWriteCall, FileWriteCall } from './file-write';
 
 /**
@@ -73,8 +73,8 @@ export async function runOperation<A, F extends Record<string, FactEntry>>(
   const { host } = context;
   const marker = operation.pendingMarker?.(action);
   const facts = operation.facts(action);
-  const pending = marker !== undefined && (await host.isPending(marker));
-  const decision = operation.decide(await gatherFacts(host, facts), action, { pending });
+  const { values, pending } = await readState(host, facts, marker);
+  const decision = operation.decide(values, action, { pending });
   if ('noop' in decision && !pending) return { changed: false, detail: decision.noop };
   const changes = 'changes' in decision ? decision.changes : [];
   const what = changes.map((c) => c.description).join('; ');
@@ -87,16 +87,35 @@ export async function runOperation<A, F extends Record<string, FactEntry>>(
           : 'would verify a change an earlier run left unverified',
     };
   await context.aboutToChange();
-  // A marker an earlier run left already says what is due: it stays as it is.
-  if (marker !== undefined && !pending) await host.setPending(marker, what || 'verification due');
-  // Every change's commands and files in one batch (one round trip): a failed one skips the rest.
-  const calls = changes.flatMap((c) =>
-    c.calls.map(({ failure, ...call }) => ({
-      change: c,
-      failure,
-      call: { ...('write' in call ? fileWriteCall(host, call.write) : call), mustSucceed: true },
-    })),
-  );
+  // The marker first, then every change's commands and files, in one batch (one round trip): a
+  // failed call skips the rest, so no change runs unless the marker was written. A marker an
+  // earlier run left already says what is due: it stays as it is.
+  const markerWrite: { change: Change; failure: undefined; call: RemoteCall }[] =
+    marker !== undefined && !pending
+      ? [
+          {
+            change: { description: `recording the pending marker ${marker}`, calls: [] },
+            failure: undefined,
+            call: {
+              ...fileWriteCall(host, {
+                path: host.markerPath(marker),
+                content: `${what || 'verification due'}\n`,
+              }),
+              mustSucceed: true,
+            },
+          },
+        ]
+      : [];
+  const calls = [
+    ...markerWrite,
+    ...changes.flatMap((c) =>
+      c.calls.map(({ failure, ...call }) => ({
+        change: c,
+        failure,
+        call: { ...('write' in call ? fileWriteCall(host, call.write) : call), mustSucceed: true },
+      })),
+    ),
+  ];
   const results = await host.batch(calls.map((c) => c.call));
   const failed = results.findIndex((r) => r.code !== 0);
   if (failed >= 0) {
@@ -108,8 +127,28 @@ export async function runOperation<A, F extends Record<string, FactEntry>>(
         : `${host.label}: ${failedChange.description} failed (exit ${result.code}): ${tail(result.stderr || result.stdout, 3)}`,
     );
   }
-  const after = operation.decide(await gatherFacts(host, facts), action, { pending: false });
+  const after = operation.decide((await readState(host, facts, undefined)).values, action, {
+    pending: false,
+  });
   if ('changes' in after) throw new StepFailure(operation.notHeld(after, action, host));
   if (marker !== undefined) await host.clearPending(marker);
   return { changed: changes.length > 0, detail: changes.length > 0 ? what : `verified (${after.noop})` };
+}
+
+/** The operation's facts and whether its marker is on the host, read in one batch (one round trip). */
+async function readState<F extends Record<string, FactEntry>>(
+  host: RemoteHost,
+  facts: F,
+  marker: string | undefined,
+): Promise<{ values: FactValues<F>; pending: boolean }> {
+  const batch = factBatch(host, facts);
+  const markerPath = marker !== undefined ? host.markerPath(marker) : undefined;
+  const results = await host.batch([
+    ...batch.calls,
+    ...(markerPath !== undefined ? [host.readFileCall(markerPath)] : []),
+  ]);
+  const values = batch.read(results.slice(0, batch.calls.length));
+  const pending =
+    markerPath !== undefined && host.fileContent(markerPath, results[batch.calls.length]) !== undefined;
+  return { values, pending };
 }

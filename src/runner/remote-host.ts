@@ -305,7 +305,11 @@ export class RemoteHost {
 
   /** Runs a command that must succeed; a failure names what was attempted and the tail of stderr. */
   async runOrFail(command: RemoteCommand, what: string, stdin?: string | Buffer): Promise<CommandResult> {
-    const result = await this.run(command, stdin);
+    return this.succeeded(await this.run(command, stdin), what);
+  }
+
+  /** The result when it succeeded; else the StepFailure naming what failed, the host and the output. */
+  private succeeded(result: CommandResult, what: string): CommandResult {
     if (result.code !== 0) {
       const detail = tail(result.stderr || result.stdout);
       throw new StepFailure(
@@ -418,8 +422,12 @@ export class RemoteHost {
         `clearing ${path}`,
       );
     } else {
-      await this.runOrFail({ argv: ['rm', '-f', '--', path] }, `clearing ${path}`);
-      await this.run({ argv: shellScript(REMOVE_BACKUPS_SCRIPT, path) });
+      // The marker and its backups in one round trip; a backup left behind is harmless.
+      const [removed] = await this.batch([
+        { command: { argv: ['rm', '-f', '--', path] }, what: `clearing ${path}`, mustSucceed: true },
+        { command: { argv: shellScript(REMOVE_BACKUPS_SCRIPT, path) } },
+      ]);
+      this.succeeded(removed, `clearing ${path}`);
     }
   }
 }

@@ -99,13 +99,15 @@ test('a fact whose command fails otherwise names the fact, the host and the outp
   );
 });
 
-test('as wanted: no change, and the report says why', async () => {
+test('as wanted: no change, and the report says why, in one round trip (the marker read with the facts)', async () => {
   const file = path.join(dir, 'f');
   fs.writeFileSync(file, 'x');
+  const before = traffic.roundTrips;
   await expect(runOperation(OPERATION, { file, content: 'x' }, context())).resolves.toEqual({
     changed: false,
     detail: 'the file holds the wanted content',
   });
+  expect(traffic.roundTrips - before).toBe(1);
 });
 
 test('check-only mode says what it would do and changes nothing', async () => {
@@ -118,12 +120,15 @@ test('check-only mode says what it would do and changes nothing', async () => {
   expect(await host.isPending('frame-test-write')).toBe(false);
 });
 
-test('a change is made, verified, and its marker cleared', async () => {
+test('a change is made, verified, and its marker cleared, in four round trips', async () => {
   const file = path.join(dir, 'f');
+  const before = traffic.roundTrips;
   await expect(runOperation(OPERATION, { file, content: 'x' }, context())).resolves.toEqual({
     changed: true,
     detail: `wrote ${file}`,
   });
+  // Facts and marker; the marker written and the change made; the facts again; the marker cleared.
+  expect(traffic.roundTrips - before).toBe(4);
   expect(fs.readFileSync(file, 'utf8')).toBe('x');
   expect(await host.isPending('frame-test-write')).toBe(false);
 });
