@@ -6,27 +6,20 @@ leave or the broker stops. While another broker holds that lock, it waits (kahad
 """
 import os
 import signal
-import socket
 import time
 
 from labemu import now_iso
 
 from .state import (OPENWIRE_PORT, STOP, StateFile, TcpListener, answers_of, claim, daemon_pid, is_running,
-                    lifetime_left, on_terminate, spawn, stop_daemon, try_exclusive)
+                    hold_until_closed, lifetime_left, on_terminate, spawn, stop_daemon, try_exclusive)
 
 KAHADB = 'activemq-data/kahadb'
 
 
 def hold_client(conn, _peer):
     """A broker client (a collector) stays connected until it leaves or the broker stops."""
-    conn.settimeout(0.5)
     try:
-        while not STOP.is_set():
-            try:
-                if not conn.recv(1024):
-                    break
-            except socket.timeout:
-                continue
+        hold_until_closed(conn, STOP)
     except OSError:
         pass
     finally:

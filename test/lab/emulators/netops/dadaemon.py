@@ -29,7 +29,7 @@ import time
 from labemu import err, now_iso, read_json, wait_until, write_atomically
 
 from .state import (DA_MODE, DA_WEB_PORT, LOG_DIR, STOP, StateFile, TcpListener, answers_of, claim, daemon_pid,
-                    in_maintenance, is_running, knob, lifetime_left, node_name, on_terminate, own_address, spawn,
+                    hold_until_closed, in_maintenance, is_running, knob, lifetime_left, node_name, on_terminate, own_address, spawn,
                     start_detached, state_path, stop_daemon, try_exclusive)
 
 KARAF = 'apache-karaf-4.4.3'
@@ -135,13 +135,7 @@ class WebServices:
             with self.lock:
                 self.connections[conn] = peer[0]
                 self.report()
-            conn.settimeout(0.5)
-            while not STOP.is_set() and not self.closing.is_set():
-                try:
-                    if not conn.recv(1024):
-                        break
-                except socket.timeout:
-                    continue
+            hold_until_closed(conn, STOP, self.closing)
         except OSError:
             pass
         finally:

@@ -218,6 +218,20 @@ def lifetime_left(started):
     return time.monotonic() - started < MAX_LIFETIME
 
 
+def hold_until_closed(conn, *stops):
+    """
+    Keeps a client's connection open until the client closes it or one of the events is set (looked
+    at every 0.5 s): what a broker or a web service does with a client that stays connected.
+    """
+    conn.settimeout(0.5)
+    while not any(stop.is_set() for stop in stops):
+        try:
+            if not conn.recv(1024):
+                return
+        except socket.timeout:
+            continue
+
+
 class TcpListener:
     """Listens on 0.0.0.0:port; each connection goes to `handler` in its own thread (or is closed)."""
 
