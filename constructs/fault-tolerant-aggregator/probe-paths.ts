@@ -12,7 +12,7 @@ import { HostConfig, hostLabel } from '../../src/schema/host';
 import type { NetworkPath } from './actions';
 import { LISTENER_PY, PROBE_PY, RUN_PYTHON } from './commands';
 import { PathObservations, pathProblems, probeMode, probeSpec } from './network-paths';
-import { parseListenerReport, parseProbeResults } from './parse';
+import { ListenerReport, parseListenerReport, parseProbeResults } from './parse';
 
 /** How long a listener waits for its probes; it ends early once all arrived. */
 const LISTEN_SECONDS = 12;
@@ -63,10 +63,26 @@ async function startListener(
     await sleep(50);
   }
   const result = settled ?? (await Promise.race([done, sleep(2000).then(() => undefined)]));
+  // A listener with nothing to wait for (every port already in use, or only inspected) writes its
+  // ready file and ends at once, maybe between two looks at the file: its report says the same.
+  const report = result?.code === 0 ? listenerReport(result.stdout) : undefined;
+  if (report) {
+    listener.busy = report.busy;
+    await host.run({ argv: ['rm', '-f', '--', ready] });
+    return listener;
+  }
   listener.failure = result
     ? `the listener exited ${result.code}: ${tail(result.stderr || result.stdout, 2)}`
     : `the listener was not ready within ${READY_TIMEOUT_MS / 1000} s`;
   return listener;
+}
+
+function listenerReport(stdout: string): ListenerReport | undefined {
+  try {
+    return parseListenerReport(stdout);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
