@@ -440,15 +440,24 @@ describe('DX NetOps emulators on lab hosts', () => {
       ['tcp', 8301, 'Serf LAN to lab-c over TCP 8301 fails'],
     ] as const) {
       blockBetween(da1.name, da2.name, protocol, port);
+      const ownView = new RegExp(`^lab-b serfHealth Agent not live or unreachable: .*${problem}`);
+      const peerView = /^lab-c serfHealth Agent not live or unreachable: .*lab-b/;
+      // Either DA may see the broken link first; each check names it once both have.
       await waitFor(`both DAs failed with ${protocol} ${port} blocked between them`, () => {
         const s = memberStatus(proxy);
-        return s['lab-b'] === 4 && s['lab-c'] === 4;
+        const checks = checkOutputs();
+        return (
+          s['lab-b'] === 4 &&
+          s['lab-c'] === 4 &&
+          ownView.test(checks[0] ?? '') &&
+          peerView.test(checks[1] ?? '')
+        );
       });
       expect(memberStatus(proxy)['lab-a']).toBe(1);
       const checks = checkOutputs();
       expect(checks).toHaveLength(2);
-      expect(checks[0]).toMatch(new RegExp(`^lab-b serfHealth Agent not live or unreachable: .*${problem}`));
-      expect(checks[1]).toMatch(/^lab-c serfHealth Agent not live or unreachable: .*lab-b/);
+      expect(checks[0]).toMatch(ownView);
+      expect(checks[1]).toMatch(peerView);
       // Raft runs through the proxy, which both still reach.
       expect(consulLeader(proxy)).toBe(`${proxy.address}:8300`);
       for (const [from, to] of [
